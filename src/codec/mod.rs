@@ -1,0 +1,5 @@
+//! The low-level pickle codec, independent of serde: the opcode table, the
+//! emitter that writes opcodes exactly as CPython does (framing, memo,
+//! batching), and the optimizer that drops unused memo entries.
+
+pub mod opcodes;

@@ -1,0 +1,176 @@
+//! Reading pickles into Rust values: the public [`Deserializer`] runs the
+//! opcode VM over its input, then a serde `Deserializer` walks the arena.
+
+mod access;
+mod node;
+mod pytypes;
+
+use std::io;
+
+use serde::de::{self, DeserializeOwned};
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::options::DeOptions;
+use crate::read::{IoRead, Read, SliceRead};
+use crate::stream::StreamDeserializer;
+use crate::vm::machine::Loaded;
+use crate::vm::Machine;
+
+pub(crate) use node::{Ctx, NodeDe};
+
+/// Reads pickles from a [`Read`] source ([`SliceRead`] or [`IoRead`]).
+///
+/// `&mut Deserializer` implements `serde::Deserializer`: each use reads one
+/// pickle. [`Deserializer::into_iter`] reads a stream of several.
+///
+/// ```
+/// use serde_pickle::Deserializer;
+/// let mut stream = Vec::new();
+/// serde_pickle::to_writer(&mut stream, &1u8).unwrap();
+/// serde_pickle::to_writer(&mut stream, &2u8).unwrap();
+/// let all: Vec<u8> = Deserializer::from_slice(&stream)
+///     .into_iter::<u8>()
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// assert_eq!(all, [1, 2]);
+/// ```
+pub struct Deserializer<R> {
+    pub(crate) read: R,
+    pub(crate) opts: DeOptions,
+    pub(crate) machine: Machine,
+}
+
+impl<'de> Deserializer<SliceRead<'de>> {
+    /// Read from a byte slice; `&str` and `&[u8]` fields borrow from it.
+    pub fn from_slice(bytes: &'de [u8]) -> Self {
+        Deserializer::new(SliceRead::new(bytes))
+    }
+}
+
+impl<R: io::Read> Deserializer<IoRead<R>> {
+    /// Read from an `io::Read` (buffered internally).
+    pub fn from_reader(reader: R) -> Self {
+        Deserializer::new(IoRead::new(reader))
+    }
+}
+
+impl<'de, R: Read<'de>> Deserializer<R> {
+    /// Read from any [`Read`] source.
+    pub fn new(read: R) -> Self {
+        Deserializer { read, opts: DeOptions::default(), machine: Machine::default() }
+    }
+
+    /// Use these limits and policies.
+    pub fn with_options(mut self, opts: DeOptions) -> Self {
+        self.opts = opts;
+        self
+    }
+
+    /// Iterate over the pickles of a stream (what repeated `pickle.load(f)` reads).
+    pub fn into_iter<T: de::Deserialize<'de>>(self) -> StreamDeserializer<'de, R, T> {
+        StreamDeserializer::new(self)
+    }
+
+    /// Check that the input has no bytes left (call after the last value).
+    pub fn end(&mut self) -> Result<()> {
+        let pos = self.read.offset();
+        match self.read.next_byte()? {
+            None => Ok(()),
+            Some(_) => Err(Error::new(ErrorCode::TrailingBytes).at(pos, None)),
+        }
+    }
+
+    /// Run the VM over the next pickle; `Ok(None)` at the end of the input.
+    pub(crate) fn load(&mut self) -> Result<Option<u32>> {
+        match self.machine.run(&mut self.read, &self.opts)? {
+            Loaded::Root(id) => Ok(Some(id)),
+            Loaded::End => Ok(None),
+        }
+    }
+
+    /// Load the next pickle and deserialize it as `T`.
+    pub(crate) fn next_value<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>> {
+        let Some(root) = self.load()? else { return Ok(None) };
+        let ctx = Ctx::new(&self.machine, self.read.input(), &self.opts);
+        let offset = self.read.offset();
+        T::deserialize(NodeDe::new(&ctx, root, 0)).map(Some).map_err(|e| e.at(offset, None))
+    }
+
+    fn one<T: de::Deserialize<'de>>(&mut self) -> Result<T> {
+        let pos = self.read.offset();
+        self.next_value()?.ok_or_else(|| Error::new(ErrorCode::Eof).at(pos, None))
+    }
+}
+
+macro_rules! forward_to_loaded {
+    ($($method:ident $(($($arg:ident: $ty:ty),*))?),* $(,)?) => {
+        $(
+            fn $method<V: de::Visitor<'de>>(self, $($($arg: $ty,)*)? visitor: V) -> Result<V::Value> {
+                let Some(root) = self.load()? else {
+                    return Err(Error::new(ErrorCode::Eof).at(self.read.offset(), None));
+                };
+                let ctx = Ctx::new(&self.machine, self.read.input(), &self.opts);
+                de::Deserializer::$method(NodeDe::new(&ctx, root, 0), $($($arg,)*)? visitor)
+            }
+        )*
+    };
+}
+
+impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
+    type Error = Error;
+
+    forward_to_loaded! {
+        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
+        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
+        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
+        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
+        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
+        deserialize_identifier, deserialize_ignored_any,
+        deserialize_unit_struct(name: &'static str),
+        deserialize_newtype_struct(name: &'static str),
+        deserialize_tuple(len: usize),
+        deserialize_tuple_struct(name: &'static str, len: usize),
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+    }
+}
+
+/// Read one `T` from a pickle in a byte slice, borrowing `&str`/`&[u8]` from it
+/// where `T` asks. Bytes after the pickle's `STOP` are an error.
+///
+/// ```
+/// let bytes = serde_pickle::to_vec(&("hi", 3)).unwrap();
+/// let (s, n): (&str, u8) = serde_pickle::from_slice(&bytes).unwrap();
+/// assert_eq!((s, n), ("hi", 3));
+/// ```
+pub fn from_slice<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    from_slice_with(bytes, &DeOptions::default())
+}
+
+/// [`from_slice`] with explicit [`DeOptions`].
+pub fn from_slice_with<'de, T: de::Deserialize<'de>>(bytes: &'de [u8], opts: &DeOptions) -> Result<T> {
+    let mut de = Deserializer::from_slice(bytes).with_options(opts.clone());
+    let value = de.one()?;
+    de.end()?;
+    Ok(value)
+}
+
+/// Read one `T` from a pickle in an `io::Read`. Bytes after the pickle are an
+/// error; to read several pickles use [`Deserializer::into_iter`].
+///
+/// ```
+/// let bytes = serde_pickle::to_vec(&vec![1.5, 2.5]).unwrap();
+/// let v: Vec<f64> = serde_pickle::from_reader(std::io::Cursor::new(bytes)).unwrap();
+/// assert_eq!(v, [1.5, 2.5]);
+/// ```
+pub fn from_reader<R: io::Read, T: DeserializeOwned>(reader: R) -> Result<T> {
+    from_reader_with(reader, &DeOptions::default())
+}
+
+/// [`from_reader`] with explicit [`DeOptions`].
+pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(reader: R, opts: &DeOptions) -> Result<T> {
+    let mut de = Deserializer::from_reader(reader).with_options(opts.clone());
+    let value = de.one()?;
+    de.end()?;
+    Ok(value)
+}

@@ -1,0 +1,415 @@
+//! A serde `Deserializer` over one arena node. Strings and bytes that lie in
+//! the input are lent to the visitor (`visit_borrowed_str`); nothing is
+//! allocated per node. Depth, cycles and the expansion of shared nodes are
+//! bounded here, since this is the part that recurses.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+
+use num_bigint::BigInt;
+use serde::de::{self, Visitor};
+
+use super::access::{MapDe, SeqDe, VariantDe};
+use super::pytypes;
+use crate::error::{Error, ErrorCode, Result};
+use crate::options::{DeOptions, Py2Strings};
+use crate::read::Span;
+use crate::value::Value;
+use crate::vm::arena::{Arena, Node, NodeId, Seq, Text};
+use crate::vm::Machine;
+
+/// Everything the walk shares: the arena, the input, the limits.
+pub(crate) struct Ctx<'a, 'de> {
+    pub arena: &'a Arena,
+    pub input: &'de [u8],
+    pub gotten: &'a [bool],
+    pub opts: &'a DeOptions,
+    /// Nodes left to visit before the expansion budget is exhausted.
+    budget: Cell<u64>,
+    /// Shared nodes on the current path (a repeat is a cycle).
+    path: RefCell<HashSet<NodeId>>,
+}
+
+impl<'a, 'de> Ctx<'a, 'de> {
+    pub(crate) fn new(machine: &'a Machine, input: &'de [u8], opts: &'a DeOptions) -> Self {
+        let nodes = machine.arena.nodes.len() as u64;
+        // Without sharing every node is visited once; shared data may be
+        // visited more, up to a budget relative to the pickle's size (like
+        // serde_yaml's repetition limit), so a "billion laughs" fails fast.
+        let budget = nodes.saturating_mul(64).saturating_add(1 << 20);
+        Ctx {
+            arena: &machine.arena,
+            input,
+            gotten: &machine.gotten,
+            opts,
+            budget: Cell::new(budget),
+            path: RefCell::new(HashSet::new()),
+        }
+    }
+
+    /// The bytes of a span; `Ok` with a borrowed slice when it lies in the input.
+    #[inline]
+    pub(crate) fn span(&self, span: Span) -> Bytes<'a, 'de> {
+        match span.range() {
+            (true, r) => Bytes::Input(&self.input[r]),
+            (false, r) => Bytes::Scratch(&self.arena.scratch[r]),
+        }
+    }
+}
+
+/// Bytes lent from the input (`'de`) or from the scratch buffer (`'a`).
+pub(crate) enum Bytes<'a, 'de> {
+    Input(&'de [u8]),
+    Scratch(&'a [u8]),
+}
+
+/// Removes a shared node from the current path when its visit ends.
+pub(crate) struct PathGuard<'c, 'a, 'de> {
+    ctx: &'c Ctx<'a, 'de>,
+    id: Option<NodeId>,
+}
+
+impl Drop for PathGuard<'_, '_, '_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.ctx.path.borrow_mut().remove(&id);
+        }
+    }
+}
+
+/// Deserializes one node.
+#[derive(Clone, Copy)]
+pub(crate) struct NodeDe<'c, 'a, 'de> {
+    pub ctx: &'c Ctx<'a, 'de>,
+    pub id: NodeId,
+    pub depth: usize,
+}
+
+impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
+    pub(crate) fn new(ctx: &'c Ctx<'a, 'de>, id: NodeId, depth: usize) -> Self {
+        NodeDe { ctx, id, depth }
+    }
+
+    #[inline]
+    pub(crate) fn node(&self) -> Node {
+        self.ctx.arena.node(self.id)
+    }
+
+    /// A child one level deeper.
+    #[inline]
+    pub(crate) fn child(&self, id: NodeId) -> Self {
+        NodeDe { ctx: self.ctx, id, depth: self.depth + 1 }
+    }
+
+    /// Account for entering a container: depth, budget, cycles.
+    pub(crate) fn enter(&self) -> Result<PathGuard<'c, 'a, 'de>> {
+        if self.depth >= self.ctx.opts.max_depth {
+            return Err(Error::limit(format!(
+                "nesting deeper than the depth limit of {}",
+                self.ctx.opts.max_depth
+            )));
+        }
+        let left = self.ctx.budget.get();
+        if left == 0 {
+            return Err(Error::limit("shared references expand beyond the expansion budget"));
+        }
+        self.ctx.budget.set(left - 1);
+        if self.ctx.gotten.get(self.id as usize).copied().unwrap_or(false) {
+            if !self.ctx.path.borrow_mut().insert(self.id) {
+                return Err(Error::new(ErrorCode::Recursive));
+            }
+            return Ok(PathGuard { ctx: self.ctx, id: Some(self.id) });
+        }
+        Ok(PathGuard { ctx: self.ctx, id: None })
+    }
+
+    fn visit_text<V: Visitor<'de>>(&self, span: Span, text: Text, visitor: V) -> Result<V::Value> {
+        if text == Text::Surrogates {
+            return Err(crate::vm::walk::surrogate_error());
+        }
+        match self.ctx.span(span) {
+            Bytes::Input(b) => visitor.visit_borrowed_str(utf8(b)?),
+            Bytes::Scratch(b) => visitor.visit_str(utf8(b)?),
+        }
+    }
+
+    fn visit_py2<V: Visitor<'de>>(&self, span: Span, visitor: V) -> Result<V::Value> {
+        let bytes = self.ctx.span(span);
+        let raw = match &bytes {
+            Bytes::Input(b) => *b,
+            Bytes::Scratch(b) => *b,
+        };
+        match self.ctx.opts.py2_strings {
+            Py2Strings::Bytes => self.visit_bytes_of(span, visitor),
+            _ if raw.is_ascii() => match bytes {
+                Bytes::Input(b) => visitor.visit_borrowed_str(utf8(b)?),
+                Bytes::Scratch(b) => visitor.visit_str(utf8(b)?),
+            },
+            Py2Strings::Latin1 => visitor.visit_string(raw.iter().map(|&b| b as char).collect()),
+            _ => Err(Error::message("Python 2 str is not ASCII (read with Py2Strings::Latin1 or Bytes)")),
+        }
+    }
+
+    fn visit_bytes_of<V: Visitor<'de>>(&self, span: Span, visitor: V) -> Result<V::Value> {
+        match self.ctx.span(span) {
+            Bytes::Input(b) => visitor.visit_borrowed_bytes(b),
+            Bytes::Scratch(b) => visitor.visit_bytes(b),
+        }
+    }
+
+    pub(crate) fn visit_seq_of<V: Visitor<'de>>(&self, seq: Seq, visitor: V) -> Result<V::Value> {
+        let _g = self.enter()?;
+        let mut access = SeqDe::new(*self, seq);
+        let v = visitor.visit_seq(&mut access)?;
+        access.finish()?;
+        Ok(v)
+    }
+
+    pub(crate) fn visit_map_of<V: Visitor<'de>>(&self, seqs: &[Seq], visitor: V) -> Result<V::Value> {
+        let _g = self.enter()?;
+        visitor.visit_map(MapDe::new(*self, seqs))
+    }
+
+    fn big(&self, i: u32) -> &BigInt {
+        &self.ctx.arena.bigints[i as usize]
+    }
+
+    fn visit_big<V: Visitor<'de>>(&self, b: &BigInt, visitor: V) -> Result<V::Value> {
+        if let Ok(v) = u64::try_from(b) {
+            visitor.visit_u64(v)
+        } else if let Ok(v) = i128::try_from(b) {
+            visitor.visit_i128(v)
+        } else if let Ok(v) = u128::try_from(b) {
+            visitor.visit_u128(v)
+        } else {
+            Err(Error::message(format!("integer {b} is out of range for any Rust integer type")))
+        }
+    }
+
+    fn integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::Int(i) => visitor.visit_i64(i),
+            Node::BigInt(i) => {
+                let b = self.big(i).clone();
+                self.visit_big(&b, visitor)
+            }
+            _ => de::Deserializer::deserialize_any(self, visitor),
+        }
+    }
+
+    fn float<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::Float(f) => visitor.visit_f64(f),
+            // An int is accepted where a float is expected when it is exact.
+            Node::Int(i) if (i as f64) as i64 == i && i.unsigned_abs() <= 1 << 53 => visitor.visit_f64(i as f64),
+            Node::Int(i) => Err(Error::message(format!("integer {i} is not exactly representable as a float"))),
+            _ => de::Deserializer::deserialize_any(self, visitor),
+        }
+    }
+}
+
+fn utf8(b: &[u8]) -> Result<&str> {
+    std::str::from_utf8(b).map_err(|_| crate::vm::walk::surrogate_error())
+}
+
+macro_rules! forward_integer {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+                self.integer(visitor)
+            }
+        )*
+    };
+}
+
+impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::None => visitor.visit_unit(),
+            Node::Bool(b) => visitor.visit_bool(b),
+            Node::Int(i) => visitor.visit_i64(i),
+            Node::BigInt(i) => {
+                let b = self.big(i).clone();
+                self.visit_big(&b, visitor)
+            }
+            Node::Float(f) => visitor.visit_f64(f),
+            Node::Complex(re, im) => {
+                let _g = self.enter()?;
+                visitor.visit_seq(de::value::SeqDeserializer::new([re, im].into_iter()))
+            }
+            Node::Str(span, text) => self.visit_text(span, text, visitor),
+            Node::Py2Str(span) => self.visit_py2(span, visitor),
+            Node::Bytes(span) | Node::ByteArray(span) => self.visit_bytes_of(span, visitor),
+            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => self.visit_seq_of(s, visitor),
+            Node::Dict(s) => self.visit_map_of(&[s], visitor),
+            Node::Global(g) => {
+                let g = self.ctx.arena.globals[g as usize];
+                let module = self.ctx.arena.bytes(self.ctx.input, g.module);
+                let name = self.ctx.arena.bytes(self.ctx.input, g.name);
+                visitor.visit_string(format!("{}.{}", utf8(module)?, utf8(name)?))
+            }
+            Node::Object(o) => pytypes::deserialize_object(self, o, visitor),
+            Node::Buffer { index, .. } => Err(Error::unsupported(format!(
+                "out-of-band buffer {index} was not supplied (see DeOptions::buffers)"
+            ))),
+            Node::PersId(_) => Err(Error::unsupported(
+                "persistent id without a persistent_load hook (see DeOptions::persistent_load)",
+            )),
+        }
+    }
+
+    forward_integer! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.float(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.float(visitor)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::Py2Str(span) => self.visit_bytes_of(span, visitor),
+            Node::Str(span, Text::Utf8) => self.visit_bytes_of(span, visitor),
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_bytes(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::None => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        if name == crate::magic::VALUE {
+            let value = crate::vm::walk::to_value(self.ctx.arena, self.ctx.input, self.ctx.gotten, self.id, self.ctx.opts)?;
+            return crate::value::de::deliver(value, visitor);
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => self.visit_seq_of(s, visitor),
+            // Vec<u8> without serde_bytes: the bytes as a sequence of ints.
+            Node::Bytes(span) | Node::ByteArray(span) => {
+                let _g = self.enter()?;
+                let bytes = self.ctx.arena.bytes(self.ctx.input, span);
+                visitor.visit_seq(de::value::SeqDeserializer::new(bytes.iter().copied()))
+            }
+            _ => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::Object(o) => pytypes::deserialize_object_seq(self, o, visitor),
+            _ => self.deserialize_seq(visitor),
+        }
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.node() {
+            Node::Str(..) | Node::Py2Str(_) => visitor.visit_enum(VariantDe { key: self, value: None }),
+            Node::Dict(s) if s.len == 2 => {
+                let _g = self.enter()?;
+                let mut it = self.ctx.arena.iter(s);
+                let (Some(k), Some(v)) = (it.next(), it.next()) else {
+                    return Err(Error::message("enum dict must have one entry"));
+                };
+                visitor.visit_enum(VariantDe { key: self.child(k), value: Some(self.child(v)) })
+            }
+            Node::Object(o) => pytypes::deserialize_object_enum(self, o, visitor),
+            _ => Err(de::Error::invalid_type(unexpected(&self), &"a str (unit variant) or a one-entry dict {variant: value}")),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_unit()
+    }
+}
+
+/// How a node looks in a type-mismatch message.
+pub(crate) fn unexpected<'x>(n: &NodeDe<'_, '_, '_>) -> de::Unexpected<'x> {
+    match n.node() {
+        Node::None => de::Unexpected::Unit,
+        Node::Bool(b) => de::Unexpected::Bool(b),
+        Node::Int(i) => de::Unexpected::Signed(i),
+        Node::Float(f) => de::Unexpected::Float(f),
+        Node::Str(..) | Node::Py2Str(_) => de::Unexpected::Other("str"),
+        Node::Bytes(_) | Node::ByteArray(_) => de::Unexpected::Other("bytes"),
+        Node::List(_) => de::Unexpected::Other("list"),
+        Node::Tuple(_) => de::Unexpected::Other("tuple"),
+        Node::Set(_) | Node::FrozenSet(_) => de::Unexpected::Other("set"),
+        Node::Dict(_) => de::Unexpected::Map,
+        _ => de::Unexpected::Other("object"),
+    }
+}
+
+/// `Value` for a node (used by the `Value` magic and by object mapping).
+#[allow(dead_code)]
+pub(crate) fn node_value(n: &NodeDe<'_, '_, '_>) -> Result<Value> {
+    crate::vm::walk::to_value(n.ctx.arena, n.ctx.input, n.ctx.gotten, n.id, n.ctx.opts)
+}

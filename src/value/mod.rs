@@ -1,0 +1,308 @@
+//! [`Value`]: a faithful, non-executing model of what a pickle holds.
+//!
+//! Unlike `serde_json::Value`, a pickle distinguishes tuples from lists,
+//! bytes from str, sets from lists, and can reference the same object twice
+//! (or from inside itself). `Value` keeps all of that: shared objects are
+//! [`Value::Shared`] nodes (an `Arc` that several places point to), and
+//! anything the crate does not map to a native variant (a class instance, a
+//! `datetime`, an `Enum` member...) is kept as a [`Value::Global`] or a
+//! [`Value::Object`] naming the class, its arguments and its state, so that
+//! writing the `Value` back produces a pickle CPython loads to an equal object.
+
+use std::sync::{Arc, OnceLock};
+
+pub use num_bigint::BigInt;
+
+pub(crate) mod de;
+mod ser;
+
+pub use de::from_value;
+pub use ser::to_value;
+
+/// Any value a pickle can hold.
+///
+/// ```
+/// use serde_pickle::{from_slice, Value};
+/// // pickle.dumps((1, 'a', b'\x00'), protocol=5)
+/// let v: Value = from_slice(b"\x80\x05\x95\x0e\x00\x00\x00\x00\x00\x00\x00K\x01\x8c\x01a\x94C\x01\x00\x94\x87\x94.").unwrap();
+/// assert_eq!(
+///     v,
+///     Value::Tuple(vec![Value::Int(1), Value::Str("a".into()), Value::Bytes(vec![0])])
+/// );
+/// ```
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum Value {
+    /// `None`.
+    None,
+    /// `True` / `False`.
+    Bool(bool),
+    /// An `int` that fits in `i64`.
+    Int(i64),
+    /// An `int` outside the `i64` range. Values inside it are always [`Value::Int`].
+    BigInt(BigInt),
+    /// A `float`.
+    Float(f64),
+    /// A `complex` (real, imaginary).
+    Complex(f64, f64),
+    /// A `str`.
+    Str(String),
+    /// A `bytes` (also Python 2 `str` read with `encoding='bytes'`).
+    Bytes(Vec<u8>),
+    /// A `bytearray`.
+    ByteArray(Vec<u8>),
+    /// A `list`.
+    List(Vec<Value>),
+    /// A `tuple`.
+    Tuple(Vec<Value>),
+    /// A `dict` (also `collections.OrderedDict`), in insertion order.
+    Dict(Dict),
+    /// A `set`, in the order the pickle listed its items.
+    Set(Vec<Value>),
+    /// A `frozenset`, in the order the pickle listed its items.
+    FrozenSet(Vec<Value>),
+    /// A reference to a class or function by name (`GLOBAL`, `STACK_GLOBAL`), never imported.
+    Global(Global),
+    /// A call or instance the crate does not map to a native value: a class
+    /// instance, a `datetime`, an `Enum` member, a `REDUCE` of any callable.
+    Object(Box<Object>),
+    /// An out-of-band buffer (protocol 5, `NEXT_BUFFER`) that the caller did not supply.
+    Buffer {
+        /// Position of the buffer among the out-of-band buffers.
+        index: usize,
+        /// Whether `READONLY_BUFFER` was applied.
+        readonly: bool,
+    },
+    /// A persistent id (`PERSID`/`BINPERSID`) that no hook resolved.
+    PersistentId(Box<Value>),
+    /// An object referenced from more than one place, or from inside itself.
+    Shared(Shared),
+}
+
+/// A `module.name` reference (class, function, or other global) as the pickle spells it,
+/// after the Python 2 → 3 renames CPython applies for protocols below 3.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Global {
+    /// The module, e.g. `"collections"`.
+    pub module: String,
+    /// The (possibly dotted) qualified name, e.g. `"OrderedDict"`.
+    pub name: String,
+}
+
+impl Global {
+    /// A global from its module and name.
+    pub fn new(module: impl Into<String>, name: impl Into<String>) -> Self {
+        Global { module: module.into(), name: name.into() }
+    }
+}
+
+/// How an [`Object`] was created in the pickle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// `REDUCE`: `callable(*args)`.
+    Reduce,
+    /// `NEWOBJ` (or `copyreg.__newobj__` / `copyreg._reconstructor`): `cls.__new__(cls, *args)`.
+    NewObj,
+    /// `NEWOBJ_EX`: `cls.__new__(cls, *args, **kwargs)`.
+    NewObjEx,
+    /// `INST`/`OBJ`: a Python 2 classic-class instance `cls(*args)`.
+    Inst,
+}
+
+/// An object the pickle builds by calling or instantiating something. Never executed.
+#[derive(Clone)]
+pub struct Object {
+    /// How the object is created.
+    pub kind: ObjectKind,
+    /// The callable or class, usually a [`Value::Global`].
+    pub callable: Value,
+    /// Positional arguments.
+    pub args: Vec<Value>,
+    /// Keyword arguments (`NEWOBJ_EX` only).
+    pub kwargs: Option<Dict>,
+    /// The states applied by `BUILD`, in order (usually zero or one).
+    pub state: Vec<Value>,
+    /// Items added by `APPEND`/`APPENDS` (e.g. a `deque`'s contents).
+    pub list_items: Vec<Value>,
+    /// Items set by `SETITEM`/`SETITEMS` (e.g. a `defaultdict`'s contents).
+    pub dict_items: Vec<(Value, Value)>,
+}
+
+impl Object {
+    /// A new object of the given kind with no state or items.
+    pub fn new(kind: ObjectKind, callable: Value, args: Vec<Value>) -> Self {
+        Object {
+            kind,
+            callable,
+            args,
+            kwargs: None,
+            state: Vec::new(),
+            list_items: Vec::new(),
+            dict_items: Vec::new(),
+        }
+    }
+
+    /// The class or callable as a [`Global`], if it is one.
+    pub fn global(&self) -> Option<&Global> {
+        match self.callable.resolve() {
+            Value::Global(g) => Some(g),
+            _ => None,
+        }
+    }
+}
+
+/// A dict: key/value pairs in insertion order, keys unique.
+#[derive(Clone, Default)]
+pub struct Dict {
+    pub(crate) entries: Vec<(Value, Value)>,
+}
+
+impl Dict {
+    /// An empty dict.
+    pub fn new() -> Self {
+        Dict::default()
+    }
+
+    /// Build from pairs that the caller guarantees have distinct keys.
+    pub(crate) fn from_unique(entries: Vec<(Value, Value)>) -> Self {
+        Dict { entries }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries in insertion order.
+    pub fn iter(&self) -> std::slice::Iter<'_, (Value, Value)> {
+        self.entries.iter()
+    }
+
+    /// The entries, mutable (keys should stay distinct).
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, (Value, Value)> {
+        self.entries.iter_mut()
+    }
+
+    /// The entries as a slice.
+    pub fn as_slice(&self) -> &[(Value, Value)] {
+        &self.entries
+    }
+
+    /// Consume into the pairs.
+    pub fn into_vec(self) -> Vec<(Value, Value)> {
+        self.entries
+    }
+}
+
+/// A node that several places of a [`Value`] point to; cycles are possible
+/// (a list that contains itself). Cloning a `Shared` clones the pointer.
+///
+/// The content is set once; [`Shared::empty`] plus [`Shared::set`] builds a cycle.
+/// A cyclic structure is never freed (like `Arc` cycles in general): it is bounded
+/// by the input it was read from.
+#[derive(Clone)]
+pub struct Shared(pub(crate) Arc<OnceLock<Value>>);
+
+impl Shared {
+    /// A shared node holding `value`.
+    pub fn new(value: Value) -> Self {
+        let cell = OnceLock::new();
+        let _ = cell.set(value);
+        Shared(Arc::new(cell))
+    }
+
+    /// A shared node whose content is set later (to build cycles).
+    pub fn empty() -> Self {
+        Shared(Arc::new(OnceLock::new()))
+    }
+
+    /// Set the content of a node made by [`Shared::empty`]; `Err(value)` if already set.
+    pub fn set(&self, value: Value) -> Result<(), Value> {
+        self.0.set(value)
+    }
+
+    /// The content (`None` while a node made by [`Shared::empty`] is unset).
+    pub fn get(&self) -> &Value {
+        static NONE: Value = Value::None;
+        self.0.get().unwrap_or(&NONE)
+    }
+
+    /// True if both point to the same node.
+    pub fn ptr_eq(&self, other: &Shared) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// An identity for this node, stable while it lives (used for memoization when writing).
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.0) as *const () as usize
+    }
+}
+
+impl Value {
+    /// Follow [`Value::Shared`] nodes to the value they hold.
+    pub fn resolve(&self) -> &Value {
+        let mut v = self;
+        // Bounded: a Shared node whose content is the same Shared is impossible
+        // to build (set happens once, after creation), but chains are finite.
+        while let Value::Shared(s) = v {
+            v = s.get();
+        }
+        v
+    }
+}
+
+impl Dict {
+    /// Build from pairs as Python's `dict` does: a repeated key keeps its
+    /// first position and takes the last value.
+    pub(crate) fn from_pairs(pairs: Vec<(Value, Value)>) -> Self {
+        if pairs.len() <= 1 || !has_duplicate_simple_keys(&pairs) && pairs.iter().all(|(k, _)| simple_key(k)) {
+            return Dict::from_unique(pairs);
+        }
+        // TODO(value): use Dict::insert (Python hashing) once it lands.
+        let mut entries: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            match entries.iter().position(|(e, _)| tmp_key_eq(e, &k)) {
+                Some(i) => entries[i].1 = v,
+                None => entries.push((k, v)),
+            }
+        }
+        Dict { entries }
+    }
+}
+
+/// Keys whose equality is plain byte/integer equality (no 1 == 1.0 == True subtleties).
+fn simple_key(k: &Value) -> bool {
+    matches!(k, Value::Str(_) | Value::Bytes(_))
+}
+
+fn has_duplicate_simple_keys(pairs: &[(Value, Value)]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+    for (k, _) in pairs {
+        let key: (u8, &[u8]) = match k {
+            Value::Str(s) => (0, s.as_bytes()),
+            Value::Bytes(b) => (1, b),
+            _ => continue,
+        };
+        if !seen.insert(key) {
+            return true;
+        }
+    }
+    false
+}
+
+// TODO(value): replaced by Python equality once eq.rs lands.
+fn tmp_key_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Bytes(x), Value::Bytes(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::None, Value::None) => true,
+        _ => false,
+    }
+}

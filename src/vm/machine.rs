@@ -1,0 +1,702 @@
+//! The interpreter loop: one `match` over the opcode table.
+
+use num_bigint::BigInt;
+
+use super::arena::{Arena, GlobalRef, Node, NodeId, ObjNode, Seq, Text, NIL};
+use super::known;
+use super::memo::Memo;
+use super::text::{self, IntLit};
+use crate::codec::opcodes::*;
+use crate::error::{Error, ErrorCode, Result};
+use crate::options::{DeOptions, GlobalsPolicy};
+use crate::read::{Read, Span};
+use crate::value::ObjectKind;
+
+/// The VM state. Reused across the pickles of a stream (buffers keep their capacity).
+#[derive(Default)]
+pub(crate) struct Machine {
+    pub arena: Arena,
+    stack: Vec<NodeId>,
+    marks: Vec<usize>,
+    memo: Memo,
+    /// Nodes pushed by a memo GET (only these can be shared or cyclic).
+    pub gotten: Vec<bool>,
+    proto: u8,
+    next_buffer: u32,
+}
+
+/// What `run` found at the start of the input.
+pub(crate) enum Loaded {
+    /// A pickle; its root node.
+    Root(NodeId),
+    /// The input was already at its end (no byte at all).
+    End,
+}
+
+impl Machine {
+    fn reset(&mut self) {
+        self.arena.clear();
+        self.stack.clear();
+        self.marks.clear();
+        self.memo.clear();
+        self.gotten.clear();
+        self.proto = 0;
+        self.next_buffer = 0;
+    }
+
+    /// Execute one pickle, up to and including its STOP.
+    pub(crate) fn run<'de, R: Read<'de>>(&mut self, r: &mut R, opts: &DeOptions) -> Result<Loaded> {
+        self.reset();
+        let mut first = true;
+        loop {
+            let pos = r.offset();
+            let op = match r.next_byte()? {
+                Some(op) => op,
+                None if first => return Ok(Loaded::End),
+                None => return Err(Error::new(ErrorCode::Eof).at(pos, None)),
+            };
+            first = false;
+            match self.step(op, r, opts) {
+                Ok(true) => {}
+                Ok(false) => {
+                    let root = self.pop().map_err(|e| e.at(pos, Some(op)))?;
+                    return Ok(Loaded::Root(root));
+                }
+                Err(e) => return Err(e.at(pos, Some(op))),
+            }
+        }
+    }
+
+    // ---- stack helpers (the topmost MARK is a fence) ----
+
+    #[inline]
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Result<NodeId> {
+        if self.stack.len() <= self.fence() {
+            return Err(Error::new(ErrorCode::StackUnderflow));
+        }
+        Ok(self.stack.pop().unwrap_or(NIL))
+    }
+
+    #[inline]
+    fn top(&self) -> Result<NodeId> {
+        if self.stack.len() <= self.fence() {
+            return Err(Error::new(ErrorCode::StackUnderflow));
+        }
+        Ok(self.stack[self.stack.len() - 1])
+    }
+
+    /// Pop the topmost MARK; returns where its slice starts.
+    fn pop_mark(&mut self) -> Result<usize> {
+        self.marks.pop().ok_or_else(|| Error::new(ErrorCode::MissingMark))
+    }
+
+    #[inline]
+    fn push(&mut self, node: Node, opts: &DeOptions) -> Result<()> {
+        let id = self.add(node, opts)?;
+        self.stack.push(id);
+        Ok(())
+    }
+
+    #[inline]
+    fn add(&mut self, node: Node, opts: &DeOptions) -> Result<NodeId> {
+        let id = self.arena.nodes.len();
+        if id >= NIL as usize {
+            return Err(Error::limit("too many objects in one pickle"));
+        }
+        // Checked every 64K nodes: cheap, and bounds growth between checks.
+        if id & 0xffff == 0xffff && self.arena.footprint() > opts.max_alloc {
+            return Err(Error::limit("allocation limit exceeded"));
+        }
+        self.arena.nodes.push(node);
+        Ok(id as NodeId)
+    }
+
+    fn check_alloc(&self, extra: u64, opts: &DeOptions) -> Result<()> {
+        if self.arena.footprint() as u64 + extra > opts.max_alloc as u64 {
+            return Err(Error::limit("allocation limit exceeded"));
+        }
+        Ok(())
+    }
+
+    /// Read a length-prefixed payload, checking the length first.
+    fn payload<'de, R: Read<'de>>(&mut self, r: &mut R, n: u64, opts: &DeOptions) -> Result<Span> {
+        if let Some(rest) = r.remaining() {
+            if n > rest {
+                return Err(Error::new(ErrorCode::Eof));
+            }
+        } else {
+            self.check_alloc(0, opts)?;
+        }
+        let span = r.bytes(n, &mut self.arena.scratch)?;
+        if r.remaining().is_none() {
+            self.check_alloc(0, opts)?;
+        }
+        Ok(span)
+    }
+
+    fn line<'de, R: Read<'de>>(&mut self, r: &mut R) -> Result<Span> {
+        r.line(&mut self.arena.scratch)
+    }
+
+    fn line_bytes<'de, R: Read<'de>>(&mut self, r: &mut R) -> Result<Vec<u8>> {
+        let span = self.line(r)?;
+        Ok(self.arena.bytes(r.input(), span).to_vec())
+    }
+
+    fn str_node<'de, R: Read<'de>>(&mut self, r: &R, span: Span) -> Result<Node> {
+        let text = text::check_utf8(self.arena.bytes(r.input(), span))?;
+        Ok(Node::Str(span, text))
+    }
+
+    fn int_node(&mut self, lit: IntLit) -> Node {
+        match lit {
+            IntLit::Small(v) => Node::Int(v),
+            IntLit::Big(b) => {
+                self.arena.bigints.push(b);
+                Node::BigInt(self.arena.bigints.len() as u32 - 1)
+            }
+        }
+    }
+
+    /// Items above the topmost MARK, removing them and the MARK.
+    fn take_marked(&mut self) -> Result<Vec<NodeId>> {
+        let start = self.pop_mark()?;
+        Ok(self.stack.split_off(start))
+    }
+
+    /// The container an APPENDS/SETITEMS/ADDITEMS/BUILD acts on: at `idx`, above the fence.
+    fn target(&self, idx: usize) -> Result<NodeId> {
+        if idx < self.fence() || idx >= self.stack.len() {
+            return Err(Error::new(ErrorCode::StackUnderflow));
+        }
+        Ok(self.stack[idx])
+    }
+
+    fn global(&mut self, module: &[u8], name: &[u8], opts: &DeOptions) -> Result<Node> {
+        let module = std::str::from_utf8(module).map_err(|_| Error::syntax("global module is not UTF-8"))?;
+        let name = std::str::from_utf8(name).map_err(|_| Error::syntax("global name is not UTF-8"))?;
+        if module.is_empty() || name.is_empty() {
+            return Err(Error::syntax("empty module or name in global"));
+        }
+        let (module, name) = if self.proto < 3 {
+            known::py2_to_py3(module, name)
+        } else {
+            (module.into(), name.into())
+        };
+        check_policy(&module, &name, opts)?;
+        let start = self.arena.scratch.len();
+        self.arena.scratch.extend_from_slice(module.as_bytes());
+        let m = Span::scratch(start, module.len());
+        let start = self.arena.scratch.len();
+        self.arena.scratch.extend_from_slice(name.as_bytes());
+        let n = Span::scratch(start, name.len());
+        self.arena.globals.push(GlobalRef { module: m, name: n });
+        Ok(Node::Global(self.arena.globals.len() as u32 - 1))
+    }
+
+    fn object(&mut self, kind: ObjectKind, callable: NodeId, args: NodeId, kwargs: NodeId) -> Node {
+        self.arena.objects.push(ObjNode {
+            kind,
+            callable,
+            args,
+            kwargs,
+            state: Seq::EMPTY,
+            list_items: Seq::EMPTY,
+            dict_items: Seq::EMPTY,
+        });
+        Node::Object(self.arena.objects.len() as u32 - 1)
+    }
+
+    fn memo_get(&mut self, idx: u64) -> Result<()> {
+        let id = self.memo.get(idx).ok_or_else(|| Error::new(ErrorCode::MemoMissing(idx)))?;
+        if self.gotten.len() <= id as usize {
+            self.gotten.resize(id as usize + 1, false);
+        }
+        self.gotten[id as usize] = true;
+        self.stack.push(id);
+        Ok(())
+    }
+
+    fn memo_put(&mut self, idx: u64, opts: &DeOptions) -> Result<()> {
+        let top = self.top()?;
+        if self.memo.len() >= opts.max_memo && self.memo.get(idx).is_none() {
+            return Err(Error::limit(format!("memo limit of {} entries exceeded", opts.max_memo)));
+        }
+        self.memo.put(idx, top);
+        Ok(())
+    }
+
+    /// Execute one opcode; `Ok(false)` at STOP.
+    fn step<'de, R: Read<'de>>(&mut self, op: u8, r: &mut R, opts: &DeOptions) -> Result<bool> {
+        match op {
+            MARK => self.marks.push(self.stack.len()),
+            STOP => return Ok(false),
+            POP => {
+                if self.marks.last() == Some(&self.stack.len()) {
+                    self.marks.pop();
+                } else {
+                    self.pop()?;
+                }
+            }
+            POP_MARK => {
+                let start = self.pop_mark()?;
+                self.stack.truncate(start);
+            }
+            DUP => {
+                let top = self.top()?;
+                self.stack.push(top);
+            }
+            NONE => self.push(Node::None, opts)?,
+            NEWTRUE => self.push(Node::Bool(true), opts)?,
+            NEWFALSE => self.push(Node::Bool(false), opts)?,
+            BININT => {
+                let v = i32::from_le_bytes(r.fixed()?);
+                self.push(Node::Int(v as i64), opts)?;
+            }
+            BININT1 => {
+                let [v] = r.fixed()?;
+                self.push(Node::Int(v as i64), opts)?;
+            }
+            BININT2 => {
+                let v = u16::from_le_bytes(r.fixed()?);
+                self.push(Node::Int(v as i64), opts)?;
+            }
+            INT => {
+                let line = self.line_bytes(r)?;
+                let node = match line.as_slice() {
+                    b"00" => Node::Bool(false),
+                    b"01" => Node::Bool(true),
+                    t => {
+                        let lit = text::parse_int(t)?;
+                        self.int_node(lit)
+                    }
+                };
+                self.push(node, opts)?;
+            }
+            LONG => {
+                let line = self.line_bytes(r)?;
+                let lit = text::parse_long(&line)?;
+                let node = self.int_node(lit);
+                self.push(node, opts)?;
+            }
+            LONG1 => {
+                let [n] = r.fixed()?;
+                self.long_bytes(r, n as u64, opts)?;
+            }
+            LONG4 => {
+                let n = i32::from_le_bytes(r.fixed()?);
+                if n < 0 {
+                    return Err(Error::syntax("LONG pickle has negative byte count"));
+                }
+                self.long_bytes(r, n as u64, opts)?;
+            }
+            BINFLOAT => {
+                let v = f64::from_be_bytes(r.fixed()?);
+                self.push(Node::Float(v), opts)?;
+            }
+            FLOAT => {
+                let line = self.line_bytes(r)?;
+                let v = text::parse_float(&line)?;
+                self.push(Node::Float(v), opts)?;
+            }
+            SHORT_BINUNICODE => {
+                let [n] = r.fixed()?;
+                self.unicode(r, n as u64, opts)?;
+            }
+            BINUNICODE => {
+                let n = u32::from_le_bytes(r.fixed()?);
+                self.unicode(r, n as u64, opts)?;
+            }
+            BINUNICODE8 => {
+                let n = u64::from_le_bytes(r.fixed()?);
+                self.unicode(r, n, opts)?;
+            }
+            UNICODE => {
+                let line = self.line(r)?;
+                let raw = self.arena.bytes(r.input(), line).to_vec();
+                let start = self.arena.scratch.len();
+                let t = text::decode_raw_unicode_escape(&raw, &mut self.arena.scratch)?;
+                let span = Span::scratch(start, self.arena.scratch.len() - start);
+                self.push(Node::Str(span, t), opts)?;
+            }
+            SHORT_BINBYTES => {
+                let [n] = r.fixed()?;
+                let span = self.payload(r, n as u64, opts)?;
+                self.push(Node::Bytes(span), opts)?;
+            }
+            BINBYTES => {
+                let n = u32::from_le_bytes(r.fixed()?);
+                let span = self.payload(r, n as u64, opts)?;
+                self.push(Node::Bytes(span), opts)?;
+            }
+            BINBYTES8 => {
+                let n = u64::from_le_bytes(r.fixed()?);
+                let span = self.payload(r, n, opts)?;
+                self.push(Node::Bytes(span), opts)?;
+            }
+            BYTEARRAY8 => {
+                let n = u64::from_le_bytes(r.fixed()?);
+                let span = self.payload(r, n, opts)?;
+                self.push(Node::ByteArray(span), opts)?;
+            }
+            SHORT_BINSTRING => {
+                let [n] = r.fixed()?;
+                let span = self.payload(r, n as u64, opts)?;
+                self.push(Node::Py2Str(span), opts)?;
+            }
+            BINSTRING => {
+                let n = i32::from_le_bytes(r.fixed()?);
+                if n < 0 {
+                    return Err(Error::syntax("BINSTRING pickle has negative byte count"));
+                }
+                let span = self.payload(r, n as u64, opts)?;
+                self.push(Node::Py2Str(span), opts)?;
+            }
+            STRING => {
+                let line = self.line(r)?;
+                let raw = self.arena.bytes(r.input(), line).to_vec();
+                let start = self.arena.scratch.len();
+                text::decode_string_literal(&raw, &mut self.arena.scratch)?;
+                let span = Span::scratch(start, self.arena.scratch.len() - start);
+                self.push(Node::Py2Str(span), opts)?;
+            }
+            EMPTY_TUPLE => self.push(Node::Tuple(Seq::EMPTY), opts)?,
+            EMPTY_LIST => self.push(Node::List(Seq::EMPTY), opts)?,
+            EMPTY_DICT => self.push(Node::Dict(Seq::EMPTY), opts)?,
+            EMPTY_SET => self.push(Node::Set(Seq::EMPTY), opts)?,
+            TUPLE1 | TUPLE2 | TUPLE3 => {
+                let n = (op - TUPLE1 + 1) as usize;
+                if self.stack.len() < self.fence() + n {
+                    return Err(Error::new(ErrorCode::StackUnderflow));
+                }
+                let at = self.stack.len() - n;
+                let seq = self.arena.seq_of(&self.stack[at..]);
+                self.stack.truncate(at);
+                self.push(Node::Tuple(seq), opts)?;
+            }
+            TUPLE | LIST | FROZENSET | DICT => {
+                let start = self.pop_mark()?;
+                if op == DICT && (self.stack.len() - start) % 2 != 0 {
+                    return Err(Error::syntax("odd number of items for DICT"));
+                }
+                let seq = self.arena.seq_of(&self.stack[start..]);
+                self.stack.truncate(start);
+                let node = match op {
+                    TUPLE => Node::Tuple(seq),
+                    LIST => Node::List(seq),
+                    FROZENSET => Node::FrozenSet(seq),
+                    _ => Node::Dict(seq),
+                };
+                self.push(node, opts)?;
+            }
+            APPEND => {
+                let item = self.pop()?;
+                let target = self.target(self.stack.len().wrapping_sub(1))?;
+                append_items(&mut self.arena, target, &[item])?;
+            }
+            APPENDS | SETITEMS | ADDITEMS => {
+                let start = self.pop_mark()?;
+                let target = self.target(start.wrapping_sub(1))?;
+                let items = &self.stack[start..];
+                match op {
+                    APPENDS => append_items(&mut self.arena, target, items)?,
+                    SETITEMS => set_items(&mut self.arena, target, items)?,
+                    _ => {
+                        let mut node = self.arena.node(target);
+                        match &mut node {
+                            Node::Set(seq) => self.arena.extend(seq, items),
+                            _ => return Err(Error::syntax("ADDITEMS target is not a set")),
+                        }
+                        self.arena.nodes[target as usize] = node;
+                    }
+                }
+                self.stack.truncate(start);
+            }
+            SETITEM => {
+                let v = self.pop()?;
+                let k = self.pop()?;
+                let target = self.target(self.stack.len().wrapping_sub(1))?;
+                set_items(&mut self.arena, target, &[k, v])?;
+            }
+            PUT => {
+                let line = self.line_bytes(r)?;
+                let idx = text::parse_index(&line)?;
+                if idx < 0 {
+                    return Err(Error::syntax("negative PUT argument"));
+                }
+                self.memo_put(idx as u64, opts)?;
+            }
+            BINPUT => {
+                let [i] = r.fixed()?;
+                self.memo_put(i as u64, opts)?;
+            }
+            LONG_BINPUT => {
+                let i = u32::from_le_bytes(r.fixed()?);
+                self.memo_put(i as u64, opts)?;
+            }
+            MEMOIZE => {
+                let idx = self.memo.len() as u64;
+                self.memo_put(idx, opts)?;
+            }
+            GET => {
+                let line = self.line_bytes(r)?;
+                let idx = text::parse_index(&line)?;
+                if idx < 0 {
+                    return Err(Error::new(ErrorCode::MemoMissing(0)));
+                }
+                self.memo_get(idx as u64)?;
+            }
+            BINGET => {
+                let [i] = r.fixed()?;
+                self.memo_get(i as u64)?;
+            }
+            LONG_BINGET => {
+                let i = u32::from_le_bytes(r.fixed()?);
+                self.memo_get(i as u64)?;
+            }
+            PROTO => {
+                let [p] = r.fixed()?;
+                if p > HIGHEST_PROTOCOL {
+                    return Err(Error::new(ErrorCode::UnsupportedProtocol(p as u64)));
+                }
+                self.proto = p;
+            }
+            FRAME => {
+                let n = u64::from_le_bytes(r.fixed()?);
+                // A read-ahead hint only; never allocate for it, but a frame
+                // longer than the rest of the input is truncated data.
+                if let Some(rest) = r.remaining() {
+                    if n > rest {
+                        return Err(Error::new(ErrorCode::Eof));
+                    }
+                }
+            }
+            GLOBAL => {
+                let module = self.line_bytes(r)?;
+                let name = self.line_bytes(r)?;
+                let node = self.global(&module, &name, opts)?;
+                self.push(node, opts)?;
+            }
+            STACK_GLOBAL => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let (Node::Str(m, Text::Utf8), Node::Str(n, Text::Utf8)) =
+                    (self.arena.node(module), self.arena.node(name))
+                else {
+                    return Err(Error::syntax("STACK_GLOBAL requires str"));
+                };
+                let m = self.arena.bytes(r.input(), m).to_vec();
+                let n = self.arena.bytes(r.input(), n).to_vec();
+                let node = self.global(&m, &n, opts)?;
+                self.push(node, opts)?;
+            }
+            INST => {
+                let module = self.line_bytes(r)?;
+                let name = self.line_bytes(r)?;
+                let args = self.take_marked()?;
+                let cls = self.global(&module, &name, opts)?;
+                let cls = self.add(cls, opts)?;
+                let seq = self.arena.seq_of(&args);
+                let args = self.add(Node::Tuple(seq), opts)?;
+                let node = self.object(ObjectKind::Inst, cls, args, NIL);
+                self.push(node, opts)?;
+            }
+            OBJ => {
+                let items = self.take_marked()?;
+                let Some((&cls, args)) = items.split_first() else {
+                    return Err(Error::new(ErrorCode::StackUnderflow));
+                };
+                let seq = self.arena.seq_of(args);
+                let args = self.add(Node::Tuple(seq), opts)?;
+                let node = self.object(ObjectKind::Inst, cls, args, NIL);
+                self.push(node, opts)?;
+            }
+            REDUCE => {
+                let args = self.pop()?;
+                let callable = self.pop()?;
+                if !matches!(self.arena.node(args), Node::Tuple(_)) {
+                    return Err(Error::syntax("REDUCE arguments must be a tuple"));
+                }
+                let node = match known::reduce(self, r.input(), callable, args)? {
+                    Some(node) => node,
+                    None => self.object(ObjectKind::Reduce, callable, args, NIL),
+                };
+                self.push(node, opts)?;
+            }
+            NEWOBJ => {
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                if !matches!(self.arena.node(args), Node::Tuple(_)) {
+                    return Err(Error::syntax("NEWOBJ expected a tuple for args"));
+                }
+                let node = self.object(ObjectKind::NewObj, cls, args, NIL);
+                self.push(node, opts)?;
+            }
+            NEWOBJ_EX => {
+                let kwargs = self.pop()?;
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                if !matches!(self.arena.node(args), Node::Tuple(_)) {
+                    return Err(Error::syntax("NEWOBJ_EX args argument must be a tuple"));
+                }
+                if !matches!(self.arena.node(kwargs), Node::Dict(_)) {
+                    return Err(Error::syntax("NEWOBJ_EX kwargs argument must be a dict"));
+                }
+                let node = self.object(ObjectKind::NewObjEx, cls, args, kwargs);
+                self.push(node, opts)?;
+            }
+            BUILD => {
+                let state = self.pop()?;
+                let inst = self.top()?;
+                match self.arena.node(inst) {
+                    Node::Object(o) => {
+                        let mut obj = self.arena.objects[o as usize];
+                        self.arena.extend(&mut obj.state, &[state]);
+                        self.arena.objects[o as usize] = obj;
+                    }
+                    _ => return Err(Error::syntax("BUILD target is not an object")),
+                }
+            }
+            PERSID => {
+                let line = self.line(r)?;
+                let id = self.str_node(r, line)?;
+                let id = self.add(id, opts)?;
+                self.persistent(id, r.input(), opts)?;
+            }
+            BINPERSID => {
+                let id = self.pop()?;
+                self.persistent(id, r.input(), opts)?;
+            }
+            EXT1 | EXT2 | EXT4 => {
+                let code = match op {
+                    EXT1 => r.fixed::<1>()?[0] as i64,
+                    EXT2 => u16::from_le_bytes(r.fixed()?) as i64,
+                    _ => i32::from_le_bytes(r.fixed()?) as i64,
+                };
+                if code <= 0 {
+                    return Err(Error::syntax("EXT specifies code <= 0"));
+                }
+                return Err(Error::unsupported(format!("unregistered extension code {code}")));
+            }
+            NEXT_BUFFER => {
+                let index = self.next_buffer;
+                self.next_buffer += 1;
+                let node = match &opts.buffers {
+                    Some(bufs) => {
+                        let buf = bufs.get(index as usize).ok_or_else(|| {
+                            Error::syntax("not enough out-of-band buffers")
+                        })?;
+                        self.check_alloc(buf.len() as u64, opts)?;
+                        let start = self.arena.scratch.len();
+                        self.arena.scratch.extend_from_slice(buf);
+                        Node::ByteArray(Span::scratch(start, buf.len()))
+                    }
+                    None => Node::Buffer { index, readonly: false },
+                };
+                self.push(node, opts)?;
+            }
+            READONLY_BUFFER => {
+                let top = self.top()?;
+                let node = match self.arena.node(top) {
+                    Node::Buffer { index, .. } => Node::Buffer { index, readonly: true },
+                    Node::ByteArray(span) => Node::Bytes(span),
+                    other => other,
+                };
+                self.arena.nodes[top as usize] = node;
+            }
+            other => return Err(Error::new(ErrorCode::InvalidOpcode(other))),
+        }
+        Ok(true)
+    }
+
+    fn unicode<'de, R: Read<'de>>(&mut self, r: &mut R, n: u64, opts: &DeOptions) -> Result<()> {
+        let span = self.payload(r, n, opts)?;
+        let node = self.str_node(r, span)?;
+        self.push(node, opts)
+    }
+
+    fn long_bytes<'de, R: Read<'de>>(&mut self, r: &mut R, n: u64, opts: &DeOptions) -> Result<()> {
+        let span = self.payload(r, n, opts)?;
+        let bytes = self.arena.bytes(r.input(), span);
+        let node = if bytes.len() <= 8 {
+            let neg = bytes.last().is_some_and(|b| b & 0x80 != 0);
+            let mut buf = if neg { [0xff; 8] } else { [0; 8] };
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Node::Int(i64::from_le_bytes(buf))
+        } else {
+            let b = BigInt::from_signed_bytes_le(bytes);
+            let lit = text::int_lit(b);
+            self.int_node(lit)
+        };
+        self.push(node, opts)
+    }
+
+    fn persistent(&mut self, id: NodeId, input: &[u8], opts: &DeOptions) -> Result<()> {
+        let node = match &opts.persistent_load {
+            Some(hook) => {
+                let pid = crate::vm::walk::to_value(&self.arena, input, &self.gotten, id, opts)?;
+                let value = hook(&pid)?;
+                let id = known::import_value(self, &value, opts)?;
+                self.stack.push(id);
+                return Ok(());
+            }
+            None => Node::PersId(id),
+        };
+        self.push(node, opts)
+    }
+
+    pub(crate) fn add_node(&mut self, node: Node, opts: &DeOptions) -> Result<NodeId> {
+        self.add(node, opts)
+    }
+}
+
+fn check_policy(module: &str, name: &str, opts: &DeOptions) -> Result<()> {
+    let allowed = match &opts.globals {
+        GlobalsPolicy::KeepAsData => true,
+        GlobalsPolicy::AllowList(list) => list.iter().any(|g| g.module == module && g.name == name),
+        GlobalsPolicy::RejectAll => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorCode::ForbiddenGlobal { module: module.into(), name: name.into() }))
+    }
+}
+
+fn append_items(arena: &mut Arena, target: NodeId, items: &[NodeId]) -> Result<()> {
+    let mut node = arena.node(target);
+    match &mut node {
+        Node::List(seq) => arena.extend(seq, items),
+        Node::Object(o) => {
+            let mut obj = arena.objects[*o as usize];
+            arena.extend(&mut obj.list_items, items);
+            arena.objects[*o as usize] = obj;
+        }
+        _ => return Err(Error::syntax("APPEND(S) target is not a list")),
+    }
+    arena.nodes[target as usize] = node;
+    Ok(())
+}
+
+fn set_items(arena: &mut Arena, target: NodeId, items: &[NodeId]) -> Result<()> {
+    if items.len() % 2 != 0 {
+        return Err(Error::syntax("odd number of items for SETITEMS"));
+    }
+    let mut node = arena.node(target);
+    match &mut node {
+        Node::Dict(seq) => arena.extend(seq, items),
+        Node::Object(o) => {
+            let mut obj = arena.objects[*o as usize];
+            arena.extend(&mut obj.dict_items, items);
+            arena.objects[*o as usize] = obj;
+        }
+        _ => return Err(Error::syntax("SETITEM(S) target is not a dict")),
+    }
+    arena.nodes[target as usize] = node;
+    Ok(())
+}

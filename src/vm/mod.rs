@@ -1,0 +1,15 @@
+//! The opcode VM: executes a pickle's opcodes without importing or calling
+//! anything, building an [`arena::Arena`] of nodes.
+//!
+//! The VM owns the stack, the mark stack and the memo. It is iterative, so
+//! nesting depth costs heap, not native stack; every length is checked against
+//! the input before anything is allocated for it.
+
+pub(crate) mod arena;
+mod known;
+pub(crate) mod machine;
+mod memo;
+mod text;
+pub(crate) mod walk;
+
+pub(crate) use machine::Machine;
