@@ -92,8 +92,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     pub(crate) fn next_value<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>> {
         let Some(root) = self.load()? else { return Ok(None) };
         let ctx = Ctx::new(&self.machine, self.read.input(), &self.opts);
-        let offset = self.read.offset();
-        T::deserialize(NodeDe::new(&ctx, root, 0)).map(Some).map_err(|e| e.at(offset, None))
+        T::deserialize(NodeDe::new(&ctx, root, 0)).map(Some)
     }
 
     fn one<T: de::Deserialize<'de>>(&mut self) -> Result<T> {

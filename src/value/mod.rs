@@ -47,6 +47,11 @@ pub enum Value {
     Complex(f64, f64),
     /// A `str`.
     Str(String),
+    /// A `str` containing lone surrogates (`'\ud800'`), which a Rust `String`
+    /// cannot hold: its UTF-8 bytes with the surrogates encoded as CPython's
+    /// `surrogatepass` does (`ED A0 80`). Written back unchanged; reading one
+    /// into a Rust `String` is an error.
+    SurrogateStr(Vec<u8>),
     /// A `bytes` (also Python 2 `str` read with `encoding='bytes'`).
     Bytes(Vec<u8>),
     /// A `bytearray`.

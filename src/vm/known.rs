@@ -91,6 +91,7 @@ pub(crate) fn reduce(m: &mut Machine, input: &[u8], callable: NodeId, args: Node
                 return Ok(None);
             }
             let children = items(m, *src);
+            m.check_hashable(&children)?;
             let seq = m.arena.seq_of(&children);
             if name == b"set" {
                 Node::Set(seq)
@@ -200,6 +201,7 @@ fn import(
         Value::Float(f) => Node::Float(*f),
         Value::Complex(re, im) => Node::Complex(*re, *im),
         Value::Str(s) => Node::Str(scratch_span(m, s.as_bytes()), Text::Utf8),
+        Value::SurrogateStr(b) => Node::Str(scratch_span(m, b), Text::Surrogates),
         Value::Bytes(b) => Node::Bytes(scratch_span(m, b)),
         Value::ByteArray(b) => Node::ByteArray(scratch_span(m, b)),
         Value::List(vs) => Node::List(children(m, vs, shared)?),

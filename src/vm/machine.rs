@@ -212,14 +212,51 @@ impl Machine {
         Node::Object(self.arena.objects.len() as u32 - 1)
     }
 
-    fn memo_get(&mut self, idx: u64) -> Result<()> {
-        let id = self.memo.get(idx).ok_or_else(|| Error::new(ErrorCode::MemoMissing(idx)))?;
+    /// Note that `id` is now referenced from more than one place.
+    fn mark_shared(&mut self, id: NodeId) {
         if self.gotten.len() <= id as usize {
             self.gotten.resize(id as usize + 1, false);
         }
         self.gotten[id as usize] = true;
+    }
+
+    fn memo_get(&mut self, idx: u64) -> Result<()> {
+        let id = self.memo.get(idx).ok_or_else(|| Error::new(ErrorCode::MemoMissing(idx)))?;
+        self.mark_shared(id);
         self.stack.push(id);
         Ok(())
+    }
+
+    /// CPython raises `TypeError: unhashable type` when a list, dict, set or
+    /// bytearray (or a tuple holding one) is used as a dict key or set item.
+    pub(crate) fn check_hashable(&self, items: &[NodeId]) -> Result<()> {
+        let mut work: Vec<NodeId> = items.to_vec();
+        let mut budget = 4096usize;
+        while let Some(id) = work.pop() {
+            match self.arena.node(id) {
+                Node::List(_) | Node::Dict(_) | Node::Set(_) | Node::ByteArray(_) => {
+                    let what = match self.arena.node(id) {
+                        Node::List(_) => "list",
+                        Node::Dict(_) => "dict",
+                        Node::Set(_) => "set",
+                        _ => "bytearray",
+                    };
+                    return Err(Error::syntax(format!("unhashable type: '{what}'")));
+                }
+                Node::Tuple(s) | Node::FrozenSet(s) if budget > 0 => {
+                    budget = budget.saturating_sub(s.len as usize + 1);
+                    work.extend(self.arena.iter(s));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_keys(&self, pairs: &[NodeId]) -> Result<()> {
+        // Only keys: every other item.
+        let keys: Vec<NodeId> = pairs.iter().step_by(2).copied().collect();
+        self.check_hashable(&keys)
     }
 
     fn memo_put(&mut self, idx: u64, opts: &DeOptions) -> Result<()> {
@@ -249,6 +286,7 @@ impl Machine {
             }
             DUP => {
                 let top = self.top()?;
+                self.mark_shared(top);
                 self.stack.push(top);
             }
             NONE => self.push(Node::None, opts)?,
@@ -384,6 +422,11 @@ impl Machine {
                 if op == DICT && (self.stack.len() - start) % 2 != 0 {
                     return Err(Error::syntax("odd number of items for DICT"));
                 }
+                match op {
+                    DICT => self.check_keys(&self.stack[start..])?,
+                    FROZENSET => self.check_hashable(&self.stack[start..])?,
+                    _ => {}
+                }
                 let seq = self.arena.seq_of(&self.stack[start..]);
                 self.stack.truncate(start);
                 let node = match op {
@@ -404,6 +447,11 @@ impl Machine {
                 let target = self.target(start.wrapping_sub(1))?;
                 let items = &self.stack[start..];
                 match op {
+                    SETITEMS => self.check_keys(items)?,
+                    ADDITEMS => self.check_hashable(items)?,
+                    _ => {}
+                }
+                match op {
                     APPENDS => append_items(&mut self.arena, target, items)?,
                     SETITEMS => set_items(&mut self.arena, target, items)?,
                     _ => {
@@ -421,6 +469,7 @@ impl Machine {
                 let v = self.pop()?;
                 let k = self.pop()?;
                 let target = self.target(self.stack.len().wrapping_sub(1))?;
+                self.check_hashable(&[k])?;
                 set_items(&mut self.arena, target, &[k, v])?;
             }
             PUT => {

@@ -118,7 +118,7 @@ impl Builder<'_> {
             Node::Float(f) => Value::Float(f),
             Node::Complex(re, im) => Value::Complex(re, im),
             Node::Str(span, Text::Utf8) => Value::Str(utf8(self.text(span))?.to_owned()),
-            Node::Str(_, Text::Surrogates) => return Err(surrogate_error()),
+            Node::Str(span, Text::Surrogates) => Value::SurrogateStr(self.text(span).to_vec()),
             Node::Py2Str(span) => py2_value(self.text(span), self.opts.py2_strings)?,
             Node::Bytes(span) => Value::Bytes(self.text(span).to_vec()),
             Node::ByteArray(span) => Value::ByteArray(self.text(span).to_vec()),
