@@ -13,6 +13,20 @@ use std::sync::{Arc, OnceLock};
 
 pub use num_bigint::BigInt;
 
+mod access;
+mod dict;
+mod display;
+mod drop;
+mod eq;
+mod from;
+mod index;
+mod macros;
+mod printable;
+
+pub use dict::DictKey;
+pub use display::DEBUG_DEPTH_LIMIT;
+pub use index::Index;
+
 pub(crate) mod de;
 mod ser;
 
@@ -30,7 +44,6 @@ pub use ser::to_value;
 ///     Value::Tuple(vec![Value::Int(1), Value::Str("a".into()), Value::Bytes(vec![0])])
 /// );
 /// ```
-#[derive(Clone)]
 #[non_exhaustive]
 pub enum Value {
     /// `None`.

@@ -1,0 +1,788 @@
+//! Equality and hashing of [`Value`]s with Python's semantics, plus the
+//! strict structural comparison [`Value::same_as`].
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+
+use num_bigint::{BigInt, BigUint, Sign};
+
+use super::{Dict, Object, Shared, Value};
+
+/// How many `Shared` → `Shared` hops [`follow`] takes before giving up.
+const MAX_HOPS: usize = 1024;
+/// How many containers deep [`Value::hash`] looks; deeper content is ignored.
+const HASH_DEPTH: u32 = 24;
+/// Set-member and dict-key comparisons nested deeper than this compare with
+/// [`Value::same_as`] (order-sensitive) instead, to bound the recursion.
+const NEST_LIMIT: usize = 128;
+/// Containers at least this large are matched through a hash index.
+const INDEX_MIN: usize = 16;
+
+/// The value behind `Shared` nodes, bounded: a node that (through other
+/// `Shared` nodes only) holds itself resolves to `None`.
+pub(crate) fn follow(v: &Value) -> &Value {
+    static NONE: Value = Value::None;
+    let mut v = v;
+    for _ in 0..MAX_HOPS {
+        match v {
+            Value::Shared(s) => v = s.get(),
+            _ => return v,
+        }
+    }
+    &NONE
+}
+
+/// The 2^61 - 1 modulus of CPython's numeric hash.
+const MODULUS: u64 = (1 << 61) - 1;
+
+/// CPython's `hash()` of an integer given as sign and magnitude mod 2^61 - 1.
+fn finish_hash(negative: bool, magnitude_mod: u64) -> i64 {
+    let h = magnitude_mod as i64;
+    let h = if negative { -h } else { h };
+    if h == -1 {
+        -2
+    } else {
+        h
+    }
+}
+
+fn hash_i64(i: i64) -> i64 {
+    finish_hash(i < 0, i.unsigned_abs() % MODULUS)
+}
+
+fn hash_bigint(b: &BigInt) -> i64 {
+    let r: BigUint = b.magnitude() % MODULUS;
+    finish_hash(b.sign() == Sign::Minus, r.to_u64_digits().first().copied().unwrap_or(0))
+}
+
+/// CPython's `hash()` of a float (NaN hashes as 0 here; CPython uses its identity).
+fn hash_f64(x: f64) -> i64 {
+    if x.is_nan() {
+        return 0;
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { 314_159 } else { -314_159 };
+    }
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let mut mant = bits & ((1 << 52) - 1);
+    let exp = if biased == 0 {
+        -1074
+    } else {
+        mant |= 1 << 52;
+        biased - 1075
+    };
+    // x = ±mant * 2^exp, and 2^61 ≡ 1 (mod 2^61 - 1).
+    let shift = exp.rem_euclid(61) as u32;
+    let h = ((mant as u128) << shift) % (MODULUS as u128);
+    finish_hash(x < 0.0, h as u64)
+}
+
+/// CPython's `hash()` of a number, or `None` if `v` is not a number.
+pub(crate) fn numeric_hash(v: &Value) -> Option<i64> {
+    Some(match v {
+        Value::Bool(b) => *b as i64,
+        Value::Int(i) => hash_i64(*i),
+        Value::BigInt(b) => hash_bigint(b),
+        Value::Float(x) => hash_f64(*x),
+        Value::Complex(re, im) => {
+            let h = (hash_f64(*re) as u64)
+                .wrapping_add(1_000_003u64.wrapping_mul(hash_f64(*im) as u64));
+            finish_hash(false, h) // -1 → -2, the rest unchanged
+        }
+        _ => return None,
+    })
+}
+
+/// Type tags: values that can compare equal share a tag.
+#[derive(Hash)]
+enum Tag {
+    None,
+    Number,
+    Str,
+    Bytes,
+    List,
+    Tuple,
+    Dict,
+    Set,
+    Global,
+    Object,
+    Buffer,
+    PersistentId,
+}
+
+/// Memo of shared nodes' hashes, by node id and remaining depth.
+type HashMemo = HashMap<(usize, u32), u64>;
+
+fn hash_of_seq(items: &[Value], depth: u32, memo: &mut HashMemo, h: &mut DefaultHasher) {
+    h.write_usize(items.len());
+    for item in items {
+        h.write_u64(node_hash(item, depth, memo));
+    }
+}
+
+/// Order- and duplicate-insensitive combination of element hashes.
+fn hash_of_unordered(mut hashes: Vec<u64>, h: &mut DefaultHasher) {
+    hashes.sort_unstable();
+    hashes.dedup();
+    for x in hashes {
+        h.write_u64(x);
+    }
+}
+
+fn hash_of_pairs(pairs: &[(Value, Value)], depth: u32, memo: &mut HashMemo, h: &mut DefaultHasher) {
+    let hashes = pairs
+        .iter()
+        .map(|(k, v)| node_hash(k, depth, memo) ^ node_hash(v, depth, memo).rotate_left(17))
+        .collect();
+    hash_of_unordered(hashes, h);
+}
+
+/// A hash consistent with `==`: equal values hash equal. Looks `depth`
+/// containers deep; shared nodes are transparent and memoized.
+fn node_hash(v: &Value, depth: u32, memo: &mut HashMemo) -> u64 {
+    if let Value::Shared(s) = v {
+        let key = (s.id(), depth);
+        if let Some(h) = memo.get(&key) {
+            return *h;
+        }
+        let h = node_hash(follow(v), depth, memo);
+        memo.insert(key, h);
+        return h;
+    }
+    let mut h = DefaultHasher::new();
+    if let Some(n) = numeric_hash(v) {
+        Tag::Number.hash(&mut h);
+        h.write_i64(n);
+        return h.finish();
+    }
+    let tag = match v {
+        Value::Str(_) | Value::SurrogateStr(_) => Tag::Str,
+        Value::Bytes(_) | Value::ByteArray(_) => Tag::Bytes,
+        Value::List(_) => Tag::List,
+        Value::Tuple(_) => Tag::Tuple,
+        Value::Dict(_) => Tag::Dict,
+        Value::Set(_) | Value::FrozenSet(_) => Tag::Set,
+        Value::Global(_) => Tag::Global,
+        Value::Object(_) => Tag::Object,
+        Value::Buffer { .. } => Tag::Buffer,
+        Value::PersistentId(_) => Tag::PersistentId,
+        _ => Tag::None,
+    };
+    tag.hash(&mut h);
+    let Some(depth) = depth.checked_sub(1) else {
+        return h.finish();
+    };
+    match v {
+        Value::Str(s) => s.as_bytes().hash(&mut h),
+        Value::SurrogateStr(b) => b.hash(&mut h),
+        Value::Bytes(b) | Value::ByteArray(b) => b.hash(&mut h),
+        Value::List(items) | Value::Tuple(items) => hash_of_seq(items, depth, memo, &mut h),
+        Value::Dict(d) => hash_of_pairs(d.as_slice(), depth, memo, &mut h),
+        Value::Set(items) | Value::FrozenSet(items) => {
+            let hashes = items.iter().map(|x| node_hash(x, depth, memo)).collect();
+            hash_of_unordered(hashes, &mut h);
+        }
+        Value::Global(g) => g.hash(&mut h),
+        Value::Object(o) => {
+            o.kind.hash(&mut h);
+            h.write_u64(node_hash(&o.callable, depth, memo));
+            hash_of_seq(&o.args, depth, memo, &mut h);
+            hash_of_pairs(o.kwargs.as_ref().map_or(&[][..], Dict::as_slice), depth, memo, &mut h);
+            hash_of_seq(&o.state, depth, memo, &mut h);
+            hash_of_seq(&o.list_items, depth, memo, &mut h);
+            for (k, v) in &o.dict_items {
+                h.write_u64(node_hash(k, depth, memo));
+                h.write_u64(node_hash(v, depth, memo));
+            }
+        }
+        Value::Buffer { index, readonly } => {
+            index.hash(&mut h);
+            readonly.hash(&mut h);
+        }
+        Value::PersistentId(p) => h.write_u64(node_hash(p, depth, memo)),
+        _ => {}
+    }
+    h.finish()
+}
+
+/// Hashes consistently with `==` (Python equality), for every value:
+/// `Int(1)`, `Float(1.0)`, `Bool(true)` and `Complex(1.0, 0.0)` hash alike
+/// (numbers feed CPython's own `hash()` of the number to the hasher), so do
+/// `Bytes` and `ByteArray` with the same content, and sets or dicts with the
+/// same items in any order. Only the first 24 levels of nesting count.
+///
+/// Python refuses to hash lists, dicts, sets and bytearrays; see
+/// [`Value::is_hashable`]. `Value` is not `Eq` (NaN is not equal to itself).
+///
+/// ```
+/// use std::collections::hash_map::DefaultHasher;
+/// use std::hash::{Hash, Hasher};
+/// use serde_pickle::Value;
+/// let h = |v: &Value| { let mut s = DefaultHasher::new(); v.hash(&mut s); s.finish() };
+/// assert_eq!(h(&Value::Int(1)), h(&Value::Float(1.0)));
+/// assert_eq!(h(&Value::Int(1)), h(&Value::Bool(true)));
+/// ```
+impl Hash for Value {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(node_hash(self, HASH_DEPTH, &mut HashMemo::new()));
+    }
+}
+
+/// The hash [`Value`]'s `Hash` impl feeds, with a fixed-key hasher.
+pub(crate) fn hash64(v: &Value) -> u64 {
+    node_hash(v, HASH_DEPTH, &mut HashMemo::new())
+}
+
+impl Value {
+    /// True if Python could hash the value (use it as a dict key or set
+    /// member): not a list, dict, set or bytearray, nor a tuple, frozenset or
+    /// persistent id holding one. Objects count as hashable (Python hashes
+    /// instances by identity unless their class says otherwise).
+    ///
+    /// ```
+    /// use serde_pickle::pickle;
+    /// assert!(pickle!((1, "a", (2.5, None))).is_hashable());
+    /// assert!(!pickle!((1, [2])).is_hashable());
+    /// ```
+    pub fn is_hashable(&self) -> bool {
+        let mut stack = vec![self];
+        let mut seen: HashSet<usize> = HashSet::new();
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::ByteArray(_) | Value::List(_) | Value::Dict(_) | Value::Set(_) => {
+                    return false
+                }
+                Value::Tuple(items) | Value::FrozenSet(items) => stack.extend(items),
+                Value::PersistentId(p) => stack.push(p),
+                Value::Shared(s) if seen.insert(s.id()) => stack.push(s.get()),
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// A hash of the value consistent with `==` (as its [`Hash`] impl
+    /// computes, with a fixed-key hasher), or `None` if Python would refuse to
+    /// hash it (see [`Value::is_hashable`]).
+    ///
+    /// ```
+    /// use serde_pickle::Value;
+    /// assert_eq!(Value::Int(2).hash_key(), Value::Float(2.0).hash_key());
+    /// assert_eq!(Value::List(vec![]).hash_key(), None);
+    /// ```
+    pub fn hash_key(&self) -> Option<u64> {
+        self.is_hashable().then(|| hash64(self))
+    }
+
+    /// Strict structural equality: same variants all the way down (`Int(1)` is
+    /// not `Float(1.0)`, `List` is not `Tuple`, `Set` is not `FrozenSet`),
+    /// floats compared by bits (NaN is the same as an identical NaN, `0.0` is
+    /// not `-0.0`), dicts and sets in the same order, `Object` kwargs `None`
+    /// not the same as an empty dict. A `Shared` node is the same only as a
+    /// `Shared` node with the same content (compared without hanging on cycles).
+    ///
+    /// ```
+    /// use serde_pickle::Value;
+    /// assert!(Value::Float(f64::NAN).same_as(&Value::Float(f64::NAN)));
+    /// assert!(!Value::Int(1).same_as(&Value::Float(1.0)));
+    /// assert!(Value::Int(1) == Value::Float(1.0));
+    /// ```
+    pub fn same_as(&self, other: &Value) -> bool {
+        let mut stack = vec![(self, other)];
+        let mut seen: HashSet<(usize, usize)> = HashSet::new();
+        while let Some((x, y)) = stack.pop() {
+            let ok = match (x, y) {
+                (Value::None, Value::None) => true,
+                (Value::Bool(a), Value::Bool(b)) => a == b,
+                (Value::Int(a), Value::Int(b)) => a == b,
+                (Value::BigInt(a), Value::BigInt(b)) => a == b,
+                (Value::Float(a), Value::Float(b)) => a.to_bits() == b.to_bits(),
+                (Value::Complex(a, b), Value::Complex(c, d)) => {
+                    a.to_bits() == c.to_bits() && b.to_bits() == d.to_bits()
+                }
+                (Value::Str(a), Value::Str(b)) => a == b,
+                (Value::SurrogateStr(a), Value::SurrogateStr(b)) => a == b,
+                (Value::Bytes(a), Value::Bytes(b)) | (Value::ByteArray(a), Value::ByteArray(b)) => {
+                    a == b
+                }
+                (Value::List(a), Value::List(b))
+                | (Value::Tuple(a), Value::Tuple(b))
+                | (Value::Set(a), Value::Set(b))
+                | (Value::FrozenSet(a), Value::FrozenSet(b)) => {
+                    a.len() == b.len() && {
+                        stack.extend(a.iter().zip(b));
+                        true
+                    }
+                }
+                (Value::Dict(a), Value::Dict(b)) => {
+                    same_pairs(a.as_slice(), b.as_slice(), &mut stack)
+                }
+                (Value::Global(a), Value::Global(b)) => a == b,
+                (Value::Object(a), Value::Object(b)) => same_object(a, b, &mut stack),
+                (
+                    Value::Buffer { index: i, readonly: r },
+                    Value::Buffer { index: j, readonly: s },
+                ) => i == j && r == s,
+                (Value::PersistentId(a), Value::PersistentId(b)) => {
+                    stack.push((a, b));
+                    true
+                }
+                (Value::Shared(a), Value::Shared(b)) => {
+                    if !a.ptr_eq(b) && seen.insert((a.id(), b.id())) {
+                        stack.push((a.get(), b.get()));
+                    }
+                    true
+                }
+                _ => false,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn same_pairs<'a>(
+    a: &'a [(Value, Value)],
+    b: &'a [(Value, Value)],
+    stack: &mut Vec<(&'a Value, &'a Value)>,
+) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    for ((k1, v1), (k2, v2)) in a.iter().zip(b) {
+        stack.push((k1, k2));
+        stack.push((v1, v2));
+    }
+    true
+}
+
+fn same_object<'a>(a: &'a Object, b: &'a Object, stack: &mut Vec<(&'a Value, &'a Value)>) -> bool {
+    let same_shape = a.kind == b.kind
+        && a.args.len() == b.args.len()
+        && a.state.len() == b.state.len()
+        && a.list_items.len() == b.list_items.len()
+        && a.kwargs.is_some() == b.kwargs.is_some();
+    if !same_shape {
+        return false;
+    }
+    stack.push((&a.callable, &b.callable));
+    stack.extend(a.args.iter().zip(&b.args));
+    stack.extend(a.state.iter().zip(&b.state));
+    stack.extend(a.list_items.iter().zip(&b.list_items));
+    if let (Some(x), Some(y)) = (&a.kwargs, &b.kwargs) {
+        if !same_pairs(x.as_slice(), y.as_slice(), stack) {
+            return false;
+        }
+    }
+    same_pairs(&a.dict_items, &b.dict_items, stack)
+}
+
+/// A number, for numeric comparison.
+enum Num<'a> {
+    I(i64),
+    B(&'a BigInt),
+    F(f64),
+    C(f64, f64),
+}
+
+fn as_num(v: &Value) -> Option<Num<'_>> {
+    Some(match v {
+        Value::Bool(b) => Num::I(*b as i64),
+        Value::Int(i) => Num::I(*i),
+        Value::BigInt(b) => Num::B(b),
+        Value::Float(x) => Num::F(*x),
+        Value::Complex(re, im) => Num::C(*re, *im),
+        _ => return None,
+    })
+}
+
+/// The exact integer value of an integral finite float.
+fn float_to_bigint(x: f64) -> BigInt {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i64;
+    let mant = if biased == 0 {
+        (bits & ((1 << 52) - 1)) << 1
+    } else {
+        (bits & ((1 << 52) - 1)) | (1 << 52)
+    };
+    let exp = biased.max(1) - 1075;
+    let mag = if exp >= 0 {
+        BigInt::from(mant) << (exp as usize)
+    } else {
+        BigInt::from(mant >> (-exp).min(63))
+    };
+    if x < 0.0 {
+        -mag
+    } else {
+        mag
+    }
+}
+
+/// Python's `int == float`: exact, no rounding of the int.
+fn int_eq_float(i: &Num<'_>, x: f64) -> bool {
+    if !x.is_finite() || x.fract() != 0.0 {
+        return false;
+    }
+    match i {
+        Num::I(i) => {
+            (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&x) && x as i64 == *i
+        }
+        Num::B(b) => float_to_bigint(x) == **b,
+        _ => false,
+    }
+}
+
+fn num_eq(a: &Num<'_>, b: &Num<'_>) -> bool {
+    match (a, b) {
+        (Num::I(x), Num::I(y)) => x == y,
+        (Num::B(x), Num::B(y)) => x == y,
+        (Num::I(x), Num::B(y)) | (Num::B(y), Num::I(x)) => BigInt::from(*x) == **y,
+        (Num::F(x), Num::F(y)) => x == y,
+        (i, Num::F(x)) | (Num::F(x), i) if !matches!(i, Num::C(..)) => int_eq_float(i, *x),
+        (Num::C(a, b), Num::C(c, d)) => a == c && b == d,
+        (Num::C(re, im), n) | (n, Num::C(re, im)) => *im == 0.0 && num_eq(&Num::F(*re), n),
+        _ => false,
+    }
+}
+
+/// One `Shared` hop (a non-shared value stays).
+fn hop(v: &Value) -> &Value {
+    match v {
+        Value::Shared(s) => s.get(),
+        v => v,
+    }
+}
+
+/// Element equality used for set membership and dict keys.
+fn member_eq(a: &Value, b: &Value, nest: usize) -> bool {
+    if nest > NEST_LIMIT {
+        a.same_as(b)
+    } else {
+        py_eq(a, b, nest + 1)
+    }
+}
+
+/// For each item of `a`, the index of an equal item of `b`.
+fn find_all(a: &[&Value], b: &[&Value], nest: usize) -> Option<Vec<usize>> {
+    let mut out = Vec::with_capacity(a.len());
+    if b.len() >= INDEX_MIN {
+        let mut memo = HashMemo::new();
+        let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (j, y) in b.iter().enumerate() {
+            index.entry(node_hash(y, HASH_DEPTH, &mut memo)).or_default().push(j);
+        }
+        for x in a {
+            let candidates = index.get(&node_hash(x, HASH_DEPTH, &mut memo))?;
+            out.push(*candidates.iter().find(|&&j| member_eq(x, b[j], nest))?);
+        }
+    } else {
+        for x in a {
+            out.push(b.iter().position(|y| member_eq(x, y, nest))?);
+        }
+    }
+    Some(out)
+}
+
+/// Python dict equality: same size, every key of `a` in `b` with an equal value.
+fn dict_eq<'a>(
+    a: &'a [(Value, Value)],
+    b: &'a [(Value, Value)],
+    nest: usize,
+    stack: &mut Vec<(&'a Value, &'a Value)>,
+) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let ka: Vec<&Value> = a.iter().map(|(k, _)| k).collect();
+    let kb: Vec<&Value> = b.iter().map(|(k, _)| k).collect();
+    match find_all(&ka, &kb, nest) {
+        Some(found) => {
+            stack.extend(a.iter().zip(found).map(|((_, v), j)| (v, &b[j].1)));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Python set equality (each contains the other; duplicates don't count).
+fn set_eq(a: &[Value], b: &[Value], nest: usize) -> bool {
+    let ra: Vec<&Value> = a.iter().collect();
+    let rb: Vec<&Value> = b.iter().collect();
+    find_all(&ra, &rb, nest).is_some() && find_all(&rb, &ra, nest).is_some()
+}
+
+/// Python `==`, iteratively; cycles through shared nodes are assumed equal
+/// when met again (so two equal cyclic structures compare equal).
+fn py_eq(a: &Value, b: &Value, nest: usize) -> bool {
+    let mut stack = vec![(a, b)];
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
+    while let Some((x, y)) = stack.pop() {
+        if matches!(x, Value::Shared(_)) || matches!(y, Value::Shared(_)) {
+            if let (Value::Shared(s), Value::Shared(t)) = (x, y) {
+                if s.ptr_eq(t) {
+                    continue;
+                }
+            }
+            let (x, y) = (hop(x), hop(y));
+            if seen.insert((x as *const Value as usize, y as *const Value as usize)) {
+                stack.push((x, y));
+            }
+            continue;
+        }
+        if let (Some(m), Some(n)) = (as_num(x), as_num(y)) {
+            if num_eq(&m, &n) {
+                continue;
+            }
+            return false;
+        }
+        let ok = match (x, y) {
+            (Value::None, Value::None) => true,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::SurrogateStr(a), Value::SurrogateStr(b)) => a == b,
+            // Same text, same encoding (a surrogate-free SurrogateStr is plain UTF-8).
+            (Value::Str(a), Value::SurrogateStr(b)) | (Value::SurrogateStr(b), Value::Str(a)) => {
+                a.as_bytes() == &b[..]
+            }
+            (Value::Bytes(a) | Value::ByteArray(a), Value::Bytes(b) | Value::ByteArray(b)) => {
+                a == b
+            }
+            (Value::List(a), Value::List(b)) | (Value::Tuple(a), Value::Tuple(b)) => {
+                a.len() == b.len() && {
+                    stack.extend(a.iter().zip(b));
+                    true
+                }
+            }
+            (Value::Dict(a), Value::Dict(b)) => {
+                dict_eq(a.as_slice(), b.as_slice(), nest, &mut stack)
+            }
+            (Value::Set(a) | Value::FrozenSet(a), Value::Set(b) | Value::FrozenSet(b)) => {
+                set_eq(a, b, nest)
+            }
+            (Value::Global(a), Value::Global(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => {
+                let none = Dict::new();
+                a.kind == b.kind
+                    && a.args.len() == b.args.len()
+                    && a.state.len() == b.state.len()
+                    && a.list_items.len() == b.list_items.len()
+                    && a.dict_items.len() == b.dict_items.len()
+                    && dict_eq(
+                        a.kwargs.as_ref().unwrap_or(&none).as_slice(),
+                        b.kwargs.as_ref().unwrap_or(&none).as_slice(),
+                        nest,
+                        &mut Vec::new(),
+                    )
+                    && {
+                        // Values of kwargs were matched above only by key; compare them fully.
+                        let kw_ok = kwargs_values_eq(a, b, nest);
+                        stack.push((&a.callable, &b.callable));
+                        stack.extend(a.args.iter().zip(&b.args));
+                        stack.extend(a.state.iter().zip(&b.state));
+                        stack.extend(a.list_items.iter().zip(&b.list_items));
+                        for ((k1, v1), (k2, v2)) in a.dict_items.iter().zip(&b.dict_items) {
+                            stack.push((k1, k2));
+                            stack.push((v1, v2));
+                        }
+                        kw_ok
+                    }
+            }
+            (Value::Buffer { index: i, readonly: r }, Value::Buffer { index: j, readonly: s }) => {
+                i == j && r == s
+            }
+            (Value::PersistentId(a), Value::PersistentId(b)) => {
+                stack.push((a, b));
+                true
+            }
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+fn kwargs_values_eq(a: &Object, b: &Object, nest: usize) -> bool {
+    let none = Dict::new();
+    let (x, y) = (a.kwargs.as_ref().unwrap_or(&none), b.kwargs.as_ref().unwrap_or(&none));
+    let mut pending = Vec::new();
+    dict_eq(x.as_slice(), y.as_slice(), nest, &mut pending)
+        && pending.into_iter().all(|(v, w)| member_eq(v, w, nest))
+}
+
+/// Python's `==` where Rust allows:
+///
+/// * numbers compare by value across `Bool`, `Int`, `BigInt`, `Float` and
+///   `Complex` (`1 == 1.0 == True == 1+0j`), exactly (`2**53 + 1 != 2.0**53`);
+///   `NaN` is not equal to itself. Python's containers first compare items by
+///   identity, so `[x] == [x]` is true there for a NaN `x`; here it is false,
+///   except through the same [`Shared`] node;
+/// * `Str` never equals `Bytes`; `Bytes` equals `ByteArray` with the same bytes;
+/// * `List` never equals `Tuple`; `Set` equals `FrozenSet` with the same
+///   elements, in any order; dicts compare regardless of order (also for
+///   `OrderedDict`, which Python compares in order);
+/// * `Shared` nodes compare by content; cyclic structures compare without
+///   hanging (a pair of nodes met again is assumed equal), where Python would
+///   raise `RecursionError`;
+/// * `Global` by module and name, `Object` by kind, callable, arguments
+///   (`kwargs` absent equals empty) and the rest in order, `Buffer` by index
+///   and flag.
+///
+/// Equality is computed without recursion on the nesting depth, except for
+/// set members and dict keys nested in each other more than 128 deep, which
+/// compare with [`Value::same_as`].
+///
+/// ```
+/// use serde_pickle::{pickle, Value};
+/// assert_eq!(Value::Int(1), Value::Float(1.0));
+/// assert_eq!(pickle!({"a": 1, "b": 2}), pickle!({"b": 2, "a": 1}));
+/// assert_ne!(pickle!([1, 2]), pickle!((1, 2)));
+/// assert_ne!(Value::Float(f64::NAN), Value::Float(f64::NAN));
+/// ```
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        py_eq(self, other, 0)
+    }
+}
+
+/// Python dict equality: the same keys (by `==`) with equal values, in any order.
+///
+/// ```
+/// use serde_pickle::value::Dict;
+/// let a: Dict = [(1, "x"), (2, "y")].into_iter().collect();
+/// let b: Dict = [(2.0, "y"), (1.0, "x")].into_iter().collect();
+/// assert_eq!(a, b);
+/// ```
+impl PartialEq for Dict {
+    fn eq(&self, other: &Dict) -> bool {
+        let mut pending = Vec::new();
+        dict_eq(self.as_slice(), other.as_slice(), 0, &mut pending)
+            && pending.into_iter().all(|(v, w)| py_eq(v, w, 0))
+    }
+}
+
+/// Same as comparing the two objects wrapped in [`Value::Object`].
+///
+/// ```
+/// use serde_pickle::value::{Global, Object, ObjectKind, Value};
+/// let o = |x| Object::new(ObjectKind::Reduce, Value::Global(Global::new("m", "f")), vec![x]);
+/// assert_eq!(o(Value::Int(1)), o(Value::Float(1.0)));
+/// ```
+impl PartialEq for Object {
+    fn eq(&self, other: &Object) -> bool {
+        py_eq(&Value::Object(Box::new(self.clone())), &Value::Object(Box::new(other.clone())), 0)
+    }
+}
+
+/// Shared nodes compare by content (the same node is always equal to itself).
+///
+/// ```
+/// use serde_pickle::value::{Shared, Value};
+/// assert_eq!(Shared::new(Value::Int(1)), Shared::new(Value::Float(1.0)));
+/// ```
+impl PartialEq for Shared {
+    fn eq(&self, other: &Shared) -> bool {
+        self.ptr_eq(other) || py_eq(self.get(), other.get(), 0)
+    }
+}
+
+macro_rules! eq_scalar {
+    ($($t:ty),*) => {$(
+        /// Compares as `self == Value::from(other)` would.
+        impl PartialEq<$t> for Value {
+            fn eq(&self, other: &$t) -> bool {
+                py_eq(self, &Value::from(*other), 0)
+            }
+        }
+        /// Compares as `Value::from(self) == other` would.
+        impl PartialEq<Value> for $t {
+            fn eq(&self, other: &Value) -> bool {
+                py_eq(&Value::from(*self), other, 0)
+            }
+        }
+    )*};
+}
+
+eq_scalar!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
+
+/// `Value::Str` (also through shared nodes) with the same text.
+///
+/// ```
+/// use serde_pickle::Value;
+/// assert!(Value::Str("a".into()) == "a");
+/// ```
+impl PartialEq<str> for Value {
+    fn eq(&self, other: &str) -> bool {
+        matches!(follow(self), Value::Str(s) if s == other)
+    }
+}
+
+/// `Value::Str` (also through shared nodes) with the same text.
+impl PartialEq<&str> for Value {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
+/// `Value::Str` (also through shared nodes) with the same text.
+impl PartialEq<String> for Value {
+    fn eq(&self, other: &String) -> bool {
+        *self == **other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_hash_matches_cpython() {
+        // Values printed by CPython 3.11's hash().
+        let cases: &[(Value, i64)] = &[
+            (Value::Int(-1), -2),
+            (Value::Int(1 << 61), 1),
+            (Value::Int(i64::MIN), -4),
+            (Value::Float(1.5), 1_152_921_504_606_846_977),
+            (Value::Float(-0.5), -1_152_921_504_606_846_976),
+            (Value::Float(1e300), 1_224_995_262_755_759_164),
+            (Value::Float(5e-324), 16_777_216),
+            (Value::Float(-9.223_372_036_854_776e18), -4),
+            (Value::Float(f64::INFINITY), 314_159),
+            (Value::Complex(1.0, 2.0), 2_000_007),
+            (Value::BigInt(BigInt::from(10).pow(30)), 465_258_685_558_744_706),
+            (Value::BigInt(-BigInt::from(10).pow(30)), -465_258_685_558_744_706),
+            (Value::BigInt(BigInt::from(1u128 << 64)), 8),
+        ];
+        for (v, h) in cases {
+            assert_eq!(numeric_hash(v), Some(*h), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn cyclic_values_compare_without_hanging() {
+        let a = Shared::empty();
+        let _ = a.set(Value::List(vec![Value::Shared(a.clone())]));
+        let b = Shared::empty();
+        let inner = Shared::new(Value::List(vec![Value::Shared(b.clone())]));
+        let _ = b.set(Value::List(vec![Value::Shared(inner)]));
+        assert!(Value::Shared(a.clone()) == Value::Shared(b.clone()));
+        let c = Shared::empty();
+        let _ = c.set(Value::List(vec![Value::Shared(c.clone()), Value::Int(1)]));
+        assert!(Value::Shared(a) != Value::Shared(c));
+    }
+
+    #[test]
+    fn self_holding_shared_node_resolves_to_none() {
+        let s = Shared::empty();
+        let _ = s.set(Value::Shared(s.clone()));
+        let v = Value::Shared(s);
+        assert!(matches!(follow(&v), Value::None));
+        assert!(v == v.clone());
+        assert!(v.is_hashable());
+        let _ = v.hash_key();
+    }
+}

@@ -1,0 +1,142 @@
+//! The [`pickle!`](crate::pickle) macro.
+
+/// Build a [`Value`](crate::Value) with Python's literal syntax, like
+/// `serde_json::json!`.
+///
+/// * `[a, b]` is a list, `(a, b)` a tuple (`(a,)` a 1-tuple, `()` the empty
+///   tuple, `(a)` just `a`, as in Python), `{k: v}` a dict (`{}` is an empty
+///   dict; a later equal key replaces the value, as in Python), `{a, b}` a set;
+/// * `None`, `True`, `False` (and Rust's `true`, `false`) as Python spells them;
+/// * anything else is a Rust expression converted with `Value::from`
+///   (`"a"` is a str, `b"a"` bytes, `1.5` a float, a `Value` itself...);
+///   dict keys are written the same way.
+///
+/// An element is one token (a literal, a name, a bracketed group) or a Rust
+/// expression up to the next top-level comma; an expression with a comma in
+/// generic arguments needs parentheses. Like `json!`, each element costs a
+/// level of macro recursion: literals with more than about 100 elements at
+/// one level need a higher `#![recursion_limit]`.
+///
+/// ```
+/// use serde_pickle::pickle;
+/// let name = "Alice";
+/// let v = pickle!({
+///     "name": name,
+///     "age": 23,
+///     "tags": ["a", "b"],
+///     "pt": (1, 2),
+///     "one": (1,),
+///     "none": None,
+///     "ok": True,
+///     (1, -2): {1.5, b"raw"},
+/// });
+/// assert_eq!(
+///     v.to_string(),
+///     "{'name': 'Alice', 'age': 23, 'tags': ['a', 'b'], 'pt': (1, 2), 'one': (1,), \
+///      'none': None, 'ok': True, (1, -2): {1.5, b'raw'}}"
+/// );
+/// assert_eq!(pickle!((1 + 2)).to_string(), "3");
+/// assert_eq!(pickle!([]).to_string(), "[]");
+/// ```
+#[macro_export]
+macro_rules! pickle {
+    // ---- Sequences: `@seq KIND [converted elements] tokens...`.
+    (@seq list [$($e:expr),*]) => { $crate::Value::List(vec![$($e),*]) };
+    (@seq list [$($e:expr,)*]) => { $crate::Value::List(vec![$($e,)*]) };
+    (@seq set [$($e:expr),*]) => { $crate::Value::Set(vec![$($e),*]) };
+    (@seq set [$($e:expr,)*]) => { $crate::Value::Set(vec![$($e,)*]) };
+    (@seq tuple [$e:expr]) => { $e };
+    (@seq tuple [$($e:expr),*]) => { $crate::Value::Tuple(vec![$($e),*]) };
+    (@seq tuple [$($e:expr,)*]) => { $crate::Value::Tuple(vec![$($e,)*]) };
+    // One token (None, a literal, a [..] / (..) / {..} group), then a comma or the end.
+    (@seq $kind:ident [$($e:expr,)*] $x:tt , $($rest:tt)*) => {
+        $crate::pickle!(@seq $kind [$($e,)* $crate::pickle!($x),] $($rest)*)
+    };
+    (@seq $kind:ident [$($e:expr,)*] $x:tt) => {
+        $crate::pickle!(@seq $kind [$($e,)* $crate::pickle!($x)])
+    };
+    // A Rust expression.
+    (@seq $kind:ident [$($e:expr,)*] $x:expr , $($rest:tt)*) => {
+        $crate::pickle!(@seq $kind [$($e,)* $crate::Value::from($x),] $($rest)*)
+    };
+    (@seq $kind:ident [$($e:expr,)*] $x:expr) => {
+        $crate::pickle!(@seq $kind [$($e,)* $crate::Value::from($x)])
+    };
+
+    // ---- `{...}`: a dict if the first element has a top-level `:`, else a set.
+    (@brace ($($k:tt)*) : $($rest:tt)*) => {{
+        let mut dict = $crate::value::Dict::new();
+        $crate::pickle!(@dict dict ($($k)*) : $($rest)*);
+        $crate::Value::Dict(dict)
+    }};
+    (@brace ($($k:tt)*) , $($rest:tt)*) => { $crate::pickle!(@seq set [] $($k)* , $($rest)*) };
+    (@brace ($($k:tt)+)) => { $crate::pickle!(@seq set [] $($k)+) };
+    (@brace ($($k:tt)*) $t:tt $($rest:tt)*) => { $crate::pickle!(@brace ($($k)* $t) $($rest)*) };
+
+    // ---- Dict entries: `@dict NAME (key tokens) tokens...`.
+    (@dict $d:ident ()) => {};
+    (@dict $d:ident ($($k:tt)+) : $v:tt , $($rest:tt)*) => {
+        let _ = $d.insert($crate::pickle!($($k)+), $crate::pickle!($v));
+        $crate::pickle!(@dict $d () $($rest)*);
+    };
+    (@dict $d:ident ($($k:tt)+) : $v:tt) => {
+        let _ = $d.insert($crate::pickle!($($k)+), $crate::pickle!($v));
+    };
+    (@dict $d:ident ($($k:tt)+) : $v:expr , $($rest:tt)*) => {
+        let _ = $d.insert($crate::pickle!($($k)+), $crate::Value::from($v));
+        $crate::pickle!(@dict $d () $($rest)*);
+    };
+    (@dict $d:ident ($($k:tt)+) : $v:expr) => {
+        let _ = $d.insert($crate::pickle!($($k)+), $crate::Value::from($v));
+    };
+    (@dict $d:ident ($($k:tt)*) $t:tt $($rest:tt)*) => {
+        $crate::pickle!(@dict $d ($($k)* $t) $($rest)*)
+    };
+
+    // ---- Entry points.
+    (None) => { $crate::Value::None };
+    (True) => { $crate::Value::Bool(true) };
+    (False) => { $crate::Value::Bool(false) };
+    (true) => { $crate::Value::Bool(true) };
+    (false) => { $crate::Value::Bool(false) };
+    ([]) => { $crate::Value::List(vec![]) };
+    ([ $($tt:tt)+ ]) => { $crate::pickle!(@seq list [] $($tt)+) };
+    (()) => { $crate::Value::Tuple(vec![]) };
+    (( $($tt:tt)+ )) => { $crate::pickle!(@seq tuple [] $($tt)+) };
+    ({}) => { $crate::Value::Dict($crate::value::Dict::new()) };
+    ({ $($tt:tt)+ }) => { $crate::pickle!(@brace () $($tt)+) };
+    ($other:expr) => { $crate::Value::from($other) };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::value::{Dict, Value};
+
+    #[test]
+    fn python_literals_build_the_python_structure() {
+        let x = Value::Int(7);
+        let cases: Vec<(Value, &str)> = vec![
+            (pickle!(None), "None"),
+            (pickle!(True), "True"),
+            (pickle!(false), "False"),
+            (pickle!(()), "()"),
+            (pickle!((None,)), "(None,)"),
+            (pickle!((None)), "None"),
+            (pickle!((1, (2,), [(3)])), "(1, (2,), [3])"),
+            (pickle!([-1, 2 * 3, "s", [], {}]), "[-1, 6, 's', [], {}]"),
+            (pickle!({1, 2}), "{1, 2}"),
+            (pickle!({ (1, 2) }), "{(1, 2)}"),
+            (pickle!({1: "a", True: "b", 1.0: "c"}), "{1: 'c'}"),
+            (
+                pickle!({"k": x.clone(), "n": {None: [True, False]},}),
+                "{'k': 7, 'n': {None: [True, False]}}",
+            ),
+            (pickle!([x]), "[7]"),
+            (pickle!(b"\x00"), "b'\\x00'"),
+        ];
+        for (v, repr) in cases {
+            assert_eq!(v.to_string(), repr);
+        }
+        let _: Dict = Dict::new();
+    }
+}
