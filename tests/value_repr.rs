@@ -272,3 +272,46 @@ fn deep_nesting_prints_without_recursion() {
     let pretty = format!("{v:#?}");
     assert!(pretty.contains("..."));
 }
+
+#[test]
+fn dict_keeps_the_first_equal_key_and_the_last_value_like_python() {
+    let pool: Vec<Value> = vec![
+        pickle!(1),
+        pickle!(1.0),
+        pickle!(True),
+        pickle!(0),
+        pickle!(False),
+        pickle!(-0.0),
+        pickle!(2),
+        Value::Complex(2.0, 0.0),
+        pickle!("a"),
+        Value::bytes(&b"a"[..]),
+        pickle!((1,)),
+        pickle!((1.0,)),
+        Value::frozenset([1]),
+        Value::frozenset([1.0]),
+        pickle!(None),
+    ];
+    let mut cases = Vec::new();
+    for (n, seed) in [(3usize, 1u64), (8, 2), (20, 3), (40, 4), (60, 5)] {
+        let picks = randoms(seed, n);
+        let pairs: Vec<(Value, Value)> = picks
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (pool[*r as usize % pool.len()].clone(), Value::Int(i as i64)))
+            .collect();
+        let python = format!(
+            "dict([{}])",
+            pairs.iter().map(|(k, v)| format!("({k}, {v})")).collect::<Vec<_>>().join(", ")
+        );
+        // Built in one go (hash-indexed) and one insert at a time (scanning).
+        let collected: serde_pickle::value::Dict = pairs.clone().into_iter().collect();
+        let mut inserted = serde_pickle::value::Dict::new();
+        for (k, v) in pairs {
+            inserted.insert(k, v);
+        }
+        cases.push((Value::Dict(collected), python.clone()));
+        cases.push((Value::Dict(inserted), python));
+    }
+    check("dict insertion", cases);
+}

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 use std::ops;
 
-use super::eq::{follow, hash64};
+use super::eq::follow;
+use super::hash::hash64;
 use super::{Dict, Value};
 
 mod private {

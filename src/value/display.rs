@@ -651,3 +651,65 @@ impl fmt::Debug for Shared {
         DbgShared(self, 0, &ctx).fmt(f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::ObjectKind;
+
+    #[test]
+    fn debug_prints_the_rust_structure() {
+        let o = Object::new(ObjectKind::NewObj, Value::Global(Global::new("m", "C")), vec![]);
+        let cases: Vec<(Value, &str)> = vec![
+            (Value::Int(1), "Int(1)"),
+            (Value::Str("a".into()), r#"Str("a")"#),
+            (Value::Complex(1.0, -0.5), "Complex(1.0, -0.5)"),
+            (Value::SurrogateStr(b"a\xed\xa0\x80".to_vec()), r#"SurrogateStr("a\u{d800}")"#),
+            (Value::Dict([(1, None::<i32>)].into_iter().collect()), "Dict({Int(1): None})"),
+            (Value::Buffer { index: 1, readonly: false }, "Buffer { index: 1, readonly: false }"),
+            (
+                Value::Object(Box::new(o)),
+                "Object(Object { kind: NewObj, callable: Global(Global { module: \"m\", name: \"C\" }), \
+                 args: [], kwargs: None, state: [], list_items: [], dict_items: [] })",
+            ),
+        ];
+        for (v, want) in cases {
+            assert_eq!(format!("{v:?}"), want);
+        }
+    }
+
+    #[test]
+    fn debug_of_a_cycle_stops_at_the_repeated_node() {
+        let s = Shared::empty();
+        let _ = s.set(Value::List(vec![Value::Shared(s.clone())]));
+        assert_eq!(format!("{:?}", Value::Shared(s)), "Shared(List([Shared(...)]))");
+    }
+
+    #[test]
+    fn objects_buffers_and_persistent_ids_have_readable_forms() {
+        let mut o = Object::new(
+            ObjectKind::Reduce,
+            Value::Global(Global::new("collections", "OrderedDict")),
+            vec![],
+        );
+        o.dict_items = vec![(Value::from("a"), Value::Int(1))];
+        o.state = vec![Value::None];
+        let mut kw =
+            Object::new(ObjectKind::NewObjEx, Value::Global(Global::new("m", "C")), vec![1.into()]);
+        kw.kwargs = Some([("x", 2)].into_iter().collect());
+        kw.list_items = vec![3.into()];
+        let cases: Vec<(Value, &str)> = vec![
+            (
+                Value::Object(Box::new(o)),
+                "collections.OrderedDict().__setstate__(None).update({'a': 1})",
+            ),
+            (Value::Object(Box::new(kw)), "m.C(1, x=2).extend([3])"),
+            (Value::Buffer { index: 0, readonly: true }, "<readonly buffer 0>"),
+            (Value::Buffer { index: 3, readonly: false }, "<buffer 3>"),
+            (Value::PersistentId(Box::new(Value::from("k"))), "<persistent id 'k'>"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(v.to_string(), want);
+        }
+    }
+}

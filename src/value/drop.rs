@@ -256,6 +256,18 @@ mod tests {
     }
 
     #[test]
+    fn a_million_deep_list_and_dict_drop_and_clone_without_overflow() {
+        let list = nest(1_000_000, |v| Value::List(vec![v]));
+        let copy = list.clone();
+        assert!(copy.same_as(&list));
+        drop(list);
+        drop(copy);
+        let dict = nest(1_000_000, |v| Value::Dict(Dict::from_unique(vec![(Value::Int(1), v)])));
+        drop(dict.clone());
+        drop(dict);
+    }
+
+    #[test]
     fn deep_values_of_every_container_drop_and_clone() {
         let wraps: Vec<Box<dyn Fn(Value) -> Value>> = vec![
             Box::new(|v| Value::List(vec![v])),

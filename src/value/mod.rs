@@ -19,6 +19,7 @@ mod display;
 mod drop;
 mod eq;
 mod from;
+mod hash;
 mod index;
 mod macros;
 mod printable;

@@ -17,6 +17,14 @@ def selfref_dict():
     x = {}
     x['me'] = x
     return x
+def hashable(x):
+    try:
+        hash(x)
+        return True
+    except TypeError:
+        return False
+nan = float('nan')
+inf = float('inf')
 ns = dict(globals())
 out = []
 for line in json.load(sys.stdin):
