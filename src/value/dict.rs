@@ -18,36 +18,49 @@ mod private {
 
 /// A type that can look up a [`Dict`] key: `str`, `String`, [`Value`] and the
 /// integer types, compared with Python's `==` against the keys.
+///
+/// ```
+/// use serde_pickle::value::{Dict, DictKey, Value};
+/// let d: Dict = [(1, "int"), (2, "two")].into_iter().collect();
+/// assert_eq!(d.get(&1u8), d.get(&Value::Float(1.0)));
+/// assert!(1i64.equals_key(&Value::Bool(true)));
+/// assert!("a".equals_key(&Value::from("a")));
+/// ```
 pub trait DictKey: private::Sealed {
     /// True if `key` (a key of the dict) equals `self` in Python.
-    fn matches(&self, key: &Value) -> bool;
+    ///
+    /// ```
+    /// use serde_pickle::value::{DictKey, Value};
+    /// assert!(!"1".equals_key(&Value::Int(1)));
+    /// ```
+    fn equals_key(&self, key: &Value) -> bool;
 }
 
 impl private::Sealed for str {}
 impl DictKey for str {
-    fn matches(&self, key: &Value) -> bool {
+    fn equals_key(&self, key: &Value) -> bool {
         matches!(follow(key), Value::Str(s) if s == self)
     }
 }
 
 impl private::Sealed for String {}
 impl DictKey for String {
-    fn matches(&self, key: &Value) -> bool {
-        DictKey::matches(self.as_str(), key)
+    fn equals_key(&self, key: &Value) -> bool {
+        DictKey::equals_key(self.as_str(), key)
     }
 }
 
 impl private::Sealed for Value {}
 impl DictKey for Value {
-    fn matches(&self, key: &Value) -> bool {
+    fn equals_key(&self, key: &Value) -> bool {
         self == key
     }
 }
 
 impl<T: DictKey + ?Sized> private::Sealed for &T {}
 impl<T: DictKey + ?Sized> DictKey for &T {
-    fn matches(&self, key: &Value) -> bool {
-        (**self).matches(key)
+    fn equals_key(&self, key: &Value) -> bool {
+        (**self).equals_key(key)
     }
 }
 
@@ -55,7 +68,7 @@ macro_rules! int_key {
     ($($t:ty),*) => {$(
         impl private::Sealed for $t {}
         impl DictKey for $t {
-            fn matches(&self, key: &Value) -> bool {
+            fn equals_key(&self, key: &Value) -> bool {
                 *key == *self
             }
         }
@@ -66,7 +79,7 @@ int_key!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
 impl Dict {
     fn position<K: DictKey + ?Sized>(&self, key: &K) -> Option<usize> {
-        self.entries.iter().position(|(k, _)| key.matches(k))
+        self.entries.iter().position(|(k, _)| key.equals_key(k))
     }
 
     /// The value of the key equal (in Python) to `key`.

@@ -11,6 +11,15 @@ use super::printable::is_printable;
 use super::{Dict, Global, Object, Shared, Value};
 
 /// How deep `{:?}` goes before printing `...` instead of the rest.
+///
+/// ```
+/// use serde_pickle::value::{Value, DEBUG_DEPTH_LIMIT};
+/// let mut v = Value::None;
+/// for _ in 0..DEBUG_DEPTH_LIMIT + 10 {
+///     v = Value::List(vec![v]);
+/// }
+/// assert!(format!("{v:?}").contains("List([..."));
+/// ```
 pub const DEBUG_DEPTH_LIMIT: usize = 128;
 
 /// Writes `s` as Python's `repr(str)` does: single quotes unless the string

@@ -273,7 +273,11 @@ fn set_eq(a: &[Value], b: &[Value], nest: usize) -> bool {
 /// Python `==`, iteratively; cycles through shared nodes are assumed equal
 /// when met again (so two equal cyclic structures compare equal).
 fn py_eq(a: &Value, b: &Value, nest: usize) -> bool {
-    let mut stack = vec![(a, b)];
+    run_eq(vec![(a, b)], nest)
+}
+
+/// Python `==` of every pair on `stack` (which grows as containers open).
+fn run_eq<'a>(mut stack: Vec<(&'a Value, &'a Value)>, nest: usize) -> bool {
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
     while let Some((x, y)) = stack.pop() {
         if matches!(x, Value::Shared(_)) || matches!(y, Value::Shared(_)) {
@@ -318,33 +322,7 @@ fn py_eq(a: &Value, b: &Value, nest: usize) -> bool {
                 set_eq(a, b, nest)
             }
             (Value::Global(a), Value::Global(b)) => a == b,
-            (Value::Object(a), Value::Object(b)) => {
-                let none = Dict::new();
-                a.kind == b.kind
-                    && a.args.len() == b.args.len()
-                    && a.state.len() == b.state.len()
-                    && a.list_items.len() == b.list_items.len()
-                    && a.dict_items.len() == b.dict_items.len()
-                    && dict_eq(
-                        a.kwargs.as_ref().unwrap_or(&none).as_slice(),
-                        b.kwargs.as_ref().unwrap_or(&none).as_slice(),
-                        nest,
-                        &mut Vec::new(),
-                    )
-                    && {
-                        // Values of kwargs were matched above only by key; compare them fully.
-                        let kw_ok = kwargs_values_eq(a, b, nest);
-                        stack.push((&a.callable, &b.callable));
-                        stack.extend(a.args.iter().zip(&b.args));
-                        stack.extend(a.state.iter().zip(&b.state));
-                        stack.extend(a.list_items.iter().zip(&b.list_items));
-                        for ((k1, v1), (k2, v2)) in a.dict_items.iter().zip(&b.dict_items) {
-                            stack.push((k1, k2));
-                            stack.push((v1, v2));
-                        }
-                        kw_ok
-                    }
-            }
+            (Value::Object(a), Value::Object(b)) => object_eq(a, b, nest, &mut stack),
             (Value::Buffer { index: i, readonly: r }, Value::Buffer { index: j, readonly: s }) => {
                 i == j && r == s
             }
@@ -361,12 +339,31 @@ fn py_eq(a: &Value, b: &Value, nest: usize) -> bool {
     true
 }
 
-fn kwargs_values_eq(a: &Object, b: &Object, nest: usize) -> bool {
-    let none = Dict::new();
-    let (x, y) = (a.kwargs.as_ref().unwrap_or(&none), b.kwargs.as_ref().unwrap_or(&none));
-    let mut pending = Vec::new();
-    dict_eq(x.as_slice(), y.as_slice(), nest, &mut pending)
-        && pending.into_iter().all(|(v, w)| member_eq(v, w, nest))
+/// Objects: same kind and shape, kwargs as dicts; pushes the parts to compare.
+fn object_eq<'a>(
+    a: &'a Object,
+    b: &'a Object,
+    nest: usize,
+    stack: &mut Vec<(&'a Value, &'a Value)>,
+) -> bool {
+    let kwargs = |o: &'a Object| o.kwargs.as_ref().map_or(&[][..], Dict::as_slice);
+    let same_shape = a.kind == b.kind
+        && a.args.len() == b.args.len()
+        && a.state.len() == b.state.len()
+        && a.list_items.len() == b.list_items.len()
+        && a.dict_items.len() == b.dict_items.len();
+    if !same_shape || !dict_eq(kwargs(a), kwargs(b), nest, stack) {
+        return false;
+    }
+    stack.push((&a.callable, &b.callable));
+    stack.extend(a.args.iter().zip(&b.args));
+    stack.extend(a.state.iter().zip(&b.state));
+    stack.extend(a.list_items.iter().zip(&b.list_items));
+    for ((k1, v1), (k2, v2)) in a.dict_items.iter().zip(&b.dict_items) {
+        stack.push((k1, k2));
+        stack.push((v1, v2));
+    }
+    true
 }
 
 /// Python's `==` where Rust allows:
@@ -415,8 +412,7 @@ impl PartialEq for Value {
 impl PartialEq for Dict {
     fn eq(&self, other: &Dict) -> bool {
         let mut pending = Vec::new();
-        dict_eq(self.as_slice(), other.as_slice(), 0, &mut pending)
-            && pending.into_iter().all(|(v, w)| py_eq(v, w, 0))
+        dict_eq(self.as_slice(), other.as_slice(), 0, &mut pending) && run_eq(pending, 0)
     }
 }
 
@@ -429,7 +425,8 @@ impl PartialEq for Dict {
 /// ```
 impl PartialEq for Object {
     fn eq(&self, other: &Object) -> bool {
-        py_eq(&Value::Object(Box::new(self.clone())), &Value::Object(Box::new(other.clone())), 0)
+        let mut pending = Vec::new();
+        object_eq(self, other, 0, &mut pending) && run_eq(pending, 0)
     }
 }
 
@@ -448,6 +445,11 @@ impl PartialEq for Shared {
 macro_rules! eq_scalar {
     ($($t:ty),*) => {$(
         /// Compares as `self == Value::from(other)` would.
+        ///
+        /// ```
+        /// use serde_pickle::Value;
+        /// assert!(Value::Float(3.0) == 3u8 && 1.0 == Value::Bool(true));
+        /// ```
         impl PartialEq<$t> for Value {
             fn eq(&self, other: &$t) -> bool {
                 py_eq(self, &Value::from(*other), 0)
@@ -477,6 +479,10 @@ impl PartialEq<str> for Value {
 }
 
 /// `Value::Str` (also through shared nodes) with the same text.
+///
+/// ```
+/// assert_eq!(serde_pickle::Value::from("a"), "a");
+/// ```
 impl PartialEq<&str> for Value {
     fn eq(&self, other: &&str) -> bool {
         *self == **other
@@ -484,6 +490,10 @@ impl PartialEq<&str> for Value {
 }
 
 /// `Value::Str` (also through shared nodes) with the same text.
+///
+/// ```
+/// assert_eq!(serde_pickle::Value::from("a"), String::from("a"));
+/// ```
 impl PartialEq<String> for Value {
     fn eq(&self, other: &String) -> bool {
         *self == **other
@@ -505,6 +515,27 @@ mod tests {
         let c = Shared::empty();
         let _ = c.set(Value::List(vec![Value::Shared(c.clone()), Value::Int(1)]));
         assert!(Value::Shared(a) != Value::Shared(c));
+    }
+
+    #[test]
+    fn objects_compare_structurally_with_kwargs_as_dicts() {
+        use crate::value::{Global, ObjectKind};
+        let make = |kw: Option<Dict>, arg: Value| {
+            let mut o = Object::new(ObjectKind::NewObjEx, Global::new("m", "C").into(), vec![arg]);
+            o.kwargs = kw;
+            o
+        };
+        let kw =
+            |pairs: &[(&str, i64)]| Some(pairs.iter().map(|(k, v)| (*k, *v)).collect::<Dict>());
+        assert_eq!(
+            make(kw(&[("a", 1), ("b", 2)]), 1.into()),
+            make(kw(&[("b", 2), ("a", 1)]), 1.0.into())
+        );
+        assert_eq!(make(None, 1.into()), make(kw(&[]), 1.into()));
+        assert_ne!(make(kw(&[("a", 1)]), 1.into()), make(kw(&[("a", 2)]), 1.into()));
+        assert_ne!(make(None, 1.into()), make(None, 2.into()));
+        let (a, b) = (make(None, 1.into()), make(kw(&[]), 1.into()));
+        assert!(!Value::from(a).same_as(&Value::from(b)));
     }
 
     #[test]

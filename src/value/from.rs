@@ -83,6 +83,10 @@ impl Value {
 macro_rules! from_small_int {
     ($($t:ty),*) => {$(
         /// An [`Value::Int`].
+        ///
+        /// ```
+        /// assert_eq!(serde_pickle::Value::from(-7i8).to_string(), "-7");
+        /// ```
         impl From<$t> for Value {
             fn from(i: $t) -> Value {
                 Value::Int(i as i64)
@@ -96,6 +100,10 @@ from_small_int!(i8, i16, i32, i64, u8, u16, u32);
 macro_rules! from_wide_int {
     ($($t:ty),*) => {$(
         /// A [`Value::Int`] when it fits in `i64`, else a [`Value::BigInt`].
+        ///
+        /// ```
+        /// assert_eq!(serde_pickle::Value::from(u128::MAX).to_string(), "340282366920938463463374607431768211455");
+        /// ```
         impl From<$t> for Value {
             fn from(i: $t) -> Value {
                 match i64::try_from(i) {
@@ -177,6 +185,10 @@ impl From<&str> for Value {
 }
 
 /// A [`Value::Str`].
+///
+/// ```
+/// assert_eq!(serde_pickle::Value::from(String::from("a")).to_string(), "'a'");
+/// ```
 impl From<String> for Value {
     fn from(s: String) -> Value {
         Value::Str(s)
@@ -184,6 +196,10 @@ impl From<String> for Value {
 }
 
 /// A [`Value::Str`].
+///
+/// ```
+/// assert_eq!(serde_pickle::Value::from(&String::from("a")).to_string(), "'a'");
+/// ```
 impl From<&String> for Value {
     fn from(s: &String) -> Value {
         Value::Str(s.clone())
@@ -191,6 +207,10 @@ impl From<&String> for Value {
 }
 
 /// A [`Value::Str`].
+///
+/// ```
+/// assert_eq!(serde_pickle::Value::from(Box::<str>::from("a")).to_string(), "'a'");
+/// ```
 impl From<Box<str>> for Value {
     fn from(s: Box<str>) -> Value {
         Value::Str(s.into())
@@ -198,6 +218,11 @@ impl From<Box<str>> for Value {
 }
 
 /// A [`Value::Str`].
+///
+/// ```
+/// use std::borrow::Cow;
+/// assert_eq!(serde_pickle::Value::from(Cow::Borrowed("a")).to_string(), "'a'");
+/// ```
 impl<'a> From<Cow<'a, str>> for Value {
     fn from(s: Cow<'a, str>) -> Value {
         Value::Str(s.into_owned())
@@ -290,6 +315,11 @@ impl From<serde_bytes::ByteBuf> for Value {
 }
 
 /// A [`Value::Bytes`].
+///
+/// ```
+/// let b = serde_bytes::Bytes::new(b"a");
+/// assert_eq!(serde_pickle::Value::from(b).to_string(), "b'a'");
+/// ```
 impl From<&serde_bytes::Bytes> for Value {
     fn from(b: &serde_bytes::Bytes) -> Value {
         Value::Bytes(b.to_vec())
@@ -353,6 +383,11 @@ impl<T: Into<Value>> From<BTreeSet<T>> for Value {
 }
 
 /// A [`Value::Dict`].
+///
+/// ```
+/// use serde_pickle::value::{Dict, Value};
+/// assert_eq!(Value::from(Dict::new()).to_string(), "{}");
+/// ```
 impl From<Dict> for Value {
     fn from(d: Dict) -> Value {
         Value::Dict(d)
@@ -372,6 +407,12 @@ impl From<Global> for Value {
 }
 
 /// A [`Value::Object`].
+///
+/// ```
+/// use serde_pickle::value::{Global, Object, ObjectKind, Value};
+/// let o = Object::new(ObjectKind::Reduce, Global::new("datetime", "date").into(), vec![2020.into(), 1.into(), 2.into()]);
+/// assert_eq!(Value::from(o).to_string(), "datetime.date(2020, 1, 2)");
+/// ```
 impl From<Object> for Value {
     fn from(o: Object) -> Value {
         Value::Object(Box::new(o))
@@ -379,6 +420,11 @@ impl From<Object> for Value {
 }
 
 /// A [`Value::Shared`].
+///
+/// ```
+/// use serde_pickle::value::{Shared, Value};
+/// assert!(Value::from(Shared::new(Value::None)).is_shared());
+/// ```
 impl From<Shared> for Value {
     fn from(s: Shared) -> Value {
         Value::Shared(s)
@@ -387,7 +433,13 @@ impl From<Shared> for Value {
 
 macro_rules! from_tuple {
     ($($n:ident $t:ident),+) => {
-        /// A [`Value::Tuple`].
+        /// A [`Value::Tuple`] (tuples of up to 6 elements).
+        ///
+        /// ```
+        /// use serde_pickle::Value;
+        /// assert_eq!(Value::from((1,)).to_string(), "(1,)");
+        /// assert_eq!(Value::from((1, "a", 2.5, (), true, 'c')).to_string(), "(1, 'a', 2.5, None, True, 'c')");
+        /// ```
         impl<$($t: Into<Value>),+> From<($($t,)+)> for Value {
             fn from(($($n,)+): ($($t,)+)) -> Value {
                 Value::Tuple(vec![$($n.into()),+])

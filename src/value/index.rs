@@ -16,11 +16,31 @@ mod private {
 /// What can index a [`Value`]: a `usize` (a list or tuple position, or an
 /// int key of a dict), a `str`/`String` (a str key of a dict) or a [`Value`]
 /// (a dict key, compared with Python's `==`).
+///
+/// ```
+/// use serde_pickle::{pickle, Value};
+/// let v = pickle!({(1, 2): "pair", "k": [10, 20]});
+/// assert_eq!(v[&pickle!((1.0, 2.0))], "pair");
+/// assert_eq!(v["k"][1], 20);
+/// assert_eq!(v[String::from("k")][0], 10);
+/// ```
 pub trait Index: private::Sealed {
     /// The element of `v` at `self`, looking through shared nodes.
+    ///
+    /// ```
+    /// use serde_pickle::{pickle, value::Index};
+    /// assert_eq!(0usize.index_into(&pickle!(("a",))), Some(&pickle!("a")));
+    /// ```
     fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value>;
     /// The element of `v` at `self`, mutable; only in values that are not
     /// behind a shared node.
+    ///
+    /// ```
+    /// use serde_pickle::{pickle, value::Index, Value};
+    /// let mut v = pickle!({"a": 1});
+    /// if let Some(x) = "a".index_into_mut(&mut v) { *x = Value::None; }
+    /// assert_eq!(v.to_string(), "{'a': None}");
+    /// ```
     fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value>;
 }
 
