@@ -80,6 +80,10 @@ pub enum ErrorCode {
     /// A message from serde or from the data mapping.
     #[error("{0}")]
     Message(String),
+    /// Internal: the fast path declined; never returned to users.
+    #[doc(hidden)]
+    #[error("internal: fast path declined")]
+    Fallback,
 }
 
 impl ErrorCode {
@@ -95,7 +99,7 @@ impl ErrorCode {
             | ErrorCode::TrailingBytes => Category::Syntax,
             ErrorCode::UnsupportedProtocol(_) | ErrorCode::Unsupported(_) => Category::Unsupported,
             ErrorCode::Limit(_) | ErrorCode::ForbiddenGlobal { .. } => Category::Limit,
-            ErrorCode::Recursive | ErrorCode::Message(_) => Category::Data,
+            ErrorCode::Recursive | ErrorCode::Message(_) | ErrorCode::Fallback => Category::Data,
         }
     }
 }

@@ -2,10 +2,11 @@
 //! opcode VM over its input, then a serde `Deserializer` walks the arena.
 
 mod access;
+mod fast;
 mod node;
 mod pytypes;
 
-use std::io;
+use std::io::{self, Read as _};
 
 use serde::de::{self, DeserializeOwned};
 
@@ -148,6 +149,12 @@ pub fn from_slice<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
 
 /// [`from_slice`] with explicit [`DeOptions`].
 pub fn from_slice_with<'de, T: de::Deserialize<'de>>(bytes: &'de [u8], opts: &DeOptions) -> Result<T> {
+    // The streaming fast path handles plain data; the VM is the authority for
+    // everything else (and for every error, so messages do not depend on
+    // which path ran).
+    if let Ok(v) = fast::Fast::new(bytes, opts).run() {
+        return Ok(v);
+    }
     let mut de = Deserializer::from_slice(bytes).with_options(opts.clone());
     let value = de.one()?;
     de.end()?;
@@ -168,8 +175,14 @@ pub fn from_reader<R: io::Read, T: DeserializeOwned>(reader: R) -> Result<T> {
 
 /// [`from_reader`] with explicit [`DeOptions`].
 pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(reader: R, opts: &DeOptions) -> Result<T> {
-    let mut de = Deserializer::from_reader(reader).with_options(opts.clone());
-    let value = de.one()?;
-    de.end()?;
-    Ok(value)
+    // from_reader reads to the end anyway (bytes after the pickle are an
+    // error), so read it whole — bounded by the allocation limit, growing
+    // only by what arrives — and parse the buffer like a slice.
+    let mut buf = Vec::new();
+    let limit = opts.max_alloc as u64;
+    io::Read::take(reader, limit.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(Error::limit("input larger than the allocation limit"));
+    }
+    from_slice_with(&buf, opts)
 }

@@ -1,0 +1,769 @@
+//! The fast path for typed reads from a slice: a recursive-descent parser
+//! that feeds serde visitors straight from the opcode stream, with no arena.
+//!
+//! It understands the shapes picklers write for plain data (containers opened
+//! by `EMPTY_LIST`/`EMPTY_DICT`/`EMPTY_SET` and filled by batches, postfix
+//! tuples, memoized scalars fetched by `BINGET`), and is optimistic: anything
+//! else — a memo reference to a container, a global, a postfix opcode where it
+//! expected a value, a closer that does not match — makes it give up with
+//! [`ErrorCode::Fallback`]. The caller then reads the same bytes with the full
+//! VM, which is the authority on every input. So the fast path may refuse, but
+//! never answers differently: every accepted shape is one whose meaning it has
+//! checked opcode by opcode up to the final `STOP`.
+
+use serde::de::{self, DeserializeSeed, Visitor};
+
+use crate::codec::opcodes::*;
+use crate::error::{Error, ErrorCode, Result};
+use crate::options::DeOptions;
+
+/// A memo entry: scalars can be fetched again; containers cannot (fallback).
+#[derive(Clone, Copy)]
+enum Memo {
+    Unset,
+    Container,
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(u32, u32),
+    Bytes(u32, u32),
+}
+
+/// The value just parsed, for memo puts that follow it.
+#[derive(Clone, Copy)]
+enum Last {
+    Scalar(Memo),
+    Container,
+}
+
+pub(crate) struct Fast<'de, 'o> {
+    input: &'de [u8],
+    pos: usize,
+    memo: Vec<Memo>,
+    memo_count: usize,
+    opts: &'o DeOptions,
+    depth: usize,
+}
+
+fn fallback() -> Error {
+    Error::new(ErrorCode::Fallback)
+}
+
+/// CPython's batch size: a list/dict/set batch of exactly this many items may be followed by another.
+const BATCH: usize = 1000;
+
+impl<'de, 'o> Fast<'de, 'o> {
+    pub(crate) fn new(input: &'de [u8], opts: &'o DeOptions) -> Self {
+        // Picklers memoize nearly every string and container; reserving by
+        // the input size avoids regrowing (untouched capacity costs no memory).
+        let memo = Vec::with_capacity(input.len() / 16);
+        Fast { input, pos: 0, memo, memo_count: 0, opts, depth: 0 }
+    }
+
+    /// Parse the whole input as one pickle and deserialize `T`.
+    pub(crate) fn run<T: de::Deserialize<'de>>(mut self) -> Result<T> {
+        if self.input.len() > u32::MAX as usize {
+            return Err(fallback());
+        }
+        let value = T::deserialize(&mut self)?;
+        self.skip_meta()?;
+        if self.byte()? != STOP || self.pos != self.input.len() {
+            return Err(fallback());
+        }
+        Ok(value)
+    }
+
+    #[inline]
+    fn byte(&mut self) -> Result<u8> {
+        let b = *self.input.get(self.pos).ok_or_else(fallback)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<&'de [u8]> {
+        let end = self.pos.checked_add(n).ok_or_else(fallback)?;
+        let s = self.input.get(self.pos..end).ok_or_else(fallback)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    #[inline]
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let s = self.take(N)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+
+    /// Skip opcodes that carry no value: PROTO and FRAME.
+    #[inline]
+    fn skip_meta(&mut self) -> Result<()> {
+        loop {
+            match self.input.get(self.pos) {
+                Some(&PROTO) => {
+                    self.pos += 1;
+                    if self.byte()? > HIGHEST_PROTOCOL {
+                        return Err(fallback());
+                    }
+                }
+                Some(&FRAME) => {
+                    self.pos += 9;
+                }
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// The next opcode, without consuming it (after PROTO/FRAME).
+    #[inline(always)]
+    fn peek(&mut self) -> Result<u8> {
+        match self.input.get(self.pos) {
+            Some(&op) if op != FRAME && op != PROTO => Ok(op),
+            _ => {
+                self.skip_meta()?;
+                self.input.get(self.pos).copied().ok_or_else(fallback)
+            }
+        }
+    }
+
+    #[inline]
+    fn put(&mut self, idx: usize, m: Memo) -> Result<()> {
+        if idx == self.memo.len() {
+            self.memo.push(m);
+            self.memo_count += 1;
+        } else if idx < self.memo.len() {
+            if matches!(self.memo[idx], Memo::Unset) {
+                self.memo_count += 1;
+            }
+            self.memo[idx] = m;
+        } else if idx <= self.memo.len() + 64 {
+            self.memo.resize(idx, Memo::Unset);
+            self.memo.push(m);
+            self.memo_count += 1;
+        } else {
+            return Err(fallback());
+        }
+        Ok(())
+    }
+
+    /// Memo puts that follow a value.
+    #[inline(always)]
+    fn memo_after(&mut self, last: Last) -> Result<()> {
+        let m = match last {
+            Last::Scalar(m) => m,
+            Last::Container => Memo::Container,
+        };
+        while let Some(&op) = self.input.get(self.pos) {
+            let idx = match op {
+                MEMOIZE => {
+                    self.pos += 1;
+                    self.memo_count
+                }
+                BINPUT => {
+                    self.pos += 1;
+                    self.byte()? as usize
+                }
+                LONG_BINPUT => {
+                    self.pos += 1;
+                    u32::from_le_bytes(self.fixed()?) as usize
+                }
+                FRAME | PROTO => {
+                    self.skip_meta()?;
+                    continue;
+                }
+                _ => return Ok(()),
+            };
+            self.put(idx, m)?;
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > self.opts.max_depth {
+            return Err(fallback());
+        }
+        Ok(())
+    }
+
+    /// A scalar at the current position (with its memo puts), or `None` if
+    /// the next opcode does not start a scalar.
+    #[inline]
+    fn scalar(&mut self) -> Result<Option<Memo>> {
+        let op = self.peek()?;
+        let m = match op {
+            BININT1 => {
+                self.pos += 1;
+                Memo::Int(self.byte()? as i64)
+            }
+            BININT2 => {
+                self.pos += 1;
+                Memo::Int(u16::from_le_bytes(self.fixed()?) as i64)
+            }
+            BININT => {
+                self.pos += 1;
+                Memo::Int(i32::from_le_bytes(self.fixed()?) as i64)
+            }
+            LONG1 => {
+                self.pos += 1;
+                let n = self.byte()? as usize;
+                if n > 8 {
+                    return Err(fallback());
+                }
+                let b = self.take(n)?;
+                let neg = b.last().is_some_and(|x| x & 0x80 != 0);
+                let mut buf = if neg { [0xff; 8] } else { [0; 8] };
+                buf[..n].copy_from_slice(b);
+                Memo::Int(i64::from_le_bytes(buf))
+            }
+            BINFLOAT => {
+                self.pos += 1;
+                Memo::Float(f64::from_be_bytes(self.fixed()?))
+            }
+            NONE => {
+                self.pos += 1;
+                Memo::None
+            }
+            NEWTRUE | NEWFALSE => {
+                self.pos += 1;
+                Memo::Bool(op == NEWTRUE)
+            }
+            SHORT_BINUNICODE | BINUNICODE | BINUNICODE8 => {
+                self.pos += 1;
+                let n = self.len_for(op)?;
+                let start = self.pos;
+                self.take(n)?;
+                // UTF-8 is checked when the string is visited; lone
+                // surrogates and bad UTF-8 are left to the VM.
+                Memo::Str(start as u32, n as u32)
+            }
+            SHORT_BINBYTES | BINBYTES | BINBYTES8 => {
+                self.pos += 1;
+                let n = self.len_for(op)?;
+                let start = self.pos;
+                self.take(n)?;
+                Memo::Bytes(start as u32, n as u32)
+            }
+            BINGET | LONG_BINGET => {
+                self.pos += 1;
+                let idx = if op == BINGET { self.byte()? as usize } else { u32::from_le_bytes(self.fixed()?) as usize };
+                match self.memo.get(idx) {
+                    Some(m @ (Memo::None | Memo::Bool(_) | Memo::Int(_) | Memo::Float(_) | Memo::Str(..) | Memo::Bytes(..))) => {
+                        // A fetched value may be memoized again (harmless).
+                        let m = *m;
+                        self.memo_after(Last::Scalar(m))?;
+                        return Ok(Some(m));
+                    }
+                    _ => return Err(fallback()),
+                }
+            }
+            _ => return Ok(None),
+        };
+        self.memo_after(Last::Scalar(m))?;
+        Ok(Some(m))
+    }
+
+    /// The common case first: a short string, or a memoized one (dict keys).
+    #[inline]
+    fn string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        let m = match self.input.get(self.pos) {
+            Some(&SHORT_BINUNICODE) => {
+                let n = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
+                let start = self.pos + 2;
+                if start + n > self.input.len() {
+                    return Err(fallback());
+                }
+                self.pos = start + n;
+                let m = Memo::Str(start as u32, n as u32);
+                self.memo_after(Last::Scalar(m))?;
+                m
+            }
+            Some(&BINGET) => {
+                let idx = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
+                match self.memo.get(idx) {
+                    Some(&m @ Memo::Str(..)) => {
+                        self.pos += 2;
+                        self.memo_after(Last::Scalar(m))?;
+                        m
+                    }
+                    _ => self.scalar()?.ok_or_else(fallback)?,
+                }
+            }
+            _ => self.scalar()?.ok_or_else(fallback)?,
+        };
+        self.visit_scalar(m, visitor)
+    }
+
+    fn len_for(&mut self, op: u8) -> Result<usize> {
+        Ok(match op {
+            SHORT_BINUNICODE | SHORT_BINBYTES => self.byte()? as usize,
+            BINUNICODE | BINBYTES => u32::from_le_bytes(self.fixed()?) as usize,
+            _ => usize::try_from(u64::from_le_bytes(self.fixed()?)).map_err(|_| fallback())?,
+        })
+    }
+
+    fn visit_scalar<V: Visitor<'de>>(&self, m: Memo, visitor: V) -> Result<V::Value> {
+        match m {
+            Memo::None => visitor.visit_unit(),
+            Memo::Bool(b) => visitor.visit_bool(b),
+            Memo::Int(i) => visitor.visit_i64(i),
+            Memo::Float(f) => visitor.visit_f64(f),
+            Memo::Str(s, n) => {
+                let b = &self.input[s as usize..(s + n) as usize];
+                visitor.visit_borrowed_str(std::str::from_utf8(b).map_err(|_| fallback())?)
+            }
+            Memo::Bytes(s, n) => visitor.visit_borrowed_bytes(&self.input[s as usize..(s + n) as usize]),
+            Memo::Unset | Memo::Container => Err(fallback()),
+        }
+    }
+
+    /// Open a container at the current position: returns its kind.
+    fn open(&mut self) -> Result<Open> {
+        let op = self.peek()?;
+        let kind = match op {
+            EMPTY_LIST => Open::List,
+            EMPTY_DICT => Open::Dict,
+            EMPTY_SET => Open::Set,
+            EMPTY_TUPLE => {
+                self.pos += 1;
+                return Ok(Open::EmptyTuple);
+            }
+            MARK => return Ok(Open::Mark),
+            _ => return Ok(Open::Other),
+        };
+        self.pos += 1;
+        self.memo_after(Last::Container)?;
+        Ok(kind)
+    }
+
+    fn seq<V: Visitor<'de>>(&mut self, visitor: V, len: Option<usize>) -> Result<V::Value> {
+        self.enter()?;
+        let kind = self.open()?;
+        let v = match kind {
+            Open::List | Open::Set => {
+                let mut items = if matches!(kind, Open::List) {
+                    Batched::new(self, APPENDS, Some(APPEND))
+                } else {
+                    Batched::new(self, ADDITEMS, None)
+                };
+                let v = visitor.visit_seq(&mut items)?;
+                items.finish()?;
+                v
+            }
+            Open::EmptyTuple => {
+                let v = visitor.visit_seq(Fixed { de: self, left: 0 })?;
+                self.memo_after(Last::Container)?;
+                v
+            }
+            Open::Mark => {
+                self.pos += 1;
+                if matches!(self.peek()?, LIST | DICT) {
+                    return Err(fallback());
+                }
+                let v = visitor.visit_seq(Marked { de: self })?;
+                match self.byte()? {
+                    TUPLE | LIST | FROZENSET => {}
+                    _ => return Err(fallback()),
+                }
+                self.memo_after(Last::Container)?;
+                v
+            }
+            Open::Other => match len {
+                // A postfix TUPLE1..3: the items come first.
+                Some(n @ 1..=3) => {
+                    let v = visitor.visit_seq(Fixed { de: self, left: n })?;
+                    if self.byte()? != TUPLE1 + (n as u8 - 1) {
+                        return Err(fallback());
+                    }
+                    self.memo_after(Last::Container)?;
+                    v
+                }
+                _ => {
+                    if let Some(Memo::Bytes(s, n)) = self.scalar()? {
+                        let b = &self.input[s as usize..(s + n) as usize];
+                        visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(b.iter().copied()))?
+                    } else {
+                        return Err(fallback());
+                    }
+                }
+            },
+            Open::Dict => return Err(fallback()),
+        };
+        self.depth -= 1;
+        Ok(v)
+    }
+
+    fn map<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        self.enter()?;
+        let v = match self.open()? {
+            Open::Dict => {
+                let mut items = Batched::new(self, SETITEMS, Some(SETITEM));
+                let v = visitor.visit_map(&mut items)?;
+                items.finish()?;
+                v
+            }
+            _ => return Err(fallback()),
+        };
+        self.depth -= 1;
+        Ok(v)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Open {
+    List,
+    Dict,
+    Set,
+    EmptyTuple,
+    Mark,
+    Other,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    /// Right after the opener: a MARK starts the first batch, a value is a single item.
+    Start,
+    /// Inside a MARK ... closer batch.
+    Batch,
+    /// After a single item: its APPEND/SETITEM must follow.
+    Single,
+    /// After a batch of `n` items.
+    Between(usize),
+    /// Complete.
+    Done,
+}
+
+/// Items of a list/dict/set filled by batches (`MARK items APPENDS`) or, for
+/// a one-item container, `item APPEND`.
+struct Batched<'a, 'de, 'o> {
+    de: &'a mut Fast<'de, 'o>,
+    closer: u8,
+    single: Option<u8>,
+    state: State,
+    in_batch: usize,
+}
+
+impl<'a, 'de, 'o> Batched<'a, 'de, 'o> {
+    fn new(de: &'a mut Fast<'de, 'o>, closer: u8, single: Option<u8>) -> Self {
+        Batched { de, closer, single, state: State::Start, in_batch: 0 }
+    }
+
+    /// Position at the next item; false when the container is complete.
+    fn advance(&mut self) -> Result<bool> {
+        loop {
+            let op = self.de.peek()?;
+            match self.state {
+                State::Batch => {
+                    if op == self.closer {
+                        self.de.pos += 1;
+                        self.state = State::Between(self.in_batch);
+                        continue;
+                    }
+                    self.in_batch += 1;
+                    return Ok(true);
+                }
+                State::Single => {
+                    if Some(op) != self.single {
+                        return Err(fallback());
+                    }
+                    self.de.pos += 1;
+                    self.state = State::Done;
+                }
+                State::Done => return Ok(false),
+                State::Start | State::Between(_) => {
+                    // Picklers start a new batch only after a full one; a MARK
+                    // after a shorter batch belongs to whatever follows the container.
+                    let more = matches!(self.state, State::Start | State::Between(BATCH));
+                    if more && op == MARK {
+                        self.de.pos += 1;
+                        self.in_batch = 0;
+                        self.state = State::Batch;
+                        continue;
+                    }
+                    if more && self.single.is_some() && is_value_start(op) {
+                        self.state = State::Single;
+                        return Ok(true);
+                    }
+                    self.state = State::Done;
+                    return Ok(false);
+                }
+            }
+        }
+    }
+
+    /// After the visitor is done: the container must be complete.
+    fn finish(mut self) -> Result<()> {
+        if self.advance()? {
+            return Err(fallback());
+        }
+        Ok(())
+    }
+}
+
+fn is_value_start(op: u8) -> bool {
+    matches!(
+        op,
+        NONE | NEWTRUE | NEWFALSE | BININT | BININT1 | BININT2 | LONG1 | BINFLOAT | SHORT_BINUNICODE | BINUNICODE
+            | BINUNICODE8 | SHORT_BINBYTES | BINBYTES | BINBYTES8 | BINGET | LONG_BINGET | EMPTY_LIST | EMPTY_DICT
+            | EMPTY_SET | EMPTY_TUPLE
+    )
+}
+
+impl<'de> de::SeqAccess<'de> for Batched<'_, 'de, '_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if !self.advance()? {
+            return Ok(None);
+        }
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+impl<'de> de::MapAccess<'de> for Batched<'_, 'de, '_> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        if !self.advance()? {
+            return Ok(None);
+        }
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        seed.deserialize(&mut *self.de)
+    }
+}
+
+/// Items of a `MARK items TUPLE/LIST/FROZENSET` container, up to the closer.
+struct Marked<'a, 'de, 'o> {
+    de: &'a mut Fast<'de, 'o>,
+}
+
+impl<'de> de::SeqAccess<'de> for Marked<'_, 'de, '_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if matches!(self.de.peek()?, TUPLE | LIST | FROZENSET) {
+            return Ok(None);
+        }
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+/// Exactly `left` items (a postfix TUPLE1..3, or an empty tuple).
+struct Fixed<'a, 'de, 'o> {
+    de: &'a mut Fast<'de, 'o>,
+    left: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for Fixed<'_, 'de, '_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.left == 0 {
+            return Ok(None);
+        }
+        self.left -= 1;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.left)
+    }
+}
+
+struct Variant<'a, 'de, 'o> {
+    de: &'a mut Fast<'de, 'o>,
+    /// Inside a one-entry dict: the opcode that must close it (SETITEM or SETITEMS).
+    closer: Option<u8>,
+}
+
+impl<'a, 'de, 'o> de::EnumAccess<'de> for Variant<'a, 'de, 'o> {
+    type Error = Error;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
+        let v = seed.deserialize(&mut *self.de)?;
+        Ok((v, self))
+    }
+}
+
+impl<'de> Variant<'_, 'de, '_> {
+    /// The content of `{'Variant': content}`, then the dict's closer.
+    fn content<T>(self, read: impl FnOnce(&mut Fast<'de, '_>) -> Result<T>) -> Result<T> {
+        let Some(closer) = self.closer else { return Err(fallback()) };
+        let v = read(&mut *self.de)?;
+        if self.de.byte()? != closer {
+            return Err(fallback());
+        }
+        self.de.depth -= 1;
+        Ok(v)
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Variant<'_, 'de, '_> {
+    type Error = Error;
+
+    fn unit_variant(self) -> Result<()> {
+        match self.closer {
+            None => Ok(()),
+            Some(_) => Err(fallback()),
+        }
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
+        self.content(|de| seed.deserialize(de))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        self.content(|de| de.seq(visitor, Some(len)))
+    }
+
+    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value> {
+        self.content(|de| de.map(visitor))
+    }
+}
+
+macro_rules! forward_scalar {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+                match self.scalar()? {
+                    Some(m) => self.visit_scalar(m, visitor),
+                    None => Err(fallback()),
+                }
+            }
+        )*
+    };
+}
+
+impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Some(m) = self.scalar()? {
+            return self.visit_scalar(m, visitor);
+        }
+        match self.peek()? {
+            EMPTY_DICT => self.map(visitor),
+            EMPTY_LIST | EMPTY_SET | EMPTY_TUPLE | MARK => self.seq(visitor, None),
+            _ => Err(fallback()),
+        }
+    }
+
+    forward_scalar! {
+        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_char deserialize_bytes deserialize_byte_buf
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.string(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.string(visitor)
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.string(visitor)
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.scalar()? {
+            Some(Memo::Float(f)) => visitor.visit_f64(f),
+            // The VM's rule for ints read as floats (exactness) applies.
+            _ => Err(fallback()),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.peek()? == NONE {
+            self.pos += 1;
+            self.memo_after(Last::Scalar(Memo::None))?;
+            return visitor.visit_none();
+        }
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.scalar()? {
+            Some(Memo::None) => visitor.visit_unit(),
+            _ => Err(fallback()),
+        }
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        if name == crate::magic::VALUE || name.starts_with('$') {
+            // Value and the Python wrapper types need the VM.
+            return Err(fallback());
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.seq(visitor, None)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        self.seq(visitor, Some(len))
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, len: usize, visitor: V) -> Result<V::Value> {
+        self.seq(visitor, Some(len))
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.map(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.map(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.peek()? {
+            EMPTY_DICT => {
+                self.enter()?;
+                self.pos += 1;
+                self.memo_after(Last::Container)?;
+                // One entry: `key value SETITEM` (CPython's C pickler) or
+                // `MARK key value SETITEMS` (the pure-Python one).
+                let closer = if self.peek()? == MARK {
+                    self.pos += 1;
+                    SETITEMS
+                } else {
+                    SETITEM
+                };
+                visitor.visit_enum(Variant { de: self, closer: Some(closer) })
+            }
+            _ => visitor.visit_enum(Variant { de: self, closer: None }),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_any(de::IgnoredAny)?;
+        visitor.visit_unit()
+    }
+}
