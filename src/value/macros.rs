@@ -12,10 +12,13 @@
 ///   dict keys are written the same way.
 ///
 /// An element is one token (a literal, a name, a bracketed group) or a Rust
-/// expression up to the next top-level comma; an expression with a comma in
-/// generic arguments needs parentheses. Like `json!`, each element costs a
-/// level of macro recursion: literals with more than about 100 elements at
-/// one level need a higher `#![recursion_limit]`.
+/// expression up to the next top-level comma. A dict key, and the first
+/// element of a set, are the tokens up to the first top-level `:` or `,`.
+///
+/// A list, tuple, set or dict whose elements (and keys) are single tokens
+/// (`[1, "a", None, x, (2, 3)]`) can be of any length; otherwise, as with
+/// `json!`, each element costs a level of macro recursion, and a literal of
+/// more than about 100 such elements needs a higher `#![recursion_limit]`.
 ///
 /// ```
 /// use serde_pickle::pickle;
@@ -100,17 +103,29 @@ macro_rules! pickle {
     (true) => { $crate::Value::Bool(true) };
     (false) => { $crate::Value::Bool(false) };
     ([]) => { $crate::Value::List(vec![]) };
+    // Elements of one token each: no recursion per element.
+    ([ $($x:tt),+ $(,)? ]) => { $crate::Value::List(vec![$($crate::pickle!($x)),+]) };
     ([ $($tt:tt)+ ]) => { $crate::pickle!(@seq list [] $($tt)+) };
     (()) => { $crate::Value::Tuple(vec![]) };
+    (( $x:tt )) => { $crate::pickle!($x) };
+    (( $($x:tt),+ $(,)? )) => { $crate::Value::Tuple(vec![$($crate::pickle!($x)),+]) };
     (( $($tt:tt)+ )) => { $crate::pickle!(@seq tuple [] $($tt)+) };
     ({}) => { $crate::Value::Dict($crate::value::Dict::new()) };
+    ({ $($k:tt : $v:tt),+ $(,)? }) => {{
+        let mut dict = $crate::value::Dict::new();
+        $(let _ = dict.insert($crate::pickle!($k), $crate::pickle!($v));)+
+        $crate::Value::Dict(dict)
+    }};
+    ({ $($x:tt),+ $(,)? }) => { $crate::Value::Set(vec![$($crate::pickle!($x)),+]) };
     ({ $($tt:tt)+ }) => { $crate::pickle!(@brace () $($tt)+) };
     ($other:expr) => { $crate::Value::from($other) };
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::value::{Dict, Value};
+    use std::collections::HashMap;
+
+    use crate::value::Value;
 
     #[test]
     fn python_literals_build_the_python_structure() {
@@ -137,6 +152,28 @@ mod tests {
         for (v, repr) in cases {
             assert_eq!(v.to_string(), repr);
         }
-        let _: Dict = Dict::new();
+    }
+
+    #[test]
+    fn rust_expressions_are_elements_and_one_token_elements_have_no_length_limit() {
+        let xs = [1u8, 2];
+        let v = pickle!([
+            xs.len(),
+            std::cmp::max(1, 2),
+            -3,
+            1 + 1,
+            HashMap::<u8, u8>::new(),
+            vec![true]
+        ]);
+        assert_eq!(v.to_string(), "[2, 2, -3, 2, {}, [True]]");
+        let long = pickle!([
+            0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8,
+            9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7,
+            8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6,
+            7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5,
+            6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1, 2, 3, 4,
+            5, 6, 7, 8, 9,
+        ]);
+        assert_eq!(long.as_list().map(<[Value]>::len), Some(150));
     }
 }
