@@ -102,6 +102,7 @@ pub struct DeOptions {
     pub(crate) globals: GlobalsPolicy,
     pub(crate) buffers: Option<Arc<Vec<Vec<u8>>>>,
     pub(crate) persistent_load: Option<PersistentLoad>,
+    pub(crate) fast_path: bool,
 }
 
 impl fmt::Debug for DeOptions {
@@ -131,6 +132,7 @@ impl Default for DeOptions {
             globals: GlobalsPolicy::default(),
             buffers: None,
             persistent_load: None,
+            fast_path: true,
         }
     }
 }
@@ -175,6 +177,15 @@ impl DeOptions {
     /// Out-of-band buffers for protocol 5's `NEXT_BUFFER`, like `pickle.loads(data, buffers=...)`.
     pub fn buffers(mut self, buffers: Vec<Vec<u8>>) -> Self {
         self.buffers = Some(Arc::new(buffers));
+        self
+    }
+
+    /// Use the streaming fast path for typed reads from slices (default on).
+    /// The opcode VM is the authority either way; turning the fast path off
+    /// is for differential tests and fuzzing.
+    #[doc(hidden)]
+    pub fn fast_path(mut self, on: bool) -> Self {
+        self.fast_path = on;
         self
     }
 

@@ -152,8 +152,10 @@ pub fn from_slice_with<'de, T: de::Deserialize<'de>>(bytes: &'de [u8], opts: &De
     // The streaming fast path handles plain data; the VM is the authority for
     // everything else (and for every error, so messages do not depend on
     // which path ran).
-    if let Ok(v) = fast::Fast::new(bytes, opts).run() {
-        return Ok(v);
+    if opts.fast_path {
+        if let Ok(v) = fast::Fast::new(bytes, opts).run() {
+            return Ok(v);
+        }
     }
     let mut de = Deserializer::from_slice(bytes).with_options(opts.clone());
     let value = de.one()?;
