@@ -282,12 +282,18 @@ impl Dict {
         if pairs.len() <= 1 || !has_duplicate_simple_keys(&pairs) && pairs.iter().all(|(k, _)| simple_key(k)) {
             return Dict::from_unique(pairs);
         }
-        // TODO(value): use Dict::insert (Python hashing) once it lands.
+        // Bucket by Python hash so a large dict dedupes in linear time.
+        let mut buckets: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
         let mut entries: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
         for (k, v) in pairs {
-            match entries.iter().position(|(e, _)| tmp_key_eq(e, &k)) {
+            let h = k.hash_key().unwrap_or(0);
+            let bucket = buckets.entry(h).or_default();
+            match bucket.iter().copied().find(|&i| entries[i].0 == k) {
                 Some(i) => entries[i].1 = v,
-                None => entries.push((k, v)),
+                None => {
+                    bucket.push(entries.len());
+                    entries.push((k, v));
+                }
             }
         }
         Dict { entries }
@@ -312,16 +318,4 @@ fn has_duplicate_simple_keys(pairs: &[(Value, Value)]) -> bool {
         }
     }
     false
-}
-
-// TODO(value): replaced by Python equality once eq.rs lands.
-fn tmp_key_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => x == y,
-        (Value::Str(x), Value::Str(y)) => x == y,
-        (Value::Bytes(x), Value::Bytes(y)) => x == y,
-        (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::None, Value::None) => true,
-        _ => false,
-    }
 }
