@@ -35,6 +35,7 @@ mod de;
 mod error;
 mod magic;
 mod options;
+pub mod py;
 mod read;
 mod ser;
 mod stream;

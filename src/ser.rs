@@ -1,13 +1,675 @@
-//! STUB — replaced by the writer work.
-use crate::error::Result;
+//! Writing: serde data to pickle bytes, byte for byte what CPython writes.
+//!
+//! The mapping (Rust → Python): `bool` → `bool`; every integer type,
+//! including `i128`/`u128` → `int`; `f32`/`f64` → `float`; `char`/`str` →
+//! `str`; bytes (`serialize_bytes`, e.g. `serde_bytes`) → `bytes`; `None`,
+//! `()` and unit structs → `None`; `Some(x)` and newtype structs → `x`;
+//! sequences → `list`; tuples and tuple structs → `tuple`; maps → `dict`;
+//! structs → `dict` keyed by field name; a unit variant → its name as a
+//! `str`; other variants → `{name: content}` (externally tagged, like
+//! serde_json). [`crate::py`] has wrappers for `set`, `frozenset` and
+//! `bytearray`, and [`crate::Value`] writes every other Python shape.
+//!
+//! For every protocol `P` the output equals
+//! `pickletools.optimize(pickle.dumps(pickle.loads(out), protocol=P))`.
+
+mod capture;
+mod compound;
+mod object;
+
+use std::io;
+
+use serde::ser::{self, Serialize};
+
+use crate::codec::opcodes;
+use crate::codec::pickler::Pickler;
+use crate::error::{Error, ErrorCode, Result};
+use crate::magic::{self, Hint, Magic, ObjectHint};
 use crate::options::SerOptions;
-/// Serializer (stub).
-pub struct Serializer<W> { _w: W }
-/// to_vec (stub)
-pub fn to_vec<T: ?Sized + serde::Serialize>(_v: &T) -> Result<Vec<u8>> { unimplemented!() }
-/// to_vec_with (stub)
-pub fn to_vec_with<T: ?Sized + serde::Serialize>(_v: &T, _o: &SerOptions) -> Result<Vec<u8>> { unimplemented!() }
-/// to_writer (stub)
-pub fn to_writer<W: std::io::Write, T: ?Sized + serde::Serialize>(_w: W, _v: &T) -> Result<()> { unimplemented!() }
-/// to_writer_with (stub)
-pub fn to_writer_with<W: std::io::Write, T: ?Sized + serde::Serialize>(_w: W, _v: &T, _o: &SerOptions) -> Result<()> { unimplemented!() }
+
+pub use compound::Compound;
+
+/// Nesting deeper than this is an error rather than a stack overflow
+/// (the reader's default depth limit; CPython's recursion limit is 1000).
+const MAX_DEPTH: u32 = 1024;
+
+/// A shape announced for the next value by a magic newtype or by the object writer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Next {
+    #[default]
+    Plain,
+    Set,
+    FrozenSet,
+    ByteArray,
+    Object(ObjectHint, usize),
+    /// A tuple or sequence whose items go on the stack with no container.
+    BareItems,
+    /// Items appended to an object (no list is created).
+    ObjListItems,
+    /// Items set on an object (no dict is created).
+    ObjDictItems,
+    /// A sequence of states, each followed by BUILD.
+    States,
+    /// A str given as surrogatepass UTF-8 bytes.
+    SurrogateStr,
+    /// One state: a dict's str keys are interned by `BUILD`.
+    StateValue,
+    /// A str key of a state dict.
+    InternedKey,
+}
+
+impl Next {
+    /// Hints that any value may receive (they only refine how strs are memoized).
+    fn is_soft(self) -> bool {
+        matches!(self, Next::Plain | Next::StateValue | Next::InternedKey)
+    }
+}
+
+/// A serde serializer that writes pickles.
+///
+/// Each top-level value serialized through it becomes one complete pickle
+/// (PROTO ... STOP). The pickle is built in memory and written to the writer
+/// in one `write_all` when the value is complete: the layout of frames and
+/// memo entries depends on the whole value, so nothing can be written before.
+///
+/// After an error the serializer must not be reused.
+///
+/// ```
+/// use serde::Serialize;
+/// use serde_pickle::Serializer;
+///
+/// let mut out = Vec::new();
+/// let mut ser = Serializer::new(&mut out).protocol(2);
+/// (1, "a").serialize(&mut ser).unwrap();
+/// assert_eq!(out, b"\x80\x02K\x01X\x01\x00\x00\x00a\x86.");
+/// ```
+pub struct Serializer<W> {
+    writer: W,
+    /// Keep finished pickles here instead of writing them (`to_vec`).
+    collect: bool,
+    collected: Option<Vec<u8>>,
+    pk: Pickler,
+    /// A protocol above 5 was requested: every value fails.
+    bad_protocol: Option<u8>,
+    depth: u32,
+    /// Above 0 while writing a dict key or a set item (which must be hashable).
+    key_mode: u32,
+    next: Next,
+    /// The `Value::Shared` node the next value is (memoized under its id).
+    shared: Option<usize>,
+    /// Shared nodes being written, with the memo size when each was entered:
+    /// a node re-entered with no memo growth is a cycle no pickle can express.
+    in_progress: Vec<(usize, u32)>,
+}
+
+impl<W: io::Write> Serializer<W> {
+    /// A serializer writing protocol 5 to `writer`.
+    ///
+    /// ```
+    /// let ser = serde_pickle::Serializer::new(Vec::new());
+    /// assert_eq!(ser.get_protocol(), 5);
+    /// ```
+    pub fn new(writer: W) -> Self {
+        Self::with_options(writer, &SerOptions::default())
+    }
+
+    /// A serializer with the given options. A protocol above 5 makes every
+    /// value fail with [`crate::Category::Unsupported`].
+    ///
+    /// ```
+    /// use serde::Serialize;
+    /// use serde_pickle::{SerOptions, Serializer};
+    /// let mut ser = Serializer::with_options(Vec::new(), &SerOptions::new().protocol(0));
+    /// true.serialize(&mut ser).unwrap();
+    /// assert_eq!(ser.into_inner(), b"I01\n.");
+    /// ```
+    pub fn with_options(writer: W, options: &SerOptions) -> Self {
+        let proto = options.get_protocol();
+        let valid = proto <= opcodes::HIGHEST_PROTOCOL;
+        Serializer {
+            writer,
+            collect: false,
+            collected: None,
+            pk: Pickler::new(if valid { proto } else { opcodes::HIGHEST_PROTOCOL }),
+            bad_protocol: (!valid).then_some(proto),
+            depth: 0,
+            key_mode: 0,
+            next: Next::Plain,
+            shared: None,
+            in_progress: Vec::new(),
+        }
+    }
+
+    /// Change the protocol (0 to 5) of the pickles written from now on.
+    ///
+    /// ```
+    /// use serde::Serialize;
+    /// let mut ser = serde_pickle::Serializer::new(Vec::new()).protocol(1);
+    /// ().serialize(&mut ser).unwrap();
+    /// assert_eq!(ser.into_inner(), b"N.");
+    /// ```
+    pub fn protocol(self, protocol: u8) -> Self {
+        Self::with_options(self.writer, &SerOptions::new().protocol(protocol))
+    }
+
+    /// The protocol written.
+    ///
+    /// ```
+    /// let ser = serde_pickle::Serializer::new(Vec::new()).protocol(3);
+    /// assert_eq!(ser.get_protocol(), 3);
+    /// ```
+    pub fn get_protocol(&self) -> u8 {
+        self.bad_protocol.unwrap_or_else(|| self.pk.proto())
+    }
+
+    /// The writer back.
+    ///
+    /// ```
+    /// let ser = serde_pickle::Serializer::new(vec![1u8]);
+    /// assert_eq!(ser.into_inner(), [1]);
+    /// ```
+    pub fn into_inner(self) -> W {
+        self.writer
+    }
+
+    /// Write STOP and hand the finished pickle over.
+    fn finish(&mut self) -> Result<()> {
+        let bytes = self.pk.finish()?;
+        self.in_progress.clear();
+        if self.collect {
+            self.collected = Some(bytes);
+            Ok(())
+        } else {
+            self.writer.write_all(&bytes).map_err(Error::from)
+        }
+    }
+
+    /// Start any value: check the protocol once per pickle.
+    #[inline]
+    fn check_top(&self) -> Result<()> {
+        match self.bad_protocol {
+            Some(p) if self.depth == 0 => {
+                Err(Error::new(ErrorCode::UnsupportedProtocol(u64::from(p))))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Start a value that is never memoized (ints, floats, None...).
+    #[inline]
+    fn begin_scalar(&mut self, what: &str) -> Result<()> {
+        self.check_top()?;
+        self.shared = None;
+        if !self.next.is_soft() {
+            return Err(malformed(what));
+        }
+        self.next = Next::Plain;
+        Ok(())
+    }
+
+    /// Finish a value: a complete top-level value is a complete pickle.
+    #[inline]
+    fn end_value(&mut self) -> Result<()> {
+        if self.depth == 0 {
+            self.finish()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Enter a nested level (containers, wrappers).
+    #[inline]
+    fn enter(&mut self) -> Result<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(Error::limit(format!(
+                "value nested deeper than {MAX_DEPTH} levels cannot be pickled"
+            )));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn leave(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// Fail if a dict key or set item is being written: `kind` is unhashable.
+    #[inline]
+    fn hashable(&self, kind: &str) -> Result<()> {
+        if self.key_mode > 0 {
+            return Err(Error::message(format!(
+                "unhashable type: '{kind}' (a dict key or set item must be hashable: \
+                 use a tuple, a str, a number or a frozenset)"
+            )));
+        }
+        Ok(())
+    }
+
+    fn int(&mut self, v: i64) -> Result<()> {
+        self.begin_scalar("int")?;
+        self.pk.em.int(v);
+        self.end_value()
+    }
+
+    fn magic<T: ?Sized + Serialize>(&mut self, m: Magic, value: &T) -> Result<()> {
+        use capture::capture;
+        match m {
+            Magic::Set | Magic::FrozenSet | Magic::ByteArray | Magic::SurrogateStr => {
+                if !self.next.is_soft() {
+                    return Err(malformed("set"));
+                }
+                self.next = match m {
+                    Magic::Set => Next::Set,
+                    Magic::FrozenSet => Next::FrozenSet,
+                    Magic::ByteArray => Next::ByteArray,
+                    _ => Next::SurrogateStr,
+                };
+                value.serialize(self)
+            }
+            Magic::Object => {
+                let Hint::Object(kind, nargs) = magic::take_hint() else {
+                    return Err(malformed("object"));
+                };
+                if !self.next.is_soft() {
+                    return Err(malformed("object"));
+                }
+                self.next = Next::Object(kind, nargs);
+                value.serialize(self)
+            }
+            Magic::BigInt => {
+                self.begin_scalar("int")?;
+                let digits = capture(value)?.into_str()?;
+                self.bigint(&digits)?;
+                self.end_value()
+            }
+            Magic::Complex => {
+                self.check_top()?;
+                let shared = self.shared.take();
+                self.begin_scalar("complex")?;
+                let (re, im) = capture(value)?.into_pair()?;
+                self.pk.complex(re.as_f64()?, im.as_f64()?)?;
+                if let Some(id) = shared {
+                    self.pk.memoize_shared(id);
+                }
+                self.end_value()
+            }
+            Magic::Global => {
+                // Globals are memoized by name, which covers shared ones too.
+                self.begin_scalar("global")?;
+                let (module, name) = capture(value)?.into_pair()?;
+                self.pk.global(&module.into_str()?, &name.into_str()?)?;
+                self.end_value()
+            }
+            Magic::Buffer => {
+                self.begin_scalar("buffer")?;
+                let (_index, readonly) = capture(value)?.into_pair()?;
+                if self.pk.proto() < 5 {
+                    return Err(Error::message(
+                        "out-of-band buffers (NEXT_BUFFER) need protocol 5",
+                    ));
+                }
+                self.pk.em.op(opcodes::NEXT_BUFFER);
+                if readonly.as_bool()? {
+                    self.pk.em.op(opcodes::READONLY_BUFFER);
+                }
+                self.end_value()
+            }
+            Magic::PersistentId => {
+                self.begin_scalar("persistent id")?;
+                if self.pk.proto() >= 1 {
+                    self.enter()?;
+                    value.serialize(&mut *self)?;
+                    self.leave();
+                    self.pk.em.op(opcodes::BINPERSID);
+                } else {
+                    let id = match capture(value)? {
+                        capture::Captured::Str(s) => s,
+                        capture::Captured::Int(i) => i.to_string(),
+                        _ => {
+                            return Err(Error::message(
+                                "a protocol-0 persistent id must be a str or an int",
+                            ))
+                        }
+                    };
+                    if !id.is_ascii() || id.contains('\n') {
+                        return Err(Error::message(
+                            "a protocol-0 persistent id must be ASCII text without newlines",
+                        ));
+                    }
+                    self.pk.em.persid(&id);
+                }
+                self.end_value()
+            }
+            Magic::Shared => {
+                let Hint::Shared(id) = magic::take_hint() else {
+                    return Err(malformed("shared value"));
+                };
+                self.check_top()?;
+                if self.pk.fetch_shared(id) {
+                    self.shared = None;
+                    self.next = Next::Plain;
+                    return self.end_value();
+                }
+                let memo_len = self.pk.memo_len();
+                if self.in_progress.iter().any(|&(i, m)| i == id && m == memo_len) {
+                    return Err(Error::new(ErrorCode::Recursive));
+                }
+                self.in_progress.push((id, memo_len));
+                self.shared = Some(id);
+                let result = value.serialize(&mut *self);
+                self.in_progress.pop();
+                result
+            }
+        }
+    }
+
+    /// An int beyond 128 bits, from its decimal digits.
+    fn bigint(&mut self, digits: &str) -> Result<()> {
+        let n = num_bigint::BigInt::parse_bytes(digits.as_bytes(), 10)
+            .ok_or_else(|| Error::message(format!("invalid big int digits {digits:?}")))?;
+        if let Ok(small) = i64::try_from(&n) {
+            self.pk.em.int(small);
+        } else if self.pk.proto() >= 2 {
+            self.pk.em.long_le(&n.to_signed_bytes_le());
+        } else {
+            self.pk.em.long_text(|b| b.extend_from_slice(n.to_string().as_bytes()));
+        }
+        Ok(())
+    }
+}
+
+fn malformed(what: &str) -> Error {
+    Error::message(format!("malformed serde_pickle special value (unexpected {what})"))
+}
+
+macro_rules! small_ints {
+    ($($method:ident: $t:ty),*) => {$(
+        #[inline]
+        fn $method(self, v: $t) -> Result<()> {
+            self.int(i64::from(v))
+        }
+    )*};
+}
+
+impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Compound<'a, W>;
+    type SerializeTuple = Compound<'a, W>;
+    type SerializeTupleStruct = Compound<'a, W>;
+    type SerializeTupleVariant = Compound<'a, W>;
+    type SerializeMap = Compound<'a, W>;
+    type SerializeStruct = Compound<'a, W>;
+    type SerializeStructVariant = Compound<'a, W>;
+
+    small_ints!(serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+                serialize_u8: u8, serialize_u16: u16, serialize_u32: u32);
+
+    #[inline]
+    fn serialize_u64(self, v: u64) -> Result<()> {
+        match i64::try_from(v) {
+            Ok(v) => self.int(v),
+            Err(_) => self.serialize_u128(u128::from(v)),
+        }
+    }
+
+    fn serialize_i128(self, v: i128) -> Result<()> {
+        self.begin_scalar("int")?;
+        self.pk.em.int128(v);
+        self.end_value()
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<()> {
+        self.begin_scalar("int")?;
+        self.pk.em.uint128(v);
+        self.end_value()
+    }
+
+    #[inline]
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.begin_scalar("bool")?;
+        self.pk.em.bool(v);
+        self.end_value()
+    }
+
+    #[inline]
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        self.serialize_f64(f64::from(v))
+    }
+
+    #[inline]
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        self.begin_scalar("float")?;
+        self.pk.em.float(v);
+        self.end_value()
+    }
+
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.serialize_str(v.encode_utf8(&mut [0u8; 4]))
+    }
+
+    #[inline]
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.check_top()?;
+        let next = std::mem::take(&mut self.next);
+        if !next.is_soft() {
+            return Err(malformed("str"));
+        }
+        match (next, self.shared.take()) {
+            (Next::InternedKey, _) => self.pk.interned_str(v)?,
+            (_, Some(id)) if !crate::codec::pickler::is_singleton_str(v) => {
+                self.pk.em.str(v)?;
+                self.pk.memoize_shared(id);
+            }
+            _ => self.pk.str(v)?,
+        }
+        self.end_value()
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        self.check_top()?;
+        let next = std::mem::take(&mut self.next);
+        let shared = self.shared.take();
+        if next == Next::ByteArray {
+            self.hashable("bytearray")?;
+            self.pk.bytearray(v)?;
+            if let Some(id) = shared {
+                self.pk.memoize_shared(id);
+            }
+        } else if next == Next::SurrogateStr {
+            // Never a singleton: a lone surrogate is above U+00FF.
+            self.pk.em.str_surrogatepass(v)?;
+            if let Some(id) = shared {
+                self.pk.memoize_shared(id);
+            }
+        } else if !next.is_soft() {
+            return Err(malformed("bytes"));
+        } else {
+            match shared {
+                Some(id) if !self.pk.bytes_shared_by_content(v) => {
+                    self.pk.fresh_bytes(v)?;
+                    self.pk.memoize_shared(id);
+                }
+                _ => self.pk.bytes(v)?,
+            }
+        }
+        self.end_value()
+    }
+
+    #[inline]
+    fn serialize_none(self) -> Result<()> {
+        self.begin_scalar("None")?;
+        self.pk.em.none();
+        self.end_value()
+    }
+
+    #[inline]
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<()> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<()> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+        self.serialize_none()
+    }
+
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<()> {
+        self.begin_scalar("enum")?;
+        self.pk.name(variant)?;
+        self.end_value()
+    }
+
+    #[inline]
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        name: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        match magic::magic(name) {
+            None => value.serialize(self),
+            Some(m) => self.magic(m, value),
+        }
+    }
+
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.begin_scalar("enum")?;
+        self.hashable("dict")?;
+        self.pk.em.empty_dict();
+        self.pk.name(variant)?;
+        self.enter()?;
+        value.serialize(&mut *self)?;
+        self.leave();
+        self.pk.em.op(opcodes::SETITEM);
+        self.end_value()
+    }
+
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, W>> {
+        Compound::seq(self, len)
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, W>> {
+        Compound::tuple(self, len, false)
+    }
+
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, W>> {
+        Compound::tuple(self, len, false)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, W>> {
+        self.variant_head(variant)?;
+        Compound::tuple(self, len, true)
+    }
+
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, W>> {
+        Compound::map(self, len, false)
+    }
+
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, W>> {
+        if let Next::Object(kind, nargs) = self.next {
+            self.next = Next::Plain;
+            return Compound::object(self, kind, nargs);
+        }
+        Compound::map(self, Some(len), false)
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Compound<'a, W>> {
+        self.variant_head(variant)?;
+        Compound::map(self, Some(len), true)
+    }
+}
+
+impl<W: io::Write> Serializer<W> {
+    /// `{'Variant': ` of a tuple or struct variant.
+    fn variant_head(&mut self, variant: &'static str) -> Result<()> {
+        self.check_top()?;
+        if !self.next.is_soft() {
+            return Err(malformed("enum"));
+        }
+        self.next = Next::Plain;
+        self.shared = None;
+        self.hashable("dict")?;
+        self.pk.em.empty_dict();
+        self.pk.name(variant)
+    }
+}
+
+/// Serialize `value` as a protocol-5 pickle.
+///
+/// ```
+/// let bytes = serde_pickle::to_vec(&(1, "a")).unwrap();
+/// // pickletools.optimize(pickle.dumps((1, 'a'), protocol=5))
+/// assert_eq!(bytes, b"\x80\x05\x95\x07\x00\x00\x00\x00\x00\x00\x00K\x01\x8c\x01a\x86.");
+/// ```
+pub fn to_vec<T: ?Sized + Serialize>(value: &T) -> Result<Vec<u8>> {
+    to_vec_with(value, &SerOptions::default())
+}
+
+/// Serialize `value` as a pickle with the given options.
+///
+/// ```
+/// use serde_pickle::{to_vec_with, SerOptions};
+/// let bytes = to_vec_with(&vec!["a", "a"], &SerOptions::new().protocol(0)).unwrap();
+/// assert_eq!(bytes, b"(lVa\np0\nag0\na.");
+/// ```
+pub fn to_vec_with<T: ?Sized + Serialize>(value: &T, options: &SerOptions) -> Result<Vec<u8>> {
+    options.check()?;
+    let mut ser = Serializer::with_options(io::sink(), options);
+    ser.collect = true;
+    value.serialize(&mut ser)?;
+    ser.collected.take().ok_or_else(|| Error::message("the value serialized to nothing"))
+}
+
+/// Serialize `value` as a protocol-5 pickle into `writer`.
+///
+/// The pickle is built in memory and written with one `write_all` (see
+/// [`Serializer`]); wrap an unbuffered writer in a `BufWriter` only if you
+/// write many small pickles.
+///
+/// ```
+/// let mut out = Vec::new();
+/// serde_pickle::to_writer(&mut out, &None::<u8>).unwrap();
+/// assert_eq!(out, b"\x80\x05N.");
+/// ```
+pub fn to_writer<W: io::Write, T: ?Sized + Serialize>(writer: W, value: &T) -> Result<()> {
+    to_writer_with(writer, value, &SerOptions::default())
+}
+
+/// Serialize `value` as a pickle with the given options into `writer`.
+///
+/// ```
+/// use serde_pickle::{to_writer_with, SerOptions};
+/// let mut out = Vec::new();
+/// to_writer_with(&mut out, &-1, &SerOptions::new().protocol(1)).unwrap();
+/// assert_eq!(out, b"J\xff\xff\xff\xff.");
+/// ```
+pub fn to_writer_with<W: io::Write, T: ?Sized + Serialize>(
+    writer: W,
+    value: &T,
+    options: &SerOptions,
+) -> Result<()> {
+    options.check()?;
+    let mut ser = Serializer::with_options(writer, options);
+    value.serialize(&mut ser)
+}

@@ -3,3 +3,9 @@
 //! batching), and the optimizer that drops unused memo entries.
 
 pub mod opcodes;
+pub mod compat;
+pub(crate) mod emit;
+pub mod ops;
+pub mod optimize;
+pub(crate) mod pickler;
+pub(crate) mod repr;

@@ -1,10 +1,187 @@
-//! STUB — replaced by the writer work.
+//! Writing a [`Value`]: `impl Serialize for Value`, and [`to_value`].
+//!
+//! A `Value` goes through the same [`crate::Serializer`] as typed data.
+//! Python shapes serde has no word for are magic newtypes (see
+//! `src/magic.rs`), so other formats see plain data: a set is a sequence, a
+//! global a `[module, name]` pair, an object a struct of its parts, a shared
+//! node just its content (a cycle is an error there).
+
+use std::cell::RefCell;
+
+use serde::ser::{
+    Error as _, Serialize, SerializeMap, SerializeStruct, SerializeTuple, Serializer,
+};
+
+use super::{Object, ObjectKind, Shared, Value};
 use crate::error::Result;
-/// to_value (stub)
-pub fn to_value<T: ?Sized + serde::Serialize>(_v: &T) -> Result<super::Value> { unimplemented!() }
-// TEMPORARY (lead): lets the crate build until the writer's Serialize for Value lands.
-impl serde::Serialize for super::Value {
-    fn serialize<S: serde::Serializer>(&self, _s: S) -> std::result::Result<S::Ok, S::Error> {
-        Err(serde::ser::Error::custom("Serialize for Value not written yet"))
+use crate::magic::{self, Hint, ObjectHint};
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Value::None => s.serialize_none(),
+            Value::Bool(b) => s.serialize_bool(*b),
+            Value::Int(i) => s.serialize_i64(*i),
+            Value::BigInt(n) => {
+                if let Ok(i) = i128::try_from(n) {
+                    s.serialize_i128(i)
+                } else if let Ok(u) = u128::try_from(n) {
+                    s.serialize_u128(u)
+                } else {
+                    s.serialize_newtype_struct(magic::BIGINT, &n.to_string())
+                }
+            }
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::Complex(re, im) => s.serialize_newtype_struct(magic::COMPLEX, &(re, im)),
+            Value::Str(st) => s.serialize_str(st),
+            Value::SurrogateStr(b) => match std::str::from_utf8(b) {
+                Ok(st) => s.serialize_str(st),
+                Err(_) => {
+                    s.serialize_newtype_struct(magic::SURROGATE_STR, serde_bytes::Bytes::new(b))
+                }
+            },
+            Value::Bytes(b) => s.serialize_bytes(b),
+            Value::ByteArray(b) => {
+                s.serialize_newtype_struct(magic::BYTEARRAY, serde_bytes::Bytes::new(b))
+            }
+            Value::List(items) => s.collect_seq(items),
+            Value::Tuple(items) => TupleOf(items).serialize(s),
+            Value::Dict(d) => Pairs(d.as_slice()).serialize(s),
+            Value::Set(items) => s.serialize_newtype_struct(magic::SET, items),
+            Value::FrozenSet(items) => s.serialize_newtype_struct(magic::FROZENSET, items),
+            Value::Global(g) => {
+                s.serialize_newtype_struct(magic::GLOBAL, &(g.module.as_str(), g.name.as_str()))
+            }
+            Value::Object(o) => {
+                let kind = match o.kind {
+                    ObjectKind::Reduce => ObjectHint::Reduce,
+                    ObjectKind::NewObj => ObjectHint::NewObj,
+                    ObjectKind::NewObjEx => ObjectHint::NewObjEx,
+                    ObjectKind::Inst => ObjectHint::Inst,
+                };
+                magic::set_hint(Hint::Object(kind, o.args.len()));
+                s.serialize_newtype_struct(magic::OBJECT, &ObjectParts(o))
+            }
+            Value::Buffer { index, readonly } => {
+                s.serialize_newtype_struct(magic::BUFFER, &(*index as u64, *readonly))
+            }
+            Value::PersistentId(id) => s.serialize_newtype_struct(magic::PERSID, id.as_ref()),
+            Value::Shared(node) => {
+                let node = innermost(node).map_err(S::Error::custom)?;
+                magic::set_hint(Hint::Shared(node.id()));
+                s.serialize_newtype_struct(magic::SHARED, &SharedContent(node))
+            }
+        }
     }
+}
+
+/// Follow a chain of shared nodes that hold shared nodes: they are all one
+/// Python object, identified by the last node.
+fn innermost(mut node: &Shared) -> std::result::Result<&Shared, &'static str> {
+    for _ in 0..1024 {
+        match node.get() {
+            Value::Shared(inner) => node = inner,
+            _ => return Ok(node),
+        }
+    }
+    Err("a chain of Value::Shared nodes loops on itself")
+}
+
+thread_local! {
+    /// Shared nodes being written by a serializer of another format.
+    static FOREIGN_PATH: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The content of a shared node. This crate's serializer memoizes the node
+/// (and so handles cycles); for any other serializer, a node met again
+/// inside itself is an error instead of endless recursion.
+struct SharedContent<'a>(&'a Shared);
+
+impl Serialize for SharedContent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let id = self.0.id();
+        // This crate's serializer takes the hint before it gets here.
+        if !magic::take_shared_hint(id) {
+            return self.0.get().serialize(s);
+        }
+        let cyclic = FOREIGN_PATH.with(|p| {
+            let mut path = p.borrow_mut();
+            let cyclic = path.contains(&id);
+            if !cyclic {
+                path.push(id);
+            }
+            cyclic
+        });
+        if cyclic {
+            return Err(S::Error::custom("recursive structure: a value contains itself"));
+        }
+        let result = self.0.get().serialize(s);
+        FOREIGN_PATH.with(|p| p.borrow_mut().pop());
+        result
+    }
+}
+
+/// Items serialized as a tuple.
+struct TupleOf<'a>(&'a [Value]);
+
+impl Serialize for TupleOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut t = s.serialize_tuple(self.0.len())?;
+        for item in self.0 {
+            t.serialize_element(item)?;
+        }
+        t.end()
+    }
+}
+
+/// Pairs serialized as a map.
+struct Pairs<'a>(&'a [(Value, Value)]);
+
+impl Serialize for Pairs<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// An object's parts, in the order the writer needs them (`src/ser/object.rs`).
+struct ObjectParts<'a>(&'a Object);
+
+impl Serialize for ObjectParts<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let o = self.0;
+        let kind = match o.kind {
+            ObjectKind::Reduce => "reduce",
+            ObjectKind::NewObj => "newobj",
+            ObjectKind::NewObjEx => "newobj_ex",
+            ObjectKind::Inst => "inst",
+        };
+        let kwargs = o.kwargs.as_ref().map_or(&[][..], |d| d.as_slice());
+        let mut st = s.serialize_struct("Object", 7)?;
+        st.serialize_field("kind", kind)?;
+        st.serialize_field("callable", &o.callable)?;
+        st.serialize_field("args", &TupleOf(&o.args))?;
+        st.serialize_field("kwargs", &Pairs(kwargs))?;
+        st.serialize_field("list_items", &o.list_items)?;
+        st.serialize_field("dict_items", &Pairs(&o.dict_items))?;
+        st.serialize_field("state", &o.state)?;
+        st.end()
+    }
+}
+
+/// Convert any serializable value to a [`Value`], exactly as writing it as
+/// a pickle and reading that back would (tuples stay tuples, repeated
+/// struct field names become one shared str...), so that
+/// `to_vec(&to_value(&x)?)` equals `to_vec(&x)`.
+///
+/// ```
+/// use serde_pickle::{to_value, Value};
+/// let v = to_value(&(1, "a")).unwrap();
+/// assert_eq!(v, Value::Tuple(vec![Value::Int(1), Value::Str("a".into())]));
+/// ```
+pub fn to_value<T: ?Sized + Serialize>(value: &T) -> Result<Value> {
+    crate::de::from_slice(&crate::to_vec(value)?)
 }

@@ -1,0 +1,788 @@
+//! The low-level writer: opcodes, framing, the memo and batching, exactly as
+//! CPython's pickler and `pickletools.optimize` lay them out. Nothing here
+//! knows about serde or about which Python objects are shared; the layer
+//! above ([`super::pickler`]) decides what to memoize.
+//!
+//! Output goes to one `Vec<u8>` with `extend_from_slice`. Frames are built in
+//! place: a 9-byte FRAME header is reserved when a frame opens and filled in
+//! (or removed, for frames under 4 bytes) when it is committed.
+
+use super::opcodes::*;
+use super::repr;
+use crate::error::{Error, Result};
+
+/// A frame is committed before the first opcode that starts when it already
+/// holds this many bytes, and an opcode longer than this is written outside
+/// any frame (`pickle._Framer._FRAME_SIZE_TARGET`, as `pickletools.optimize` uses it).
+pub(crate) const FRAME_TARGET: usize = 64 * 1024;
+/// Frames shorter than this get no FRAME header (`_FRAME_SIZE_MIN`).
+const FRAME_MIN: usize = 4;
+const FRAME_HEADER: usize = 9;
+/// Items per APPENDS / SETITEMS / ADDITEMS (`pickle._BATCHSIZE`).
+pub(crate) const BATCH: usize = 1000;
+
+/// In-place framing of a growing buffer (protocol 4 and later).
+#[derive(Clone, Debug)]
+pub(crate) struct Framer {
+    /// Offset of the reserved header of the open frame.
+    header: usize,
+    /// Buffer length at which the open frame is full: the next opcode commits it.
+    limit: usize,
+}
+
+impl Framer {
+    /// No framing: the limit is never reached.
+    pub(crate) fn off() -> Self {
+        Framer { header: 0, limit: usize::MAX }
+    }
+
+    /// Open the first frame at the end of `buf`.
+    pub(crate) fn start(buf: &mut Vec<u8>) -> Self {
+        let mut f = Framer::off();
+        f.open(buf);
+        f
+    }
+
+    fn open(&mut self, buf: &mut Vec<u8>) {
+        self.header = buf.len();
+        buf.extend_from_slice(&[FRAME, 0, 0, 0, 0, 0, 0, 0, 0]);
+        self.limit = buf.len() + FRAME_TARGET;
+    }
+
+    fn is_on(&self) -> bool {
+        self.limit != usize::MAX
+    }
+
+    /// Call before writing each opcode: commits the open frame once it is full.
+    #[inline(always)]
+    pub(crate) fn before_op(&mut self, buf: &mut Vec<u8>) {
+        if buf.len() >= self.limit {
+            self.commit(buf);
+            self.open(buf);
+        }
+    }
+
+    /// Call before an opcode of `len` bytes; true if it must be written
+    /// outside any frame, in which case the open frame has been committed and
+    /// [`Framer::after_frameless`] must follow the write.
+    #[inline]
+    pub(crate) fn before_sized_op(&mut self, buf: &mut Vec<u8>, len: usize) -> bool {
+        if len > FRAME_TARGET && self.is_on() {
+            self.commit(buf);
+            true
+        } else {
+            self.before_op(buf);
+            false
+        }
+    }
+
+    /// Open a new frame after an opcode written outside frames.
+    pub(crate) fn after_frameless(&mut self, buf: &mut Vec<u8>) {
+        self.open(buf);
+    }
+
+    /// Commit the open frame: fill in its header, or drop the header of a
+    /// frame shorter than 4 bytes.
+    fn commit(&mut self, buf: &mut Vec<u8>) {
+        let body = buf.len() - self.header - FRAME_HEADER;
+        if body >= FRAME_MIN {
+            buf[self.header + 1..self.header + FRAME_HEADER]
+                .copy_from_slice(&(body as u64).to_le_bytes());
+        } else {
+            buf.drain(self.header..self.header + FRAME_HEADER);
+        }
+    }
+
+    /// Commit the last frame; framing is off afterwards.
+    pub(crate) fn end(&mut self, buf: &mut Vec<u8>) {
+        if self.is_on() {
+            self.commit(buf);
+            *self = Framer::off();
+        }
+    }
+
+    /// Keep the open frame's header in place after one byte was inserted
+    /// (`delta = 1`) or removed (`delta = -1`) at `pos`.
+    fn shift(&mut self, pos: usize, delta: isize) {
+        if self.is_on() && self.header >= pos {
+            self.header = self.header.wrapping_add_signed(delta);
+            self.limit = self.limit.wrapping_add_signed(delta);
+        }
+    }
+}
+
+/// Append the opcode that stores the top of the stack as memo entry `idx`.
+pub(crate) fn push_put(buf: &mut Vec<u8>, proto: u8, idx: u32) {
+    if proto >= 4 {
+        buf.push(MEMOIZE);
+    } else if proto >= 1 {
+        if idx < 256 {
+            buf.extend_from_slice(&[BINPUT, idx as u8]);
+        } else {
+            buf.push(LONG_BINPUT);
+            buf.extend_from_slice(&idx.to_le_bytes());
+        }
+    } else {
+        buf.push(PUT);
+        repr::push_uint(buf, u128::from(idx));
+        buf.push(b'\n');
+    }
+}
+
+/// Append the opcode that pushes memo entry `idx`.
+pub(crate) fn push_get(buf: &mut Vec<u8>, proto: u8, idx: u32) {
+    if proto >= 1 {
+        if idx < 256 {
+            buf.extend_from_slice(&[BINGET, idx as u8]);
+        } else {
+            buf.push(LONG_BINGET);
+            buf.extend_from_slice(&idx.to_le_bytes());
+        }
+    } else {
+        buf.push(GET);
+        repr::push_uint(buf, u128::from(idx));
+        buf.push(b'\n');
+    }
+}
+
+/// Which container a [`Batch`] fills, and so which opcodes it uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BatchKind {
+    /// A `list` (C pickler's `batch_list_exact`): a 1-item list is `x APPEND`,
+    /// otherwise every batch, even a final 1-item one, is `MARK ... APPENDS`.
+    List,
+    /// A `dict` (`batch_dict_exact`): like `List` with SETITEM(S), and a
+    /// count that is a multiple of 1000 ends with an empty `MARK SETITEMS`.
+    Dict,
+    /// A `set` (protocol 4+): always `MARK ... ADDITEMS`, with the same
+    /// empty trailing batch as `Dict`.
+    Set,
+    /// Items appended to a reduced object (`batch_list` on an iterator):
+    /// any 1-item batch is `x APPEND`.
+    ObjList,
+    /// Items set on a reduced object (`batch_dict` on an iterator).
+    ObjDict,
+}
+
+/// The state of one container's items being written; see [`Emitter::batch_item`].
+#[derive(Debug)]
+pub(crate) struct Batch {
+    kind: BatchKind,
+    /// The number of items the caller announced, if any.
+    hint: Option<usize>,
+    count: usize,
+    /// Where the current batch's first item starts.
+    batch_start: usize,
+    /// Offset of the current batch's MARK, if one was written.
+    mark: Option<usize>,
+}
+
+impl Batch {
+    pub(crate) fn new(kind: BatchKind, hint: Option<usize>) -> Self {
+        Batch { kind, hint, count: 0, batch_start: 0, mark: None }
+    }
+
+    fn is_dict(&self) -> bool {
+        matches!(self.kind, BatchKind::Dict | BatchKind::ObjDict)
+    }
+
+    fn single_op(&self) -> u8 {
+        if self.is_dict() {
+            SETITEM
+        } else {
+            APPEND
+        }
+    }
+
+    fn batch_op(&self) -> u8 {
+        match self.kind {
+            BatchKind::List | BatchKind::ObjList => APPENDS,
+            BatchKind::Dict | BatchKind::ObjDict => SETITEMS,
+            BatchKind::Set => ADDITEMS,
+        }
+    }
+
+    /// Whether the batch starting now is expected to hold exactly one item
+    /// and so is written without a MARK.
+    fn expect_single(&self) -> bool {
+        match self.kind {
+            BatchKind::List | BatchKind::Dict => self.count == 0 && self.hint == Some(1),
+            BatchKind::Set => false,
+            BatchKind::ObjList | BatchKind::ObjDict => {
+                self.hint.is_some_and(|n| n.saturating_sub(self.count) == 1)
+            }
+        }
+    }
+
+    /// Whether a finished batch of one item is written without a MARK.
+    fn single_without_mark(&self) -> bool {
+        match self.kind {
+            BatchKind::List | BatchKind::Dict => self.count == 1,
+            BatchKind::Set => false,
+            BatchKind::ObjList | BatchKind::ObjDict => true,
+        }
+    }
+}
+
+/// The opcode writer. See the module documentation.
+#[derive(Debug)]
+pub(crate) struct Emitter {
+    pub(crate) buf: Vec<u8>,
+    proto: u8,
+    framer: Framer,
+    /// Memo entries created so far (the next MEMOIZE's index).
+    memo_len: u32,
+    /// For each memo entry: whether a GET fetched it.
+    used: Vec<bool>,
+    used_count: u32,
+    /// A MARK was inserted or removed after the fact, so frames must be redone.
+    dirty: bool,
+}
+
+impl Emitter {
+    /// A writer for `proto` (0..=5; the caller checks the range), with the
+    /// PROTO header written.
+    pub(crate) fn new(proto: u8) -> Self {
+        let mut e = Emitter {
+            buf: Vec::with_capacity(128),
+            proto,
+            framer: Framer::off(),
+            memo_len: 0,
+            used: Vec::new(),
+            used_count: 0,
+            dirty: false,
+        };
+        e.start();
+        e
+    }
+
+    fn start(&mut self) {
+        if self.proto >= 2 {
+            self.buf.extend_from_slice(&[PROTO, self.proto]);
+        }
+        if self.proto >= 4 {
+            self.framer = Framer::start(&mut self.buf);
+        }
+    }
+
+    /// The protocol being written.
+    #[inline]
+    pub(crate) fn proto(&self) -> u8 {
+        self.proto
+    }
+
+    /// Write a one-byte opcode.
+    #[inline]
+    pub(crate) fn op(&mut self, code: u8) {
+        self.framer.before_op(&mut self.buf);
+        self.buf.push(code);
+    }
+
+    /// Write an opcode with its argument bytes (a short, fixed-size argument).
+    #[inline]
+    fn op_with(&mut self, code: u8, arg: &[u8]) {
+        self.framer.before_op(&mut self.buf);
+        self.buf.push(code);
+        self.buf.extend_from_slice(arg);
+    }
+
+    /// Write an opcode whose argument is `len_bytes` then `payload`, outside
+    /// frames when the whole opcode is longer than the frame target.
+    fn op_payload(&mut self, code: u8, len_bytes: &[u8], payload: &[u8]) {
+        let total = 1 + len_bytes.len() + payload.len();
+        let frameless = self.framer.before_sized_op(&mut self.buf, total);
+        self.buf.reserve(total);
+        self.buf.push(code);
+        self.buf.extend_from_slice(len_bytes);
+        self.buf.extend_from_slice(payload);
+        if frameless {
+            self.framer.after_frameless(&mut self.buf);
+        }
+    }
+
+    /// Write an opcode whose argument is a `\n`-terminated text built by `f`.
+    /// Text opcodes are never written at protocol 4+, so they never need to
+    /// go outside a frame.
+    fn op_line(&mut self, code: u8, f: impl FnOnce(&mut Vec<u8>)) {
+        self.framer.before_op(&mut self.buf);
+        self.buf.push(code);
+        f(&mut self.buf);
+        self.buf.push(b'\n');
+    }
+
+    /// `None`.
+    #[inline]
+    pub(crate) fn none(&mut self) {
+        self.op(NONE);
+    }
+
+    /// `True` / `False`: NEWTRUE/NEWFALSE from protocol 2, `I01`/`I00` before.
+    #[inline]
+    pub(crate) fn bool(&mut self, b: bool) {
+        if self.proto >= 2 {
+            self.op(if b { NEWTRUE } else { NEWFALSE });
+        } else {
+            self.op_with(INT, if b { b"01\n" } else { b"00\n" });
+        }
+    }
+
+    /// An int, in the shortest form CPython uses.
+    #[inline]
+    pub(crate) fn int(&mut self, n: i64) {
+        if self.proto >= 1 {
+            if (0..=0xff).contains(&n) {
+                self.op_with(BININT1, &[n as u8]);
+            } else if (0..=0xffff).contains(&n) {
+                self.op_with(BININT2, &(n as u16).to_le_bytes());
+            } else if i32::try_from(n).is_ok() {
+                self.op_with(BININT, &(n as i32).to_le_bytes());
+            } else if self.proto >= 2 {
+                self.long_le(&minimal_le(n as i128));
+            } else {
+                self.long_text(|b| repr::push_int(b, i128::from(n)));
+            }
+        } else if i32::try_from(n).is_ok() {
+            self.op_line(INT, |b| repr::push_int(b, i128::from(n)));
+        } else {
+            self.long_text(|b| repr::push_int(b, i128::from(n)));
+        }
+    }
+
+    /// An int of any 128-bit value.
+    pub(crate) fn int128(&mut self, n: i128) {
+        match i64::try_from(n) {
+            Ok(small) => self.int(small),
+            Err(_) if self.proto >= 2 => self.long_le(&minimal_le(n)),
+            Err(_) => self.long_text(|b| repr::push_int(b, n)),
+        }
+    }
+
+    /// An unsigned 128-bit int.
+    pub(crate) fn uint128(&mut self, n: u128) {
+        match i128::try_from(n) {
+            Ok(signed) => self.int128(signed),
+            Err(_) if self.proto >= 2 => {
+                // 17 bytes: the 16 magnitude bytes and a zero sign byte.
+                let mut le = [0u8; 17];
+                le[..16].copy_from_slice(&n.to_le_bytes());
+                self.long_le(&le);
+            }
+            Err(_) => self.long_text(|b| repr::push_uint(b, n)),
+        }
+    }
+
+    /// LONG1/LONG4 from minimal little-endian two's complement (protocol 2+).
+    pub(crate) fn long_le(&mut self, le: &[u8]) {
+        match u8::try_from(le.len()) {
+            Ok(n) => self.op_payload(LONG1, &[n], le),
+            Err(_) => self.op_payload(LONG4, &(le.len() as u32).to_le_bytes(), le),
+        }
+    }
+
+    /// LONG with decimal text and the trailing `L` (protocols 0 and 1).
+    pub(crate) fn long_text(&mut self, digits: impl FnOnce(&mut Vec<u8>)) {
+        self.op_line(LONG, |b| {
+            digits(b);
+            b.push(b'L');
+        });
+    }
+
+    /// A float: BINFLOAT (big-endian) from protocol 1, `F repr\n` at 0.
+    #[inline]
+    pub(crate) fn float(&mut self, x: f64) {
+        if self.proto >= 1 {
+            self.op_with(BINFLOAT, &x.to_be_bytes());
+        } else {
+            self.op_line(FLOAT, |b| repr::push_float(b, x));
+        }
+    }
+
+    /// A str. Errors only for strings over 4 GiB below protocol 4.
+    #[inline]
+    pub(crate) fn str(&mut self, s: &str) -> Result<()> {
+        if self.proto == 0 {
+            self.op_line(UNICODE, |b| repr::push_raw_unicode_escape(b, s));
+            return Ok(());
+        }
+        self.str_utf8(s.as_bytes())
+    }
+
+    /// A str given as UTF-8 in which lone surrogates are allowed (CPython's
+    /// `surrogatepass`, as in `Value::SurrogateStr`). Errors if the bytes are
+    /// not such UTF-8.
+    pub(crate) fn str_surrogatepass(&mut self, bytes: &[u8]) -> Result<()> {
+        let chars = repr::decode_surrogatepass(bytes).ok_or_else(|| {
+            Error::message("a str with surrogates must be UTF-8 with surrogatepass")
+        })?;
+        if self.proto == 0 {
+            self.op_line(UNICODE, |b| repr::push_code_points_raw_unicode_escape(b, &chars));
+            return Ok(());
+        }
+        self.str_utf8(bytes)
+    }
+
+    /// The binary str opcodes.
+    fn str_utf8(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.proto >= 4 && bytes.len() <= 0xff {
+            self.op_payload(SHORT_BINUNICODE, &[bytes.len() as u8], bytes);
+            Ok(())
+        } else {
+            self.counted(BINUNICODE, BINUNICODE8, bytes, "str")
+        }
+    }
+
+    /// The str whose code points are `bytes` (Latin-1), as bytes objects are
+    /// spelled below protocol 3 (`_codecs.encode(<this>, 'latin1')`).
+    pub(crate) fn latin1_str(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.proto >= 1 {
+            let len = repr::latin1_utf8_len(bytes);
+            let len4 = u32::try_from(len).map_err(|_| too_large("bytes", self.proto))?;
+            let frameless = self.framer.before_sized_op(&mut self.buf, 5 + len);
+            self.buf.reserve(5 + len);
+            self.buf.push(BINUNICODE);
+            self.buf.extend_from_slice(&len4.to_le_bytes());
+            repr::push_latin1_as_utf8(&mut self.buf, bytes);
+            if frameless {
+                self.framer.after_frameless(&mut self.buf);
+            }
+        } else {
+            self.op_line(UNICODE, |b| repr::push_latin1_raw_unicode_escape(b, bytes));
+        }
+        Ok(())
+    }
+
+    /// A bytes object with a bytes opcode (protocol 3+).
+    pub(crate) fn bytes(&mut self, bytes: &[u8]) -> Result<()> {
+        debug_assert!(self.proto >= 3);
+        if bytes.len() <= 0xff {
+            self.op_payload(SHORT_BINBYTES, &[bytes.len() as u8], bytes);
+            Ok(())
+        } else {
+            self.counted(BINBYTES, BINBYTES8, bytes, "bytes")
+        }
+    }
+
+    /// A bytearray with BYTEARRAY8 (protocol 5).
+    pub(crate) fn bytearray8(&mut self, bytes: &[u8]) {
+        self.op_payload(BYTEARRAY8, &(bytes.len() as u64).to_le_bytes(), bytes);
+    }
+
+    /// A 4-byte-length opcode, or its 8-byte-length form from protocol 4.
+    fn counted(&mut self, op4: u8, op8: u8, payload: &[u8], what: &str) -> Result<()> {
+        match u32::try_from(payload.len()) {
+            Ok(n) => self.op_payload(op4, &n.to_le_bytes(), payload),
+            Err(_) if self.proto >= 4 => {
+                self.op_payload(op8, &(payload.len() as u64).to_le_bytes(), payload)
+            }
+            Err(_) => return Err(too_large(what, self.proto)),
+        }
+        Ok(())
+    }
+
+    /// GLOBAL `module\nname\n` (the caller has checked the names have no newline).
+    pub(crate) fn global(&mut self, module: &str, name: &str) {
+        self.op_line(GLOBAL, |b| {
+            b.extend_from_slice(module.as_bytes());
+            b.push(b'\n');
+            b.extend_from_slice(name.as_bytes());
+        });
+    }
+
+    /// INST `module\nname\n` (protocol 0's instance opcode).
+    pub(crate) fn inst(&mut self, module: &str, name: &str) {
+        self.op_line(INST, |b| {
+            b.extend_from_slice(module.as_bytes());
+            b.push(b'\n');
+            b.extend_from_slice(name.as_bytes());
+        });
+    }
+
+    /// PERSID with a text id (protocol 0).
+    pub(crate) fn persid(&mut self, id: &str) {
+        self.op_line(PERSID, |b| b.extend_from_slice(id.as_bytes()));
+    }
+
+    /// An empty tuple: EMPTY_TUPLE, or MARK TUPLE at protocol 0.
+    #[inline]
+    pub(crate) fn empty_tuple(&mut self) {
+        if self.proto >= 1 {
+            self.op(EMPTY_TUPLE);
+        } else {
+            self.op(MARK);
+            self.op(TUPLE);
+        }
+    }
+
+    /// Whether a tuple of `len` items is built with TUPLE1/2/3 (no MARK).
+    #[inline]
+    pub(crate) fn small_tuple(&self, len: usize) -> bool {
+        self.proto >= 2 && (1..=3).contains(&len)
+    }
+
+    /// The opcode that closes a tuple of `len` (> 0) items.
+    #[inline]
+    pub(crate) fn tuple_end(&mut self, len: usize) {
+        self.op(match len {
+            1 if self.proto >= 2 => TUPLE1,
+            2 if self.proto >= 2 => TUPLE2,
+            3 if self.proto >= 2 => TUPLE3,
+            _ => TUPLE,
+        });
+    }
+
+    /// Discard a tuple's items after it turned out to be memoized already
+    /// (a recursive tuple): n x POP for TUPLE1-3, else POP_MARK, or n+1 x POP
+    /// at protocol 0 which lacks POP_MARK (CPython's `save_tuple`).
+    pub(crate) fn pop_tuple_items(&mut self, len: usize) {
+        if self.small_tuple(len) {
+            (0..len).for_each(|_| self.op(POP));
+        } else if self.proto >= 1 {
+            self.op(POP_MARK);
+        } else {
+            (0..=len).for_each(|_| self.op(POP));
+        }
+    }
+
+    /// An empty list: EMPTY_LIST, or MARK LIST at protocol 0.
+    #[inline]
+    pub(crate) fn empty_list(&mut self) {
+        if self.proto >= 1 {
+            self.op(EMPTY_LIST);
+        } else {
+            self.op(MARK);
+            self.op(LIST);
+        }
+    }
+
+    /// An empty dict: EMPTY_DICT, or MARK DICT at protocol 0.
+    #[inline]
+    pub(crate) fn empty_dict(&mut self) {
+        if self.proto >= 1 {
+            self.op(EMPTY_DICT);
+        } else {
+            self.op(MARK);
+            self.op(DICT);
+        }
+    }
+
+    /// Memo entries created so far.
+    #[inline]
+    pub(crate) fn memo_len(&self) -> u32 {
+        self.memo_len
+    }
+
+    /// Create a memo entry for the top of the stack and return its index.
+    #[inline]
+    pub(crate) fn memoize(&mut self) -> u32 {
+        let idx = self.memo_len;
+        self.framer.before_op(&mut self.buf);
+        push_put(&mut self.buf, self.proto, idx);
+        self.memo_len += 1;
+        self.used.push(false);
+        idx
+    }
+
+    /// Push memo entry `idx`.
+    #[inline]
+    pub(crate) fn get(&mut self, idx: u32) {
+        self.framer.before_op(&mut self.buf);
+        push_get(&mut self.buf, self.proto, idx);
+        if let Some(used) = self.used.get_mut(idx as usize) {
+            if !*used {
+                *used = true;
+                self.used_count += 1;
+            }
+        }
+    }
+
+    /// Call before each item (before each key, for dicts) of a batch.
+    #[inline]
+    pub(crate) fn batch_item(&mut self, b: &mut Batch) {
+        if self.proto == 0 {
+            // No batching opcodes: each item is followed by APPEND/SETITEM,
+            // written here for the previous item.
+            if b.count > 0 {
+                self.op(b.single_op());
+            }
+            b.count += 1;
+            return;
+        }
+        let in_batch = b.count % BATCH;
+        if in_batch == 0 {
+            if b.count > 0 {
+                self.op(b.batch_op());
+            }
+            if b.expect_single() {
+                b.mark = None;
+            } else {
+                self.op(MARK);
+                b.mark = Some(self.buf.len() - 1);
+            }
+            b.batch_start = self.buf.len();
+        } else if in_batch == 1 && b.mark.is_none() {
+            // Announced one item, got more: the batch needs its MARK after all.
+            self.insert_byte(b.batch_start, MARK);
+            b.mark = Some(b.batch_start);
+        }
+        b.count += 1;
+    }
+
+    /// Close a batch after its last item.
+    pub(crate) fn batch_end(&mut self, b: Batch) {
+        if b.count == 0 {
+            return;
+        }
+        if self.proto == 0 {
+            self.op(b.single_op());
+            return;
+        }
+        let last_len = (b.count - 1) % BATCH + 1;
+        if last_len == 1 && b.single_without_mark() {
+            if let Some(mark) = b.mark {
+                // Announced more items, got one: it takes no MARK.
+                self.remove_byte(mark);
+            }
+            self.op(b.single_op());
+        } else {
+            self.op(b.batch_op());
+        }
+        if matches!(b.kind, BatchKind::Dict | BatchKind::Set) && b.count % BATCH == 0 {
+            // The C pickler's loop runs once more and writes an empty batch.
+            self.op(MARK);
+            self.op(b.batch_op());
+        }
+    }
+
+    fn insert_byte(&mut self, pos: usize, byte: u8) {
+        self.buf.insert(pos, byte);
+        self.framer.shift(pos, 1);
+        self.dirty = true;
+    }
+
+    fn remove_byte(&mut self, pos: usize) {
+        self.buf.remove(pos);
+        self.framer.shift(pos, -1);
+        self.dirty = true;
+    }
+
+    /// Write STOP, close framing, and return the pickle. When some memo entry
+    /// was never fetched (or a MARK was patched in or out), the result goes
+    /// through [`super::optimize`] so that it is exactly what
+    /// `pickletools.optimize` would make of it.
+    pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
+        self.op(STOP);
+        self.framer.end(&mut self.buf);
+        if self.dirty || self.used_count < self.memo_len {
+            return super::optimize::optimize(&self.buf);
+        }
+        Ok(self.buf)
+    }
+}
+
+/// Minimal little-endian two's complement bytes of `n` (as LONG1 wants them).
+fn minimal_le(n: i128) -> Vec<u8> {
+    let le = n.to_le_bytes();
+    let mut len = le.len();
+    // Drop high bytes that only repeat the sign of the byte below them.
+    while len > 1 {
+        let top = le[len - 1];
+        let sign_below = le[len - 2] & 0x80;
+        if (top == 0 && sign_below == 0) || (top == 0xff && sign_below != 0) {
+            len -= 1;
+        } else {
+            break;
+        }
+    }
+    le[..len].to_vec()
+}
+
+fn too_large(what: &str, proto: u8) -> Error {
+    Error::message(format!(
+        "cannot pickle a {what} larger than 4 GiB with protocol {proto} (use protocol 4 or later)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finish(e: Emitter) -> Vec<u8> {
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn ints_take_the_shortest_form() {
+        let mut e = Emitter::new(2);
+        for n in [0, 255, 256, 65535, 65536, -1, i64::from(i32::MIN), 1 << 31, i64::MIN] {
+            e.int(n);
+        }
+        assert_eq!(
+            finish(e),
+            b"\x80\x02K\x00K\xffM\x00\x01M\xff\xffJ\x00\x00\x01\x00J\xff\xff\xff\xff\
+              J\x00\x00\x00\x80\x8a\x05\x00\x00\x00\x80\x00\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x80."
+        );
+    }
+
+    #[test]
+    fn protocol_0_ints_are_text() {
+        let mut e = Emitter::new(0);
+        e.int(-5);
+        e.int(1 << 31);
+        e.bool(true);
+        assert_eq!(finish(e), b"I-5\nL2147483648L\nI01\n.");
+    }
+
+    #[test]
+    fn minimal_twos_complement() {
+        assert_eq!(minimal_le(-1), [0xff]);
+        assert_eq!(minimal_le(255), [0xff, 0x00]);
+        assert_eq!(minimal_le(-129), [0x7f, 0xff]);
+        assert_eq!(minimal_le(i128::MIN).len(), 16);
+    }
+
+    #[test]
+    fn tiny_frames_have_no_header() {
+        let mut e = Emitter::new(4);
+        e.none();
+        assert_eq!(finish(e), b"\x80\x04N.");
+    }
+
+    #[test]
+    fn frames_of_four_bytes_or_more_have_a_header() {
+        let mut e = Emitter::new(5);
+        e.int(256);
+        assert_eq!(finish(e), b"\x80\x05\x95\x04\x00\x00\x00\x00\x00\x00\x00M\x00\x01.");
+    }
+
+    #[test]
+    fn a_one_item_list_announced_as_two_drops_its_mark() {
+        let mut e = Emitter::new(2);
+        e.empty_list();
+        let mut b = Batch::new(BatchKind::List, None);
+        e.batch_item(&mut b);
+        e.int(1);
+        e.batch_end(b);
+        assert_eq!(finish(e), b"\x80\x02]K\x01a.");
+    }
+
+    #[test]
+    fn a_two_item_list_announced_as_one_gets_its_mark() {
+        let mut e = Emitter::new(2);
+        e.empty_list();
+        let mut b = Batch::new(BatchKind::List, Some(1));
+        for n in [1, 2] {
+            e.batch_item(&mut b);
+            e.int(n);
+        }
+        e.batch_end(b);
+        assert_eq!(finish(e), b"\x80\x02](K\x01K\x02e.");
+    }
+
+    #[test]
+    fn unused_memo_entries_are_dropped() {
+        let mut e = Emitter::new(2);
+        e.empty_list();
+        e.memoize();
+        assert_eq!(finish(e), b"\x80\x02].");
+    }
+}

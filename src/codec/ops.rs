@@ -1,0 +1,289 @@
+//! An opcode tokenizer: walks a pickle and yields each opcode with its
+//! position and its decoded argument, without executing anything.
+//!
+//! This is the shared front end of [`optimize`](super::optimize) and of
+//! disassemblers: it knows how long every argument is (from the opcode table
+//! in [`opcodes`](super::opcodes)) and nothing about what opcodes mean.
+//! Like `pickletools.genops`, it stops after `STOP`.
+
+use super::opcodes::{self, Arg, OpInfo};
+use crate::error::{Error, ErrorCode, Result};
+
+/// The argument of one opcode, decoded from its stream encoding.
+///
+/// Byte slices borrow from the pickle: text-line arguments exclude the
+/// terminating `\n`, counted arguments exclude their length prefix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OpArg<'a> {
+    /// The opcode takes no argument.
+    None,
+    /// A fixed-width integer: `uint1`, `uint2`, `uint4`, `int4`, `uint8`.
+    Int(i64),
+    /// FRAME's `uint8` length (kept unsigned: it may exceed `i64::MAX`).
+    Uint(u64),
+    /// BINFLOAT's big-endian double.
+    Float(f64),
+    /// One `\n`-terminated text line (INT, LONG, FLOAT, STRING, UNICODE, GET, PUT, PERSID).
+    Line(&'a [u8]),
+    /// Two `\n`-terminated lines: module and name (GLOBAL, INST).
+    Lines(&'a [u8], &'a [u8]),
+    /// A length-prefixed payload (BINUNICODE, BINBYTES, LONG1, ...).
+    Bytes(&'a [u8]),
+}
+
+/// One opcode of a pickle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Op<'a> {
+    /// Offset of the opcode byte.
+    pub pos: usize,
+    /// Offset just past the opcode's argument (`end - pos` is its encoded length).
+    pub end: usize,
+    /// Static facts about the opcode (its byte is `info.code`).
+    pub info: &'static OpInfo,
+    /// The decoded argument.
+    pub arg: OpArg<'a>,
+}
+
+impl Op<'_> {
+    /// The opcode byte.
+    pub fn code(&self) -> u8 {
+        self.info.code
+    }
+
+    /// The memo index of a PUT/BINPUT/LONG_BINPUT or GET/BINGET/LONG_BINGET,
+    /// `None` for other opcodes (and for MEMOIZE, whose index is implicit).
+    ///
+    /// ```
+    /// use serde_pickle::codec::ops::ops;
+    /// let op = ops(b"g12\n.").next().unwrap().unwrap();
+    /// assert_eq!(op.memo_index(), Some(12));
+    /// ```
+    pub fn memo_index(&self) -> Option<u64> {
+        match (self.info.code, self.arg) {
+            (opcodes::PUT | opcodes::GET, OpArg::Line(text)) => parse_decimal(text),
+            (
+                opcodes::BINPUT | opcodes::BINGET | opcodes::LONG_BINPUT | opcodes::LONG_BINGET,
+                OpArg::Int(i),
+            ) => u64::try_from(i).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Parse the decimal text of a PUT/GET argument (`int()` of an ASCII line:
+/// surrounding whitespace allowed, as CPython's loader allows it).
+fn parse_decimal(text: &[u8]) -> Option<u64> {
+    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
+    let end = text.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |i| i + 1);
+    let text = &text[start..end];
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in text {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    Some(n)
+}
+
+/// Iterate over the opcodes of `pickle`, stopping after `STOP`.
+///
+/// Yields `Err` once (then ends) for an unknown opcode byte, a truncated
+/// argument, or a negative signed length.
+///
+/// ```
+/// use serde_pickle::codec::ops::{ops, OpArg};
+/// use serde_pickle::codec::opcodes;
+/// // pickle.dumps((1, 'a'), protocol=2)
+/// let all: Vec<_> = ops(b"\x80\x02K\x01X\x01\x00\x00\x00aq\x00\x86q\x01.")
+///     .collect::<Result<_, _>>()
+///     .unwrap();
+/// let names: Vec<_> = all.iter().map(|op| op.info.name).collect();
+/// assert_eq!(names, ["PROTO", "BININT1", "BINUNICODE", "BINPUT", "TUPLE2", "BINPUT", "STOP"]);
+/// assert_eq!(all[2].arg, OpArg::Bytes(b"a"));
+/// assert_eq!((all[2].pos, all[2].end), (4, 10));
+/// assert_eq!(all[6].code(), opcodes::STOP);
+/// ```
+pub fn ops(pickle: &[u8]) -> Ops<'_> {
+    Ops { data: pickle, pos: 0, done: false }
+}
+
+/// The iterator returned by [`ops`].
+#[derive(Clone, Debug)]
+pub struct Ops<'a> {
+    data: &'a [u8],
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> Ops<'a> {
+    /// Offset of the next opcode to be read.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    fn take(&self, at: usize, n: usize) -> Result<&'a [u8]> {
+        at.checked_add(n)
+            .and_then(|end| self.data.get(at..end))
+            .ok_or_else(|| Error::new(ErrorCode::Eof))
+    }
+
+    fn line(&self, at: usize) -> Result<&'a [u8]> {
+        let rest = self.data.get(at..).unwrap_or_default();
+        match rest.iter().position(|&b| b == b'\n') {
+            Some(n) => Ok(&rest[..n]),
+            None => Err(Error::new(ErrorCode::Eof)),
+        }
+    }
+
+    fn uint(&self, at: usize, n: usize) -> Result<u64> {
+        let bytes = self.take(at, n)?;
+        let mut le = [0u8; 8];
+        le[..n].copy_from_slice(bytes);
+        Ok(u64::from_le_bytes(le))
+    }
+
+    /// Decode the argument that starts at `at`; returns it and the end offset.
+    fn arg(&self, info: &OpInfo, at: usize) -> Result<(OpArg<'a>, usize)> {
+        Ok(match info.arg {
+            Arg::None => (OpArg::None, at),
+            Arg::U1 => (OpArg::Int(self.uint(at, 1)? as i64), at + 1),
+            Arg::U2 => (OpArg::Int(self.uint(at, 2)? as i64), at + 2),
+            Arg::U4 => (OpArg::Int(self.uint(at, 4)? as i64), at + 4),
+            Arg::I4 => (OpArg::Int(i64::from(self.uint(at, 4)? as u32 as i32)), at + 4),
+            Arg::U8 => (OpArg::Uint(self.uint(at, 8)?), at + 8),
+            Arg::F8 => {
+                let bytes = self.take(at, 8)?;
+                let mut be = [0u8; 8];
+                be.copy_from_slice(bytes);
+                (OpArg::Float(f64::from_be_bytes(be)), at + 8)
+            }
+            Arg::Line => {
+                let line = self.line(at)?;
+                (OpArg::Line(line), at + line.len() + 1)
+            }
+            Arg::TwoLines => {
+                let module = self.line(at)?;
+                let name = self.line(at + module.len() + 1)?;
+                (OpArg::Lines(module, name), at + module.len() + name.len() + 2)
+            }
+            Arg::Len1 => self.counted(at, 1, self.uint(at, 1)?)?,
+            Arg::Len4 => self.counted(at, 4, self.uint(at, 4)?)?,
+            Arg::SLen4 => {
+                let n = self.uint(at, 4)? as u32 as i32;
+                let n = u64::try_from(n).map_err(|_| {
+                    Error::syntax(format!("negative byte count {n} in {}", info.name))
+                })?;
+                self.counted(at, 4, n)?
+            }
+            Arg::Len8 => self.counted(at, 8, self.uint(at, 8)?)?,
+        })
+    }
+
+    fn counted(&self, at: usize, width: usize, n: u64) -> Result<(OpArg<'a>, usize)> {
+        let n = usize::try_from(n).map_err(|_| Error::new(ErrorCode::Eof))?;
+        let payload = self.take(at + width, n)?;
+        Ok((OpArg::Bytes(payload), at + width + n))
+    }
+}
+
+impl<'a> Iterator for Ops<'a> {
+    type Item = Result<Op<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let pos = self.pos;
+        let result = match self.data.get(pos) {
+            None => Err(Error::new(ErrorCode::Eof).at(pos as u64, None)),
+            Some(&code) => match opcodes::info(code) {
+                None => Err(Error::new(ErrorCode::InvalidOpcode(code)).at(pos as u64, Some(code))),
+                Some(info) => match self.arg(info, pos + 1) {
+                    Ok((arg, end)) => Ok(Op { pos, end, info, arg }),
+                    Err(e) => Err(e.at(pos as u64, Some(code))),
+                },
+            },
+        };
+        match &result {
+            Ok(op) => {
+                self.pos = op.end;
+                self.done = op.info.code == opcodes::STOP;
+            }
+            Err(_) => self.done = true,
+        }
+        Some(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Category;
+
+    fn names(p: &[u8]) -> Vec<&'static str> {
+        ops(p).map(|op| op.unwrap().info.name).collect()
+    }
+
+    #[test]
+    fn stops_after_stop_and_ignores_trailing_bytes() {
+        assert_eq!(names(b"N.garbage"), ["NONE", "STOP"]);
+    }
+
+    #[test]
+    fn decodes_every_argument_kind() {
+        let p = b"I12\nca\nb\nK\x07M\x01\x02J\xff\xff\xff\xffG?\xf0\x00\x00\x00\x00\x00\x00\
+                  \x8a\x02\xff\x00\x95\x01\x00\x00\x00\x00\x00\x00\x00B\x01\x00\x00\x00z.";
+        let args: Vec<_> = ops(p).map(|op| op.unwrap().arg).collect();
+        assert_eq!(
+            args,
+            [
+                OpArg::Line(b"12"),
+                OpArg::Lines(b"a", b"b"),
+                OpArg::Int(7),
+                OpArg::Int(0x0201),
+                OpArg::Int(-1),
+                OpArg::Float(1.0),
+                OpArg::Bytes(b"\xff\x00"),
+                OpArg::Uint(1),
+                OpArg::Bytes(b"z"),
+                OpArg::None,
+            ]
+        );
+    }
+
+    #[test]
+    fn truncated_argument_is_eof_at_the_opcode() {
+        let err = ops(b"N\x8c\x05ab").nth(1).unwrap().unwrap_err();
+        assert_eq!(err.category(), Category::Eof);
+        assert_eq!(err.offset(), Some(1));
+    }
+
+    #[test]
+    fn unknown_opcode_is_an_error_and_ends_iteration() {
+        let mut it = ops(b"\xff.");
+        assert_eq!(it.next().unwrap().unwrap_err().category(), Category::Syntax);
+        assert!(it.next().is_none());
+    }
+
+    #[test]
+    fn negative_long4_length_is_an_error() {
+        assert!(ops(b"\x8b\xff\xff\xff\xff.").next().unwrap().is_err());
+    }
+
+    #[test]
+    fn huge_length_does_not_overflow() {
+        let p = b"\x8d\xff\xff\xff\xff\xff\xff\xff\xff.";
+        assert_eq!(ops(p).next().unwrap().unwrap_err().category(), Category::Eof);
+    }
+
+    #[test]
+    fn memo_indices_of_every_form() {
+        let p = b"Np3\nq\x04r\x05\x00\x00\x00g3\nh\x04j\x05\x00\x00\x00.";
+        let idx: Vec<_> = ops(p).map(|op| op.unwrap().memo_index()).collect();
+        assert_eq!(idx, [None, Some(3), Some(4), Some(5), Some(3), Some(4), Some(5), None]);
+    }
+}

@@ -1,0 +1,178 @@
+//! A port of the semantics of CPython's `pickletools.optimize`: drop the memo
+//! PUTs that no GET uses, renumber the rest densely in stream order, and lay
+//! out frames again.
+//!
+//! This is what makes "canonical" output well defined: the writer's output
+//! must equal `pickletools.optimize(pickle.dumps(pickle.loads(out)))`. The
+//! writer only comes here when it memoized something optimistically and never
+//! fetched it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::emit::{push_get, push_put, Framer};
+use super::opcodes;
+use super::ops::{ops, OpArg};
+use crate::error::{Error, Result};
+
+/// What one opcode becomes in the output.
+enum Item {
+    /// A memo store of the given (old) id.
+    Put(u64),
+    /// A memo fetch of the given (old) id.
+    Get(u64),
+    /// Any other opcode, copied as it is: its byte range in the input.
+    Copy(usize, usize),
+}
+
+/// Rewrite `pickle` the way `pickletools.optimize` does, byte for byte:
+///
+/// * PUT/BINPUT/LONG_BINPUT/MEMOIZE that no GET refers to are removed;
+///   the others are renumbered 0, 1, 2... in stream order;
+/// * the memo opcodes are re-encoded for the pickle's protocol (MEMOIZE from
+///   protocol 4, BINPUT/LONG_BINPUT from 1, PUT at 0; GETs likewise), where
+///   the protocol is the highest of the PROTO argument and the protocols of
+///   the GET opcodes used;
+/// * existing FRAMEs are dropped and, from protocol 4, frames are laid out
+///   anew: a frame is committed before the first opcode that finds it holding
+///   64 KiB or more, an opcode longer than 64 KiB is written outside frames,
+///   and a frame under 4 bytes gets no header;
+/// * bytes after STOP are not copied.
+///
+/// ```
+/// use serde_pickle::codec::optimize::optimize;
+/// // pickle.dumps(['a', 'b', 'a'], protocol=2) with every PUT the pickler wrote
+/// let fat = b"\x80\x02]q\x00(X\x01\x00\x00\x00aq\x01X\x01\x00\x00\x00bq\x02h\x01e.";
+/// assert_eq!(
+///     optimize(fat).unwrap(),
+///     b"\x80\x02](X\x01\x00\x00\x00aq\x00X\x01\x00\x00\x00bh\x00e."
+/// );
+/// ```
+pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
+    let mut items = Vec::new();
+    // Ids stored so far (MEMOIZE's id is the number of distinct ids stored).
+    let mut stored: HashSet<u64> = HashSet::new();
+    // Ids some GET fetches, and later the new index each one was given.
+    let mut fetched: HashMap<u64, Option<u32>> = HashMap::new();
+    let mut proto = 0u8;
+    let mut header: &[u8] = &[];
+    for op in ops(pickle) {
+        let op = op?;
+        let code = op.code();
+        match code {
+            opcodes::PUT | opcodes::BINPUT | opcodes::LONG_BINPUT => {
+                let id = memo_id(&op)?;
+                stored.insert(id);
+                items.push(Item::Put(id));
+            }
+            opcodes::MEMOIZE => {
+                let id = stored.len() as u64;
+                stored.insert(id);
+                items.push(Item::Put(id));
+            }
+            opcodes::FRAME => {}
+            opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
+                proto = proto.max(op.info.proto);
+                let id = memo_id(&op)?;
+                fetched.insert(id, None);
+                items.push(Item::Get(id));
+            }
+            opcodes::PROTO => {
+                if let OpArg::Int(p) = op.arg {
+                    proto = proto.max(p.clamp(0, 255) as u8);
+                }
+                if op.pos == 0 {
+                    header = &pickle[op.pos..op.end];
+                } else {
+                    items.push(Item::Copy(op.pos, op.end));
+                }
+            }
+            _ => items.push(Item::Copy(op.pos, op.end)),
+        }
+    }
+    drop(stored);
+
+    let mut out = Vec::with_capacity(pickle.len());
+    out.extend_from_slice(header);
+    let mut framer = if proto >= 4 { Framer::start(&mut out) } else { Framer::off() };
+    let mut next = 0u32;
+    for item in items {
+        match item {
+            Item::Put(id) => {
+                let Some(slot) = fetched.get_mut(&id) else { continue };
+                *slot = Some(next);
+                framer.before_op(&mut out);
+                push_put(&mut out, proto, next);
+                next += 1;
+            }
+            Item::Get(id) => {
+                let idx = fetched.get(&id).copied().flatten().ok_or_else(|| {
+                    Error::syntax(format!("GET of memo id {id} that no earlier PUT stored"))
+                })?;
+                framer.before_op(&mut out);
+                push_get(&mut out, proto, idx);
+            }
+            Item::Copy(start, end) => {
+                let data = &pickle[start..end];
+                let frameless = framer.before_sized_op(&mut out, data.len());
+                out.extend_from_slice(data);
+                if frameless {
+                    framer.after_frameless(&mut out);
+                }
+            }
+        }
+    }
+    framer.end(&mut out);
+    Ok(out)
+}
+
+fn memo_id(op: &super::ops::Op<'_>) -> Result<u64> {
+    op.memo_index().ok_or_else(|| Error::syntax(format!("bad memo index for {}", op.info.name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_used_entries_and_renumbers_them() {
+        // [s, s] where s = [] : pickle.dumps at protocol 1 (memo ids 0 and 1; 0 unused)
+        let p = b"]q\x00(]q\x01h\x01e.";
+        assert_eq!(optimize(p).unwrap(), b"](]q\x00h\x00e.");
+    }
+
+    #[test]
+    fn memoize_ids_count_distinct_stores() {
+        let p = b"\x80\x04]\x94]\x94h\x01\x86.";
+        assert_eq!(
+            optimize(p).unwrap(),
+            b"\x80\x04\x95\x07\x00\x00\x00\x00\x00\x00\x00]]\x94h\x00\x86."
+        );
+    }
+
+    #[test]
+    fn get_without_put_is_an_error() {
+        assert!(optimize(b"\x80\x02h\x00.").is_err());
+    }
+
+    #[test]
+    fn protocol_0_text_memo_ops() {
+        let p = b"(lp0\n(lp1\nag1\na.";
+        assert_eq!(optimize(p).unwrap(), b"(l(lp0\nag0\na.");
+    }
+
+    #[test]
+    fn large_opcodes_go_outside_frames() {
+        let mut p = b"\x80\x05]\x94(".to_vec();
+        let payload = vec![b'x'; 70_000];
+        p.push(opcodes::BINBYTES);
+        p.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        p.extend_from_slice(&payload);
+        p.extend_from_slice(b"K\x01e.");
+        let out = optimize(&p).unwrap();
+        // "](" is too short for a frame header; the bytes are unframed; "K\x01e." is framed.
+        let mut want = b"\x80\x05](".to_vec();
+        want.extend_from_slice(&p[5..5 + 5 + 70_000]);
+        want.extend_from_slice(b"\x95\x04\x00\x00\x00\x00\x00\x00\x00K\x01e.");
+        assert_eq!(out, want);
+    }
+}

@@ -1,0 +1,524 @@
+//! CPython's `Pickler.save_*` rules, one level above the [`Emitter`]: the
+//! form each Python type takes at each protocol, and which objects are
+//! memoized because they are, or become after `pickle.loads`, one shared
+//! Python object.
+//!
+//! Sharing that the writer must reproduce even though nothing in the Rust
+//! value is shared (all checked against CPython 3.11):
+//! * `''` and every 1-character str below U+0100 are singletons in CPython;
+//! * `b''` is a singleton; below protocol 3 a 1-byte bytes object comes back
+//!   from `_codecs.encode(...)` as CPython's cached 1-byte object;
+//! * globals are one object per `(module, name)`, and from protocol 4 the
+//!   module strings of STACK_GLOBAL are interned (so shared between globals),
+//!   as are the keys of an instance's state dict (`BUILD` interns them);
+//! * the `'latin1'` argument of `_codecs.encode` is one constant.
+//!
+//! Struct field and enum variant names are memoized by content too: writing
+//! them once per pickle is what makes a list of records as small as CPython's.
+//! Entries are memoized when first written; those never fetched again are
+//! removed at the end by [`super::optimize`].
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::compat;
+use super::emit::{Batch, BatchKind, Emitter};
+use super::opcodes::*;
+use crate::error::{Error, Result};
+
+const NO: u32 = u32::MAX;
+
+/// Globals the pickler itself writes, with a fixed memo slot each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Builtin {
+    CodecsEncode,
+    Bytes,
+    ByteArray,
+    Set,
+    FrozenSet,
+    Complex,
+    Object,
+    Reconstructor,
+    NewObj,
+    NewObjEx,
+    GetAttr,
+}
+
+impl Builtin {
+    const ALL: [Builtin; 11] = [
+        Builtin::CodecsEncode,
+        Builtin::Bytes,
+        Builtin::ByteArray,
+        Builtin::Set,
+        Builtin::FrozenSet,
+        Builtin::Complex,
+        Builtin::Object,
+        Builtin::Reconstructor,
+        Builtin::NewObj,
+        Builtin::NewObjEx,
+        Builtin::GetAttr,
+    ];
+
+    /// The Python 3 `(module, name)`.
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Builtin::CodecsEncode => ("_codecs", "encode"),
+            Builtin::Bytes => ("builtins", "bytes"),
+            Builtin::ByteArray => ("builtins", "bytearray"),
+            Builtin::Set => ("builtins", "set"),
+            Builtin::FrozenSet => ("builtins", "frozenset"),
+            Builtin::Complex => ("builtins", "complex"),
+            Builtin::Object => ("builtins", "object"),
+            Builtin::Reconstructor => ("copyreg", "_reconstructor"),
+            Builtin::NewObj => ("copyreg", "__newobj__"),
+            Builtin::NewObjEx => ("copyreg", "__newobj_ex__"),
+            Builtin::GetAttr => ("builtins", "getattr"),
+        }
+    }
+
+    fn find(module: &str, name: &str) -> Option<Builtin> {
+        Builtin::ALL.iter().copied().find(|b| b.names() == (module, name))
+    }
+}
+
+/// FxHash: a fast hash for short keys (field names) that need no DoS resistance.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl Fx {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// Memo indices of the objects memoized by identity or content.
+#[derive(Default)]
+struct Keys {
+    /// Singleton strs: index = code point, 256 = `''`.
+    chars: Option<Box<[u32; 257]>>,
+    /// Field and variant names (other than singletons).
+    names: FxMap<&'static str, u32>,
+    /// Shared bytes: index = the byte of a 1-byte object (below protocol 3), 256 = `b''`.
+    bytes: Option<Box<[u32; 257]>>,
+    /// The `'latin1'` constant.
+    latin1: Option<u32>,
+    builtins: [Option<u32>; Builtin::ALL.len()],
+    /// Other globals, keyed by `module + "\n" + name`.
+    globals: HashMap<String, u32>,
+    /// Interned strs: STACK_GLOBAL module names and instance state keys.
+    interned: HashMap<String, u32>,
+    /// `Value::Shared` nodes by id.
+    shared: FxMap<usize, u32>,
+}
+
+fn table(slot: &mut Option<Box<[u32; 257]>>) -> &mut [u32; 257] {
+    slot.get_or_insert_with(|| Box::new([NO; 257]))
+}
+
+/// Whether CPython has one shared object for every str equal to `s`
+/// (`''` and the 1-character strs below U+0100).
+#[inline]
+pub(crate) fn is_singleton_str(s: &str) -> bool {
+    singleton(s).is_some()
+}
+
+/// If `s` is one of CPython's singleton strs, its index in `Keys::chars`.
+#[inline]
+fn singleton(s: &str) -> Option<usize> {
+    match s.as_bytes() {
+        [] => Some(256),
+        [b] => Some(usize::from(*b)),
+        // U+0080..=U+00FF in UTF-8.
+        [a @ 0xc2..=0xc3, b] => Some((usize::from(a & 0x1f) << 6) | usize::from(b & 0x3f)),
+        _ => None,
+    }
+}
+
+/// The Pickler: an [`Emitter`] plus the memo keys. See the module docs.
+pub(crate) struct Pickler {
+    pub(crate) em: Emitter,
+    keys: Keys,
+}
+
+impl Pickler {
+    pub(crate) fn new(proto: u8) -> Self {
+        Pickler { em: Emitter::new(proto), keys: Keys::default() }
+    }
+
+    #[inline]
+    pub(crate) fn proto(&self) -> u8 {
+        self.em.proto()
+    }
+
+    /// Write STOP and return the finished pickle; the Pickler starts over.
+    pub(crate) fn finish(&mut self) -> Result<Vec<u8>> {
+        let done = std::mem::replace(self, Pickler::new(self.proto()));
+        done.em.finish()
+    }
+
+    /// Fetch memo entry `idx` if there is one.
+    #[inline]
+    fn fetch(&mut self, idx: Option<u32>) -> bool {
+        match idx {
+            Some(idx) if idx != NO => {
+                self.em.get(idx);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A str value.
+    #[inline]
+    pub(crate) fn str(&mut self, s: &str) -> Result<()> {
+        match singleton(s) {
+            Some(i) => self.singleton_str(i, |em| em.str(s)),
+            None => self.em.str(s),
+        }
+    }
+
+    fn singleton_str(
+        &mut self,
+        i: usize,
+        write: impl FnOnce(&mut Emitter) -> Result<()>,
+    ) -> Result<()> {
+        let idx = table(&mut self.keys.chars)[i];
+        if self.fetch(Some(idx)) {
+            return Ok(());
+        }
+        write(&mut self.em)?;
+        table(&mut self.keys.chars)[i] = self.em.memoize();
+        Ok(())
+    }
+
+    /// A struct field or enum variant name: written once, then fetched.
+    #[inline]
+    pub(crate) fn name(&mut self, s: &'static str) -> Result<()> {
+        if let Some(i) = singleton(s) {
+            return self.singleton_str(i, |em| em.str(s));
+        }
+        if let Some(&idx) = self.keys.names.get(s) {
+            self.em.get(idx);
+            return Ok(());
+        }
+        self.em.str(s)?;
+        let idx = self.em.memoize();
+        self.keys.names.insert(s, idx);
+        Ok(())
+    }
+
+    /// An interned str (STACK_GLOBAL module, instance state key).
+    pub(crate) fn interned_str(&mut self, s: &str) -> Result<()> {
+        if singleton(s).is_some() {
+            return self.str(s);
+        }
+        if self.fetch(self.keys.interned.get(s).copied()) {
+            return Ok(());
+        }
+        self.em.str(s)?;
+        let idx = self.em.memoize();
+        self.keys.interned.insert(s.to_owned(), idx);
+        Ok(())
+    }
+
+    /// The slot of a bytes value CPython shares by content: `b''`, and 1-byte
+    /// values below protocol 3 (see the module docs).
+    fn bytes_slot(&self, b: &[u8]) -> Option<usize> {
+        match b {
+            [] => Some(256),
+            [byte] if self.proto() < 3 => Some(usize::from(*byte)),
+            _ => None,
+        }
+    }
+
+    /// Whether every bytes value equal to `b` is one object after loading.
+    pub(crate) fn bytes_shared_by_content(&self, b: &[u8]) -> bool {
+        self.bytes_slot(b).is_some()
+    }
+
+    /// A bytes value.
+    pub(crate) fn bytes(&mut self, b: &[u8]) -> Result<()> {
+        let Some(i) = self.bytes_slot(b) else {
+            return self.fresh_bytes(b);
+        };
+        let idx = table(&mut self.keys.bytes)[i];
+        if self.fetch(Some(idx)) {
+            return Ok(());
+        }
+        self.fresh_bytes(b)?;
+        table(&mut self.keys.bytes)[i] = self.em.memoize();
+        Ok(())
+    }
+
+    /// A bytes object nothing else refers to: a bytes opcode from protocol 3,
+    /// else `_codecs.encode('<latin-1 text>', 'latin1')`, or `bytes()` for `b''`.
+    pub(crate) fn fresh_bytes(&mut self, b: &[u8]) -> Result<()> {
+        if self.proto() >= 3 {
+            return self.em.bytes(b);
+        }
+        if b.is_empty() {
+            self.builtin(Builtin::Bytes)?;
+            self.em.empty_tuple();
+        } else {
+            self.builtin(Builtin::CodecsEncode)?;
+            if !self.em.small_tuple(2) {
+                self.em.op(MARK);
+            }
+            match b {
+                [byte] => self.singleton_str(usize::from(*byte), |em| em.latin1_str(b))?,
+                _ => self.em.latin1_str(b)?,
+            }
+            match self.keys.latin1 {
+                Some(idx) => self.em.get(idx),
+                None => {
+                    self.em.str("latin1")?;
+                    self.keys.latin1 = Some(self.em.memoize());
+                }
+            }
+            self.em.tuple_end(2);
+        }
+        self.em.op(REDUCE);
+        Ok(())
+    }
+
+    /// A bytearray: BYTEARRAY8 at protocol 5, else `bytearray(<bytes>)`.
+    pub(crate) fn bytearray(&mut self, b: &[u8]) -> Result<()> {
+        if self.proto() >= 5 {
+            self.em.bytearray8(b);
+            return Ok(());
+        }
+        self.builtin(Builtin::ByteArray)?;
+        if b.is_empty() {
+            self.em.empty_tuple();
+        } else {
+            if !self.em.small_tuple(1) {
+                self.em.op(MARK);
+            }
+            // `bytearray.__reduce_ex__` makes a new bytes object each time.
+            self.fresh_bytes(b)?;
+            self.em.tuple_end(1);
+        }
+        self.em.op(REDUCE);
+        Ok(())
+    }
+
+    /// A complex: `complex(re, im)`.
+    pub(crate) fn complex(&mut self, re: f64, im: f64) -> Result<()> {
+        self.builtin(Builtin::Complex)?;
+        if !self.em.small_tuple(2) {
+            self.em.op(MARK);
+        }
+        self.em.float(re);
+        self.em.float(im);
+        self.em.tuple_end(2);
+        self.em.op(REDUCE);
+        Ok(())
+    }
+
+    /// Begin a set or frozenset of about `hint` items; call
+    /// [`Pickler::set_item`] before each item and [`Pickler::set_end`] after.
+    /// Protocol 4+: `EMPTY_SET` + ADDITEMS batches, `MARK ... FROZENSET`;
+    /// before: `set([items])` / `frozenset([items])`.
+    pub(crate) fn set_begin(&mut self, frozen: bool, hint: Option<usize>) -> Result<Batch> {
+        if self.proto() >= 4 {
+            if frozen {
+                self.em.op(MARK);
+                // No batches: every item goes between one MARK and FROZENSET.
+                return Ok(Batch::new(BatchKind::Set, None));
+            }
+            self.em.op(EMPTY_SET);
+            return Ok(Batch::new(BatchKind::Set, hint));
+        }
+        self.builtin(if frozen { Builtin::FrozenSet } else { Builtin::Set })?;
+        if !self.em.small_tuple(1) {
+            self.em.op(MARK);
+        }
+        self.em.empty_list();
+        Ok(Batch::new(BatchKind::List, hint))
+    }
+
+    #[inline]
+    pub(crate) fn set_item(&mut self, frozen: bool, batch: &mut Batch) {
+        if !(frozen && self.proto() >= 4) {
+            self.em.batch_item(batch);
+        }
+    }
+
+    /// A global the pickler itself needs.
+    pub(crate) fn builtin(&mut self, b: Builtin) -> Result<()> {
+        let slot = b as usize;
+        if self.fetch(self.keys.builtins[slot]) {
+            return Ok(());
+        }
+        let (module, name) = b.names();
+        self.write_global(module, name)?;
+        self.keys.builtins[slot] = Some(self.em.memoize());
+        Ok(())
+    }
+
+    /// A global (class, function...) by module and qualified name.
+    pub(crate) fn global(&mut self, module: &str, name: &str) -> Result<()> {
+        if let Some(b) = Builtin::find(module, name) {
+            return self.builtin(b);
+        }
+        let key = [module, name].join("\n");
+        if self.fetch(self.keys.globals.get(&key).copied()) {
+            return Ok(());
+        }
+        self.write_global(module, name)?;
+        let idx = self.em.memoize();
+        self.keys.globals.insert(key, idx);
+        Ok(())
+    }
+
+    /// The opcodes that push a global (without memoizing it).
+    fn write_global(&mut self, module: &str, name: &str) -> Result<()> {
+        if self.proto() >= 4 {
+            self.interned_str(module)?;
+            self.str(name)?;
+            self.em.op(STACK_GLOBAL);
+            return Ok(());
+        }
+        if let Some((parent, last)) = name.rsplit_once('.') {
+            // A nested qualified name: CPython writes getattr(<parent>, 'last').
+            self.builtin(Builtin::GetAttr)?;
+            if !self.em.small_tuple(2) {
+                self.em.op(MARK);
+            }
+            self.global(module, parent)?;
+            self.str(last)?;
+            self.em.tuple_end(2);
+            self.em.op(REDUCE);
+            return Ok(());
+        }
+        let (module, name) = self.text_names(module, name)?;
+        self.em.global(module, name);
+        Ok(())
+    }
+
+    /// The names as a text opcode (GLOBAL, INST) spells them: Python 2
+    /// names below protocol 3, which must then be ASCII; never a newline.
+    fn text_names<'a>(&self, module: &'a str, name: &'a str) -> Result<(&'a str, &'a str)> {
+        let (module, name) = match self.proto() {
+            0..=2 => compat::py3_to_py2(module, name).unwrap_or((module, name)),
+            _ => (module, name),
+        };
+        for part in [module, name] {
+            let bad_char = |c: char| c == '\n' || (self.proto() < 3 && !c.is_ascii());
+            if part.is_empty() || part.contains(bad_char) {
+                return Err(Error::message(format!(
+                    "cannot pickle global {module:?}.{name:?} with protocol {}",
+                    self.proto()
+                )));
+            }
+        }
+        Ok((module, name))
+    }
+
+    /// INST `module\nname\n` (a protocol-0 instance of a class by name).
+    pub(crate) fn inst(&mut self, module: &str, name: &str) -> Result<()> {
+        let (module, name) = self.text_names(module, name)?;
+        self.em.inst(module, name);
+        Ok(())
+    }
+
+    /// Fetch a `Value::Shared` node if it is memoized; true if it was.
+    #[inline]
+    pub(crate) fn fetch_shared(&mut self, id: usize) -> bool {
+        self.fetch(self.keys.shared.get(&id).copied())
+    }
+
+    /// Whether a `Value::Shared` node is memoized.
+    #[inline]
+    pub(crate) fn is_shared_memoized(&self, id: usize) -> bool {
+        self.keys.shared.contains_key(&id)
+    }
+
+    /// Memoize the top of the stack as the `Value::Shared` node `id`.
+    pub(crate) fn memoize_shared(&mut self, id: usize) {
+        let idx = self.em.memoize();
+        self.keys.shared.insert(id, idx);
+    }
+
+    /// Memo entries created so far (to tell whether a cycle made progress).
+    pub(crate) fn memo_len(&self) -> u32 {
+        self.em.memo_len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(proto: u8, f: impl FnOnce(&mut Pickler) -> Result<()>) -> Vec<u8> {
+        let mut p = Pickler::new(proto);
+        f(&mut p).unwrap();
+        p.finish().unwrap()
+    }
+
+    #[test]
+    fn singleton_index_of_latin1_chars() {
+        assert_eq!(singleton(""), Some(256));
+        assert_eq!(singleton("a"), Some(97));
+        assert_eq!(singleton("\u{80}"), Some(0x80));
+        assert_eq!(singleton("\u{ff}"), Some(0xff));
+        assert_eq!(singleton("\u{100}"), None);
+        assert_eq!(singleton("ab"), None);
+    }
+
+    #[test]
+    fn repeated_singleton_str_is_fetched() {
+        // CPython 3.11: optimize(dumps(['a', 'a'], 2)) after a loads round trip
+        let out = run(2, |p| {
+            p.em.empty_list();
+            let mut b = Batch::new(BatchKind::List, Some(2));
+            for _ in 0..2 {
+                p.em.batch_item(&mut b);
+                p.str("a")?;
+            }
+            p.em.batch_end(b);
+            Ok(())
+        });
+        assert_eq!(out, b"\x80\x02](X\x01\x00\x00\x00aq\x00h\x00e.");
+    }
+
+    #[test]
+    fn bytes_below_protocol_3_use_codecs_encode() {
+        let out = run(2, |p| p.bytes(b"ab"));
+        assert_eq!(
+            out,
+            b"\x80\x02c_codecs\nencode\nX\x02\x00\x00\x00abX\x06\x00\x00\x00latin1\x86R."
+        );
+    }
+
+    #[test]
+    fn globals_use_python_2_names_below_protocol_3() {
+        let out = run(2, |p| p.global("builtins", "str"));
+        assert_eq!(out, b"\x80\x02c__builtin__\nunicode\n.");
+    }
+}
