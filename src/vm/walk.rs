@@ -1,6 +1,7 @@
 //! Turning the arena into a [`Value`]: nodes the pickle references from more
 //! than one place become [`Value::Shared`] (so sharing and cycles survive), the
-//! rest become plain owned values. Recursion is bounded by the depth limit.
+//! rest become plain owned values. Iterative: nesting is bounded by the depth
+//! limit and costs heap, not native stack.
 
 use std::collections::HashMap;
 
@@ -70,46 +71,147 @@ struct Builder<'a> {
     shared: HashMap<NodeId, Shared>,
 }
 
-impl Builder<'_> {
-    fn build(&mut self, id: NodeId, depth: usize) -> Result<Value> {
-        if depth > self.opts.max_depth {
-            return Err(Error::limit(format!("nesting deeper than the depth limit of {}", self.opts.max_depth)));
+/// What a container frame assembles once its children are built.
+enum Shell {
+    List,
+    Tuple,
+    Set,
+    FrozenSet,
+    Dict,
+    /// How many of the children are the args, kwargs (flat), states, list items and dict items (flat).
+    Object {
+        kind: crate::value::ObjectKind,
+        args: usize,
+        kwargs: Option<usize>,
+        state: usize,
+        list: usize,
+    },
+    PersId,
+}
+
+/// The children still to build for a frame.
+enum Kids<'a> {
+    /// A container's sequence, all at one depth.
+    Seq(super::arena::SeqIter<'a>, usize),
+    /// An object's parts, each with its depth.
+    List(std::vec::IntoIter<(NodeId, usize)>),
+}
+
+/// A container being built: its children are built one at a time, so that
+/// nesting costs heap (one frame per level), not native stack.
+struct Frame<'a> {
+    shell: Shell,
+    shared: Option<Shared>,
+    kids: Kids<'a>,
+    out: Vec<Value>,
+}
+
+impl<'a> Builder<'a> {
+    /// Build the value of `root`. Iterative: the depth limit, not the native
+    /// stack, bounds nesting (a recursive walk overflowed a 2 MiB thread stack
+    /// at ~550 levels in debug builds, below the default limit of 1024).
+    fn build(&mut self, root: NodeId, depth: usize) -> Result<Value> {
+        let mut stack: Vec<Frame<'a>> = Vec::new();
+        let mut ready = self.start(root, depth, &mut stack)?;
+        loop {
+            if let Some(v) = ready.take() {
+                match stack.last_mut() {
+                    Some(top) => top.out.push(v),
+                    None => return Ok(v),
+                }
+            }
+            let Some(top) = stack.last_mut() else {
+                return Err(Error::syntax("internal: empty build stack"));
+            };
+            let next = match &mut top.kids {
+                Kids::Seq(it, d) => it.next().map(|c| (c, *d)),
+                Kids::List(it) => it.next(),
+            };
+            ready = match next {
+                Some((child, d)) => self.start(child, d, &mut stack)?,
+                None => {
+                    let frame = stack.pop().expect("a frame");
+                    Some(finish(frame))
+                }
+            };
         }
+    }
+
+    /// Begin building `id`: its value if it has no children (or is a shared
+    /// node already built), else `None` after pushing its frame.
+    fn start(
+        &mut self,
+        id: NodeId,
+        depth: usize,
+        stack: &mut Vec<Frame<'a>>,
+    ) -> Result<Option<Value>> {
+        if depth > self.opts.max_depth {
+            return Err(Error::limit(format!(
+                "nesting deeper than the depth limit of {}",
+                self.opts.max_depth
+            )));
+        }
+        let mut shared = None;
         if self.refs.get(&id).is_some_and(|&n| n > 1) {
             if let Some(s) = self.shared.get(&id) {
-                return Ok(Value::Shared(s.clone()));
+                return Ok(Some(Value::Shared(s.clone())));
             }
             let s = Shared::empty();
             self.shared.insert(id, s.clone());
-            let v = self.plain(id, depth)?;
-            let _ = s.set(v);
-            return Ok(Value::Shared(s));
+            shared = Some(s);
         }
-        self.plain(id, depth)
-    }
-
-    fn seq(&mut self, s: Seq, depth: usize) -> Result<Vec<Value>> {
-        let mut out = Vec::with_capacity(s.len as usize);
-        for c in self.arena.iter(s) {
-            out.push(self.build(c, depth + 1)?);
-        }
-        Ok(out)
-    }
-
-    fn pairs(&mut self, s: Seq, depth: usize) -> Result<Vec<(Value, Value)>> {
-        let mut flat = self.seq(s, depth)?.into_iter();
-        let mut out = Vec::with_capacity(s.len as usize / 2);
-        while let (Some(k), Some(v)) = (flat.next(), flat.next()) {
-            out.push((k, v));
-        }
-        Ok(out)
+        let arena = self.arena;
+        let seq =
+            |shell: Shell, s: Seq| (shell, Kids::Seq(arena.iter(s), depth + 1), s.len as usize);
+        let (shell, kids, n) = match arena.node(id) {
+            Node::List(s) => seq(Shell::List, s),
+            Node::Tuple(s) => seq(Shell::Tuple, s),
+            Node::Set(s) => seq(Shell::Set, s),
+            Node::FrozenSet(s) => seq(Shell::FrozenSet, s),
+            Node::Dict(s) => seq(Shell::Dict, s),
+            Node::Object(o) => {
+                let o = arena.objects[o as usize];
+                let mut kids = vec![(o.callable, depth + 1)];
+                if let Node::Tuple(s) = arena.node(o.args) {
+                    kids.extend(arena.iter(s).map(|c| (c, depth + 2)));
+                }
+                let args = kids.len() - 1;
+                let kwargs = match (o.kwargs != NIL).then(|| arena.node(o.kwargs)) {
+                    Some(Node::Dict(s)) => {
+                        kids.extend(arena.iter(s).map(|c| (c, depth + 2)));
+                        Some(s.len as usize)
+                    }
+                    _ => None,
+                };
+                kids.extend(arena.iter(o.state).map(|c| (c, depth + 1)));
+                kids.extend(arena.iter(o.list_items).map(|c| (c, depth + 1)));
+                kids.extend(arena.iter(o.dict_items).map(|c| (c, depth + 1)));
+                let shell = Shell::Object {
+                    kind: o.kind,
+                    args,
+                    kwargs,
+                    state: o.state.len as usize,
+                    list: o.list_items.len as usize,
+                };
+                let n = kids.len();
+                (shell, Kids::List(kids.into_iter()), n)
+            }
+            Node::PersId(p) => (Shell::PersId, Kids::List(vec![(p, depth + 1)].into_iter()), 1),
+            _ => {
+                let v = self.scalar(id)?;
+                return Ok(Some(fill(shared, v)));
+            }
+        };
+        stack.push(Frame { shell, shared, kids, out: Vec::with_capacity(n) });
+        Ok(None)
     }
 
     fn text(&self, span: crate::read::Span) -> &[u8] {
         self.arena.bytes(self.input, span)
     }
 
-    fn plain(&mut self, id: NodeId, depth: usize) -> Result<Value> {
+    /// A node without children.
+    fn scalar(&self, id: NodeId) -> Result<Value> {
         Ok(match self.arena.node(id) {
             Node::None => Value::None,
             Node::Bool(b) => Value::Bool(b),
@@ -122,37 +224,75 @@ impl Builder<'_> {
             Node::Py2Str(span) => py2_value(self.text(span), self.opts.py2_strings)?,
             Node::Bytes(span) => Value::Bytes(self.text(span).to_vec()),
             Node::ByteArray(span) => Value::ByteArray(self.text(span).to_vec()),
-            Node::List(s) => Value::List(self.seq(s, depth)?),
-            Node::Tuple(s) => Value::Tuple(self.seq(s, depth)?),
-            Node::Set(s) => Value::Set(self.seq(s, depth)?),
-            Node::FrozenSet(s) => Value::FrozenSet(self.seq(s, depth)?),
-            Node::Dict(s) => Value::Dict(Dict::from_pairs(self.pairs(s, depth)?)),
             Node::Global(g) => {
                 let g = self.arena.globals[g as usize];
                 Value::Global(Global::new(utf8(self.text(g.module))?, utf8(self.text(g.name))?))
             }
-            Node::Object(o) => {
-                let o = self.arena.objects[o as usize];
-                let callable = self.build(o.callable, depth + 1)?;
-                let args = match self.arena.node(o.args) {
-                    Node::Tuple(s) => self.seq(s, depth + 1)?,
-                    _ => Vec::new(),
-                };
-                let kwargs = match (o.kwargs != NIL).then(|| self.arena.node(o.kwargs)) {
-                    Some(Node::Dict(s)) => Some(Dict::from_pairs(self.pairs(s, depth + 1)?)),
-                    _ => None,
-                };
-                let mut obj = Object::new(o.kind, callable, args);
-                obj.kwargs = kwargs;
-                obj.state = self.seq(o.state, depth)?;
-                obj.list_items = self.seq(o.list_items, depth)?;
-                obj.dict_items = self.pairs(o.dict_items, depth)?;
-                Value::Object(Box::new(obj))
-            }
             Node::Buffer { index, readonly } => Value::Buffer { index: index as usize, readonly },
-            Node::PersId(p) => Value::PersistentId(Box::new(self.build(p, depth + 1)?)),
+            Node::List(_)
+            | Node::Tuple(_)
+            | Node::Set(_)
+            | Node::FrozenSet(_)
+            | Node::Dict(_)
+            | Node::Object(_)
+            | Node::PersId(_) => {
+                return Err(Error::syntax("internal: container built as a scalar"))
+            }
         })
     }
+}
+
+/// Set a shared node's content (once it is complete) and refer to it.
+fn fill(shared: Option<Shared>, v: Value) -> Value {
+    match shared {
+        Some(s) => {
+            let _ = s.set(v);
+            Value::Shared(s)
+        }
+        None => v,
+    }
+}
+
+fn pairs(flat: Vec<Value>) -> Vec<(Value, Value)> {
+    let mut flat = flat.into_iter();
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    while let (Some(k), Some(v)) = (flat.next(), flat.next()) {
+        out.push((k, v));
+    }
+    out
+}
+
+/// Assemble a frame whose children are all built.
+fn finish(frame: Frame<'_>) -> Value {
+    let Frame { shell, shared, mut out, .. } = frame;
+    let v = match shell {
+        Shell::List => Value::List(out),
+        Shell::Tuple => Value::Tuple(out),
+        Shell::Set => Value::Set(out),
+        Shell::FrozenSet => Value::FrozenSet(out),
+        Shell::Dict => Value::Dict(Dict::from_pairs(pairs(out))),
+        Shell::PersId => Value::PersistentId(Box::new(out.pop().unwrap_or(Value::None))),
+        Shell::Object { kind, args, kwargs, state, list } => {
+            let mut rest = out.split_off(1);
+            let callable = out.pop().unwrap_or(Value::None);
+            let mut after = rest.split_off(args);
+            let args_v = rest;
+            let kwargs_v = kwargs.map(|n| {
+                let tail = after.split_off(n);
+                Dict::from_pairs(pairs(std::mem::replace(&mut after, tail)))
+            });
+            let mut list_and_dict = after.split_off(state);
+            let state_v = after;
+            let dict_flat = list_and_dict.split_off(list);
+            let mut obj = Object::new(kind, callable, args_v);
+            obj.kwargs = kwargs_v;
+            obj.state = state_v;
+            obj.list_items = list_and_dict;
+            obj.dict_items = pairs(dict_flat);
+            Value::Object(Box::new(obj))
+        }
+    };
+    fill(shared, v)
 }
 
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str> {
@@ -177,5 +317,54 @@ pub(crate) fn py2_value(bytes: &[u8], mode: Py2Strings) -> Result<Value> {
             }
         }
         Py2Strings::Latin1 => Ok(Value::Str(bytes.iter().map(|&b| b as char).collect())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::value::Value;
+
+    /// `depth` nested lists at protocol 2: `]]]...aaa.`
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat(b']').take(depth));
+        data.extend(std::iter::repeat(b'a').take(depth - 1));
+        data.push(b'.');
+        data
+    }
+
+    #[test]
+    fn nesting_at_the_default_limit_reads_on_a_2_mib_stack() {
+        // The recursive walk this replaced overflowed here at ~550 levels (debug build).
+        let data = nested(1024);
+        let depth = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let root = crate::from_slice::<Value>(&data)
+                    .expect("1024 levels are within the default limit");
+                let (mut v, mut depth) = (&root, 1);
+                while let Value::List(items) = v {
+                    match items.last() {
+                        Some(inner) => {
+                            v = inner;
+                            depth += 1;
+                        }
+                        None => break,
+                    }
+                }
+                depth
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(depth, 1024);
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_a_limit_error() {
+        let opts = crate::DeOptions::new().max_depth(10);
+        let err = crate::from_slice_with::<Value>(&nested(12), &opts).unwrap_err();
+        assert_eq!(err.category(), crate::Category::Limit);
+        assert!(crate::from_slice_with::<Value>(&nested(11), &opts).is_ok());
     }
 }
