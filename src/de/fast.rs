@@ -50,6 +50,11 @@ fn fallback() -> Error {
     Error::new(ErrorCode::Fallback)
 }
 
+/// Nesting the fast path handles itself; deeper input is left to the VM,
+/// whose walk costs less native stack per level. (Up to `max_depth` here, a
+/// debug build overflowed a 2 MiB thread stack at ~1000 nested lists.)
+const FAST_MAX_DEPTH: usize = 128;
+
 /// CPython's batch size: a list/dict/set batch of exactly this many items may be followed by another.
 const BATCH: usize = 1000;
 
@@ -182,7 +187,7 @@ impl<'de, 'o> Fast<'de, 'o> {
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
-        if self.depth > self.opts.max_depth {
+        if self.depth > self.opts.max_depth.min(FAST_MAX_DEPTH) {
             return Err(fallback());
         }
         Ok(())
@@ -765,5 +770,47 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         self.deserialize_any(de::IgnoredAny)?;
         visitor.visit_unit()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Nest(Vec<Nest>);
+
+    /// `depth` nested lists at protocol 2: `]]]...aaa.`
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat(b']').take(depth));
+        data.extend(std::iter::repeat(b'a').take(depth - 1));
+        data.push(b'.');
+        data
+    }
+
+    fn depth_of(n: &Nest) -> usize {
+        let mut d = 1;
+        let mut n = n;
+        while let Some(inner) = n.0.first() {
+            n = inner;
+            d += 1;
+        }
+        d
+    }
+
+    #[test]
+    fn deep_nesting_within_the_limit_reads_on_a_2_mib_stack() {
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let ok = crate::from_slice::<Nest>(&nested(1000)).map(|n| depth_of(&n));
+                let too_deep = crate::from_slice::<Nest>(&nested(100_000)).map(|n| depth_of(&n));
+                (ok.map_err(|e| e.category()), too_deep.map_err(|e| e.category()))
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, (Ok(1000), Err(crate::Category::Limit)));
     }
 }
