@@ -37,6 +37,7 @@ mod magic;
 mod options;
 pub mod py;
 mod read;
+mod scan;
 mod ser;
 mod stream;
 pub mod value;
@@ -46,6 +47,7 @@ pub use crate::de::{from_reader, from_reader_with, from_slice, from_slice_with, 
 pub use crate::error::{Category, Error, ErrorCode, Result};
 pub use crate::options::{DeOptions, GlobalsPolicy, PersistentLoad, Py2Strings, SerOptions};
 pub use crate::read::{IoRead, Read, SliceRead};
+pub use crate::scan::{safe_globals, scan, Call, Scan};
 pub use crate::ser::{to_vec, to_vec_with, to_writer, to_writer_with, Serializer};
 pub use crate::stream::StreamDeserializer;
 pub use crate::value::{from_value, to_value, Value};

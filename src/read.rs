@@ -27,10 +27,6 @@ impl Span {
         Span { start: start | SCRATCH_BIT, len }
     }
 
-    pub(crate) fn len(self) -> usize {
-        self.len
-    }
-
     /// Whether the span lies in the input, and its range there or in scratch.
     #[inline]
     pub(crate) fn range(self) -> (bool, std::ops::Range<usize>) {

@@ -17,14 +17,9 @@ use crate::value::{ObjectKind, Value};
 
 /// CPython's `find_class` renames for protocol < 3 (`fix_imports=True`).
 pub(crate) fn py2_to_py3<'a>(module: &'a str, name: &'a str) -> (Cow<'a, str>, Cow<'a, str>) {
-    // TODO(compat): switch to the full generated table in codec::compat.
-    match (module, name) {
-        ("__builtin__", "unicode") => ("builtins".into(), "str".into()),
-        ("__builtin__", "long") => ("builtins".into(), "int".into()),
-        ("__builtin__", "xrange") => ("builtins".into(), "range".into()),
-        ("__builtin__", _) => ("builtins".into(), Cow::Borrowed(name)),
-        ("copy_reg", _) => ("copyreg".into(), Cow::Borrowed(name)),
-        _ => (Cow::Borrowed(module), Cow::Borrowed(name)),
+    match crate::codec::compat::py2_to_py3(module, name) {
+        Some((m, n)) => (Cow::Borrowed(m), Cow::Borrowed(n)),
+        None => (Cow::Borrowed(module), Cow::Borrowed(name)),
     }
 }
 

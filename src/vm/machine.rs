@@ -23,6 +23,16 @@ pub(crate) struct Machine {
     pub gotten: Vec<bool>,
     proto: u8,
     next_buffer: u32,
+    /// When set, every global and call is recorded here (for `scan`).
+    pub trace: Option<Vec<Event>>,
+    op_offset: u64,
+}
+
+/// A global or call the pickle makes, as `scan` reports it.
+#[derive(Clone, Debug)]
+pub(crate) enum Event {
+    Global { module: String, name: String },
+    Call { offset: u64, opcode: u8, callable: Option<(String, String)> },
 }
 
 /// What `run` found at the start of the input.
@@ -42,6 +52,9 @@ impl Machine {
         self.gotten.clear();
         self.proto = 0;
         self.next_buffer = 0;
+        if let Some(t) = &mut self.trace {
+            t.clear();
+        }
     }
 
     /// Execute one pickle, up to and including its STOP.
@@ -56,6 +69,7 @@ impl Machine {
                 None => return Err(Error::new(ErrorCode::Eof).at(pos, None)),
             };
             first = false;
+            self.op_offset = pos;
             match self.step(op, r, opts) {
                 Ok(true) => {}
                 Ok(false) => {
@@ -188,6 +202,9 @@ impl Machine {
         } else {
             (module.into(), name.into())
         };
+        if let Some(t) = &mut self.trace {
+            t.push(Event::Global { module: module.to_string(), name: name.to_string() });
+        }
         check_policy(&module, &name, opts)?;
         let start = self.arena.scratch.len();
         self.arena.scratch.extend_from_slice(module.as_bytes());
@@ -197,6 +214,36 @@ impl Machine {
         let n = Span::scratch(start, name.len());
         self.arena.globals.push(GlobalRef { module: m, name: n });
         Ok(Node::Global(self.arena.globals.len() as u32 - 1))
+    }
+
+    /// Record a call on `callable` (REDUCE, NEWOBJ, BUILD...) when tracing.
+    fn trace_call(&mut self, opcode: u8, callable: NodeId, input: &[u8]) {
+        if self.trace.is_none() {
+            return;
+        }
+        let callable = match self.arena.nodes.get(callable as usize) {
+            Some(Node::Global(g)) => {
+                let g = self.arena.globals[*g as usize];
+                let text = |s| String::from_utf8_lossy(self.arena.bytes(input, s)).into_owned();
+                Some((text(g.module), text(g.name)))
+            }
+            Some(Node::Object(o)) if opcode == BUILD => {
+                let cls = self.arena.objects[*o as usize].callable;
+                match self.arena.nodes.get(cls as usize) {
+                    Some(Node::Global(g)) => {
+                        let g = self.arena.globals[*g as usize];
+                        let text = |s| String::from_utf8_lossy(self.arena.bytes(input, s)).into_owned();
+                        Some((text(g.module), text(g.name)))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let offset = self.op_offset;
+        if let Some(t) = &mut self.trace {
+            t.push(Event::Call { offset, opcode, callable });
+        }
     }
 
     fn object(&mut self, kind: ObjectKind, callable: NodeId, args: NodeId, kwargs: NodeId) -> Node {
@@ -550,6 +597,7 @@ impl Machine {
                 let args = self.take_marked()?;
                 let cls = self.global(&module, &name, opts)?;
                 let cls = self.add(cls, opts)?;
+                self.trace_call(INST, cls, r.input());
                 let seq = self.arena.seq_of(&args);
                 let args = self.add(Node::Tuple(seq), opts)?;
                 let node = self.object(ObjectKind::Inst, cls, args, NIL);
@@ -562,6 +610,7 @@ impl Machine {
                 };
                 let seq = self.arena.seq_of(args);
                 let args = self.add(Node::Tuple(seq), opts)?;
+                self.trace_call(OBJ, cls, r.input());
                 let node = self.object(ObjectKind::Inst, cls, args, NIL);
                 self.push(node, opts)?;
             }
@@ -571,6 +620,7 @@ impl Machine {
                 if !matches!(self.arena.node(args), Node::Tuple(_)) {
                     return Err(Error::syntax("REDUCE arguments must be a tuple"));
                 }
+                self.trace_call(REDUCE, callable, r.input());
                 let node = match known::reduce(self, r.input(), callable, args)? {
                     Some(node) => node,
                     None => self.object(ObjectKind::Reduce, callable, args, NIL),
@@ -583,6 +633,7 @@ impl Machine {
                 if !matches!(self.arena.node(args), Node::Tuple(_)) {
                     return Err(Error::syntax("NEWOBJ expected a tuple for args"));
                 }
+                self.trace_call(NEWOBJ, cls, r.input());
                 let node = self.object(ObjectKind::NewObj, cls, args, NIL);
                 self.push(node, opts)?;
             }
@@ -596,12 +647,14 @@ impl Machine {
                 if !matches!(self.arena.node(kwargs), Node::Dict(_)) {
                     return Err(Error::syntax("NEWOBJ_EX kwargs argument must be a dict"));
                 }
+                self.trace_call(NEWOBJ_EX, cls, r.input());
                 let node = self.object(ObjectKind::NewObjEx, cls, args, kwargs);
                 self.push(node, opts)?;
             }
             BUILD => {
                 let state = self.pop()?;
                 let inst = self.top()?;
+                self.trace_call(BUILD, inst, r.input());
                 match self.arena.node(inst) {
                     Node::Object(o) => {
                         let mut obj = self.arena.objects[o as usize];
@@ -612,12 +665,14 @@ impl Machine {
                 }
             }
             PERSID => {
+                self.trace_call(PERSID, NIL, r.input());
                 let line = self.line(r)?;
                 let id = self.str_node(r, line)?;
                 let id = self.add(id, opts)?;
                 self.persistent(id, r.input(), opts)?;
             }
             BINPERSID => {
+                self.trace_call(BINPERSID, NIL, r.input());
                 let id = self.pop()?;
                 self.persistent(id, r.input(), opts)?;
             }

@@ -45,7 +45,16 @@ fn count_refs(arena: &Arena, gotten: &[bool], root: NodeId) -> HashMap<NodeId, u
     let mut seen = vec![false; arena.nodes.len()];
     let mut work = vec![root];
     seen[root as usize] = true;
-    let is_gotten = |id: NodeId| gotten.get(id as usize).copied().unwrap_or(false);
+    // Identity matters only for what can change or hold other objects: a
+    // str or int referenced twice is just the same value twice.
+    let is_gotten = |id: NodeId| {
+        gotten.get(id as usize).copied().unwrap_or(false)
+            && matches!(
+                arena.node(id),
+                Node::List(_) | Node::Tuple(_) | Node::Dict(_) | Node::Set(_) | Node::FrozenSet(_)
+                    | Node::ByteArray(_) | Node::Object(_) | Node::PersId(_)
+            )
+    };
     if is_gotten(root) {
         refs.insert(root, 1);
     }
