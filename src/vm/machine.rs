@@ -246,6 +246,31 @@ impl Machine {
         }
     }
 
+    /// CPython calls the callable of REDUCE and OBJ and instantiates the class
+    /// of NEWOBJ/NEWOBJ_EX, so plain data there (`N)R.`: None is not callable)
+    /// fails in both of its loaders. Globals, objects and persistent ids may be
+    /// callable; they are kept as data, never called.
+    fn check_callable(&self, id: NodeId, opcode: &str) -> Result<()> {
+        let what = match self.arena.node(id) {
+            Node::Global(_) | Node::Object(_) | Node::PersId(_) => return Ok(()),
+            Node::None => "NoneType",
+            Node::Bool(_) => "bool",
+            Node::Int(_) | Node::BigInt(_) => "int",
+            Node::Float(_) => "float",
+            Node::Complex(..) => "complex",
+            Node::Str(..) | Node::Py2Str(_) => "str",
+            Node::Bytes(_) => "bytes",
+            Node::ByteArray(_) => "bytearray",
+            Node::List(_) => "list",
+            Node::Tuple(_) => "tuple",
+            Node::Dict(_) => "dict",
+            Node::Set(_) => "set",
+            Node::FrozenSet(_) => "frozenset",
+            Node::Buffer { .. } => "PickleBuffer",
+        };
+        Err(Error::syntax(format!("{opcode}: '{what}' object is not callable")))
+    }
+
     fn object(&mut self, kind: ObjectKind, callable: NodeId, args: NodeId, kwargs: NodeId) -> Node {
         self.arena.objects.push(ObjNode {
             kind,
@@ -608,6 +633,7 @@ impl Machine {
                 let Some((&cls, args)) = items.split_first() else {
                     return Err(Error::new(ErrorCode::StackUnderflow));
                 };
+                self.check_callable(cls, "OBJ")?;
                 let seq = self.arena.seq_of(args);
                 let args = self.add(Node::Tuple(seq), opts)?;
                 self.trace_call(OBJ, cls, r.input());
@@ -620,6 +646,7 @@ impl Machine {
                 if !matches!(self.arena.node(args), Node::Tuple(_)) {
                     return Err(Error::syntax("REDUCE arguments must be a tuple"));
                 }
+                self.check_callable(callable, "REDUCE")?;
                 self.trace_call(REDUCE, callable, r.input());
                 let node = match known::reduce(self, r.input(), callable, args)? {
                     Some(node) => node,
@@ -633,6 +660,7 @@ impl Machine {
                 if !matches!(self.arena.node(args), Node::Tuple(_)) {
                     return Err(Error::syntax("NEWOBJ expected a tuple for args"));
                 }
+                self.check_callable(cls, "NEWOBJ")?;
                 self.trace_call(NEWOBJ, cls, r.input());
                 let node = self.object(ObjectKind::NewObj, cls, args, NIL);
                 self.push(node, opts)?;
@@ -647,6 +675,7 @@ impl Machine {
                 if !matches!(self.arena.node(kwargs), Node::Dict(_)) {
                     return Err(Error::syntax("NEWOBJ_EX kwargs argument must be a dict"));
                 }
+                self.check_callable(cls, "NEWOBJ_EX")?;
                 self.trace_call(NEWOBJ_EX, cls, r.input());
                 let node = self.object(ObjectKind::NewObjEx, cls, args, kwargs);
                 self.push(node, opts)?;
@@ -803,4 +832,42 @@ fn set_items(arena: &mut Arena, target: NodeId, items: &[NodeId]) -> Result<()> 
     }
     arena.nodes[target as usize] = node;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::value::Value;
+    use crate::Category;
+
+    #[test]
+    fn plain_data_is_never_callable() {
+        // CPython: TypeError / UnpicklingError for each (test_bad_reduce and friends).
+        for input in [
+            &b"N)R."[..],
+            b"K\x01)R.",
+            b"]\x85R.",
+            b"\x80\x02N)\x81.",
+            b"\x80\x04N)}\x92.",
+            b"(NK\x01o.",
+        ] {
+            let err = crate::from_slice::<Value>(input).unwrap_err();
+            assert_eq!(err.category(), Category::Syntax, "{input:?}: {err}");
+            assert!(err.to_string().contains("is not callable"), "{input:?}: {err}");
+            assert!(err.offset().is_some());
+        }
+    }
+
+    #[test]
+    fn globals_objects_and_persistent_ids_may_be_called() {
+        let ok: [&[u8]; 3] = [
+            b"cbuiltins\nint\n)R.",
+            // getattr(int, 'real')(): the callable is itself an object.
+            b"cbuiltins\ngetattr\ncbuiltins\nint\nVreal\n\x86R)R.",
+            b"Pfoo\n)R.",
+        ];
+        for input in ok {
+            let v = crate::from_slice::<Value>(input).unwrap();
+            assert!(matches!(v, Value::Object(_)), "{input:?}");
+        }
+    }
 }
