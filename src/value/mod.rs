@@ -39,7 +39,7 @@ pub use ser::to_value;
 /// ```
 /// use serde_pickle::{from_slice, Value};
 /// // pickle.dumps((1, 'a', b'\x00'), protocol=5)
-/// let v: Value = from_slice(b"\x80\x05\x95\x0e\x00\x00\x00\x00\x00\x00\x00K\x01\x8c\x01a\x94C\x01\x00\x94\x87\x94.").unwrap();
+/// let v: Value = from_slice(b"\x80\x05\x95\r\x00\x00\x00\x00\x00\x00\x00K\x01\x8c\x01a\x94C\x01\x00\x94\x87\x94.").unwrap();
 /// assert_eq!(
 ///     v,
 ///     Value::Tuple(vec![Value::Int(1), Value::Str("a".into()), Value::Bytes(vec![0])])
@@ -265,13 +265,17 @@ impl Shared {
 impl Value {
     /// Follow [`Value::Shared`] nodes to the value they hold.
     pub fn resolve(&self) -> &Value {
+        static NONE: Value = Value::None;
         let mut v = self;
-        // Bounded: a Shared node whose content is the same Shared is impossible
-        // to build (set happens once, after creation), but chains are finite.
-        while let Value::Shared(s) = v {
-            v = s.get();
+        // Bounded: a node can be made to hold itself (`s.set(Value::Shared(s.clone()))`);
+        // such a loop resolves to None.
+        for _ in 0..64 {
+            match v {
+                Value::Shared(s) => v = s.get(),
+                other => return other,
+            }
         }
-        v
+        &NONE
     }
 }
 
@@ -279,24 +283,11 @@ impl Dict {
     /// Build from pairs as Python's `dict` does: a repeated key keeps its
     /// first position and takes the last value.
     pub(crate) fn from_pairs(pairs: Vec<(Value, Value)>) -> Self {
-        if pairs.len() <= 1 || !has_duplicate_simple_keys(&pairs) && pairs.iter().all(|(k, _)| simple_key(k)) {
+        if pairs.len() <= 1 || pairs.iter().all(|(k, _)| simple_key(k)) && !has_duplicate_simple_keys(&pairs) {
             return Dict::from_unique(pairs);
         }
-        // Bucket by Python hash so a large dict dedupes in linear time.
-        let mut buckets: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
-        let mut entries: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
-        for (k, v) in pairs {
-            let h = k.hash_key().unwrap_or(0);
-            let bucket = buckets.entry(h).or_default();
-            match bucket.iter().copied().find(|&i| entries[i].0 == k) {
-                Some(i) => entries[i].1 = v,
-                None => {
-                    bucket.push(entries.len());
-                    entries.push((k, v));
-                }
-            }
-        }
-        Dict { entries }
+        // Collecting dedupes with a temporary hash index (Python equality).
+        pairs.into_iter().collect()
     }
 }
 
