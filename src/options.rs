@@ -90,7 +90,8 @@ pub type PersistentLoad = Arc<dyn Fn(&Value) -> Result<Value> + Send + Sync>;
 /// ```
 /// use serde_pickle::{from_slice_with, DeOptions, Category, Value};
 /// let opts = DeOptions::new().max_depth(2);
-/// let err = from_slice_with::<Value>(b"]]]]..", &opts).unwrap_err();
+/// // pickle.dumps([[[[]]]], protocol=2)
+/// let err = from_slice_with::<Value>(b"\x80\x02]]]]aaa.", &opts).unwrap_err();
 /// assert_eq!(err.category(), Category::Limit);
 /// ```
 #[derive(Clone)]
