@@ -21,7 +21,7 @@ def lit(s):
 
 def pairs(name, table):
     rows = sorted(table.items())
-    out = ["static %s: &[(&str, &str)] = &[" % name]
+    out = ["static %s: &ModuleTable = &[" % name]
     out += ["    (%s, %s)," % (lit(k), lit(v)) for k, v in rows]
     out.append("];")
     return "\n".join(out)
@@ -29,7 +29,7 @@ def pairs(name, table):
 
 def quads(name, table):
     rows = sorted(table.items())
-    out = ["static %s: &[((&str, &str), (&str, &str))] = &[" % name]
+    out = ["static %s: &NameTable = &[" % name]
     out += [
         "    ((%s, %s), (%s, %s))," % (lit(k[0]), lit(k[1]), lit(v[0]), lit(v[1]))
         for k, v in rows
@@ -90,6 +90,10 @@ fn lookup<'a>(
     Some((modules[i].1, name))
 }
 
+'''
+
+
+TESTS = '''\
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,19 +128,18 @@ mod tests {
 def generate():
     version = "%d.%d.%d" % sys.version_info[:3]
     parts = [
-        HEADER % dict(
-            version=version,
-            n1=len(cp.NAME_MAPPING),
-            n2=len(cp.IMPORT_MAPPING),
-            n3=len(cp.REVERSE_NAME_MAPPING),
-            n4=len(cp.REVERSE_IMPORT_MAPPING),
-        ),
+        (HEADER % dict(version=version)).rstrip("\n"),
         "#[rustfmt::skip]\n" + quads("NAME_MAPPING", cp.NAME_MAPPING),
         "#[rustfmt::skip]\n" + pairs("IMPORT_MAPPING", cp.IMPORT_MAPPING),
         "#[rustfmt::skip]\n" + quads("REVERSE_NAME_MAPPING", cp.REVERSE_NAME_MAPPING),
         "#[rustfmt::skip]\n" + pairs("REVERSE_IMPORT_MAPPING", cp.REVERSE_IMPORT_MAPPING),
     ]
-    return "\n".join(parts) + "\n"
+    return "\n".join(parts) + "\n\n" + TESTS % dict(
+        n1=len(cp.NAME_MAPPING),
+        n2=len(cp.IMPORT_MAPPING),
+        n3=len(cp.REVERSE_NAME_MAPPING),
+        n4=len(cp.REVERSE_IMPORT_MAPPING),
+    )
 
 
 if __name__ == "__main__":
@@ -145,6 +148,8 @@ if __name__ == "__main__":
         with open(sys.argv[2]) as f:
             current = f.read()
         # The interpreter version in the header may differ; compare the tables.
-        strip = lambda s: s[s.index("#[rustfmt::skip]"):]
+        def strip(s):
+            return s[s.index("#[rustfmt::skip]"):]
+
         sys.exit(0 if strip(current) == strip(text) else 1)
     sys.stdout.write(text)

@@ -48,38 +48,8 @@ fn lookup<'a>(
     let i = modules.binary_search_by(|(k, _)| k.cmp(&module)).ok()?;
     Some((modules[i].1, name))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tables_are_sorted_for_binary_search() {
-        assert!(NAME_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(REVERSE_NAME_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(IMPORT_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(REVERSE_IMPORT_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
-    }
-
-    #[test]
-    fn table_sizes_match_cpython() {
-        assert_eq!(NAME_MAPPING.len(), 88);
-        assert_eq!(IMPORT_MAPPING.len(), 55);
-        assert_eq!(REVERSE_NAME_MAPPING.len(), 112);
-        assert_eq!(REVERSE_IMPORT_MAPPING.len(), 47);
-    }
-
-    #[test]
-    fn pair_table_wins_over_module_table() {
-        assert_eq!(py2_to_py3("__builtin__", "xrange"), Some(("builtins", "range")));
-        assert_eq!(py2_to_py3("__builtin__", "set"), Some(("builtins", "set")));
-        assert_eq!(py3_to_py2("builtins", "range"), Some(("__builtin__", "xrange")));
-        assert_eq!(py3_to_py2("copyreg", "_reconstructor"), Some(("copy_reg", "_reconstructor")));
-    }
-}
-
 #[rustfmt::skip]
-static NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
+static NAME_MAPPING: &NameTable = &[
     (("UserDict", "IterableUserDict"), ("collections", "UserDict")),
     (("UserDict", "UserDict"), ("collections", "UserDict")),
     (("UserList", "UserList"), ("collections", "UserList")),
@@ -170,7 +140,7 @@ static NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
     (("whichdb", "whichdb"), ("dbm", "whichdb")),
 ];
 #[rustfmt::skip]
-static IMPORT_MAPPING: &[(&str, &str)] = &[
+static IMPORT_MAPPING: &ModuleTable = &[
     ("BaseHTTPServer", "http.server"),
     ("CGIHTTPServer", "http.server"),
     ("ConfigParser", "configparser"),
@@ -228,7 +198,7 @@ static IMPORT_MAPPING: &[(&str, &str)] = &[
     ("xmlrpclib", "xmlrpc.client"),
 ];
 #[rustfmt::skip]
-static REVERSE_NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
+static REVERSE_NAME_MAPPING: &NameTable = &[
     (("_functools", "reduce"), ("__builtin__", "reduce")),
     (("_socket", "socket"), ("socket", "_socketobject")),
     (("builtins", "ArithmeticError"), ("exceptions", "ArithmeticError")),
@@ -343,7 +313,7 @@ static REVERSE_NAME_MAPPING: &[((&str, &str), (&str, &str))] = &[
     (("xmlrpc.server", "XMLRPCDocGenerator"), ("DocXMLRPCServer", "XMLRPCDocGenerator")),
 ];
 #[rustfmt::skip]
-static REVERSE_IMPORT_MAPPING: &[(&str, &str)] = &[
+static REVERSE_IMPORT_MAPPING: &ModuleTable = &[
     ("_bz2", "bz2"),
     ("_dbm", "dbm"),
     ("_dummy_thread", "dummy_thread"),
@@ -392,3 +362,32 @@ static REVERSE_IMPORT_MAPPING: &[(&str, &str)] = &[
     ("xmlrpc.client", "xmlrpclib"),
     ("xmlrpc.server", "SimpleXMLRPCServer"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_for_binary_search() {
+        assert!(NAME_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(REVERSE_NAME_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(IMPORT_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(REVERSE_IMPORT_MAPPING.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn table_sizes_match_cpython() {
+        assert_eq!(NAME_MAPPING.len(), 88);
+        assert_eq!(IMPORT_MAPPING.len(), 55);
+        assert_eq!(REVERSE_NAME_MAPPING.len(), 112);
+        assert_eq!(REVERSE_IMPORT_MAPPING.len(), 47);
+    }
+
+    #[test]
+    fn pair_table_wins_over_module_table() {
+        assert_eq!(py2_to_py3("__builtin__", "xrange"), Some(("builtins", "range")));
+        assert_eq!(py2_to_py3("__builtin__", "set"), Some(("builtins", "set")));
+        assert_eq!(py3_to_py2("builtins", "range"), Some(("__builtin__", "xrange")));
+        assert_eq!(py3_to_py2("copyreg", "_reconstructor"), Some(("copy_reg", "_reconstructor")));
+    }
+}

@@ -163,8 +163,25 @@ impl<'a, W: io::Write> Compound<'a, W> {
         Self::new(ser, Kind::Object(writer), false)
     }
 
-    /// Write one item of a sequence-like compound.
+    /// Write one item of a sequence-like compound. Lists and tuples take the
+    /// short path: this frame is on the stack once per nesting level.
+    #[inline]
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        match &mut self.kind {
+            Kind::List(batch) => {
+                self.ser.pk.em.batch_item(batch);
+                value.serialize(&mut *self.ser)
+            }
+            Kind::Tuple { count, state: false, .. } => {
+                *count += 1;
+                value.serialize(&mut *self.ser)
+            }
+            _ => self.other_element(value),
+        }
+    }
+
+    #[inline(never)]
+    fn other_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let ser = &mut *self.ser;
         match &mut self.kind {
             Kind::List(batch) => {

@@ -18,60 +18,70 @@ use crate::magic::{self, Hint, ObjectHint};
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Only the common kinds here: this function is on the stack once per
+        // nesting level, so its frame is kept small (see `special`).
         match self {
             Value::None => s.serialize_none(),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Int(i) => s.serialize_i64(*i),
-            Value::BigInt(n) => {
-                if let Ok(i) = i128::try_from(n) {
-                    s.serialize_i128(i)
-                } else if let Ok(u) = u128::try_from(n) {
-                    s.serialize_u128(u)
-                } else {
-                    s.serialize_newtype_struct(magic::BIGINT, &n.to_string())
-                }
-            }
             Value::Float(f) => s.serialize_f64(*f),
-            Value::Complex(re, im) => s.serialize_newtype_struct(magic::COMPLEX, &(re, im)),
             Value::Str(st) => s.serialize_str(st),
-            Value::SurrogateStr(b) => match std::str::from_utf8(b) {
-                Ok(st) => s.serialize_str(st),
-                Err(_) => {
-                    s.serialize_newtype_struct(magic::SURROGATE_STR, serde_bytes::Bytes::new(b))
-                }
-            },
             Value::Bytes(b) => s.serialize_bytes(b),
-            Value::ByteArray(b) => {
-                s.serialize_newtype_struct(magic::BYTEARRAY, serde_bytes::Bytes::new(b))
-            }
             Value::List(items) => s.collect_seq(items),
             Value::Tuple(items) => TupleOf(items).serialize(s),
             Value::Dict(d) => Pairs(d.as_slice()).serialize(s),
-            Value::Set(items) => s.serialize_newtype_struct(magic::SET, items),
-            Value::FrozenSet(items) => s.serialize_newtype_struct(magic::FROZENSET, items),
-            Value::Global(g) => {
-                s.serialize_newtype_struct(magic::GLOBAL, &(g.module.as_str(), g.name.as_str()))
-            }
-            Value::Object(o) => {
-                let kind = match o.kind {
-                    ObjectKind::Reduce => ObjectHint::Reduce,
-                    ObjectKind::NewObj => ObjectHint::NewObj,
-                    ObjectKind::NewObjEx => ObjectHint::NewObjEx,
-                    ObjectKind::Inst => ObjectHint::Inst,
-                };
-                magic::set_hint(Hint::Object(kind, o.args.len()));
-                s.serialize_newtype_struct(magic::OBJECT, &ObjectParts(o))
-            }
-            Value::Buffer { index, readonly } => {
-                s.serialize_newtype_struct(magic::BUFFER, &(*index as u64, *readonly))
-            }
-            Value::PersistentId(id) => s.serialize_newtype_struct(magic::PERSID, id.as_ref()),
-            Value::Shared(node) => {
-                let node = innermost(node).map_err(S::Error::custom)?;
-                magic::set_hint(Hint::Shared(node.id()));
-                s.serialize_newtype_struct(magic::SHARED, &SharedContent(node))
+            _ => special(self, s),
+        }
+    }
+}
+
+/// The kinds written as magic newtypes (see `src/magic.rs`).
+#[inline(never)]
+fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Value::BigInt(n) => {
+            if let Ok(i) = i128::try_from(n) {
+                s.serialize_i128(i)
+            } else if let Ok(u) = u128::try_from(n) {
+                s.serialize_u128(u)
+            } else {
+                s.serialize_newtype_struct(magic::BIGINT, &n.to_string())
             }
         }
+        Value::Complex(re, im) => s.serialize_newtype_struct(magic::COMPLEX, &(re, im)),
+        Value::SurrogateStr(b) => match std::str::from_utf8(b) {
+            Ok(st) => s.serialize_str(st),
+            Err(_) => s.serialize_newtype_struct(magic::SURROGATE_STR, serde_bytes::Bytes::new(b)),
+        },
+        Value::ByteArray(b) => {
+            s.serialize_newtype_struct(magic::BYTEARRAY, serde_bytes::Bytes::new(b))
+        }
+        Value::Set(items) => s.serialize_newtype_struct(magic::SET, items),
+        Value::FrozenSet(items) => s.serialize_newtype_struct(magic::FROZENSET, items),
+        Value::Global(g) => {
+            s.serialize_newtype_struct(magic::GLOBAL, &(g.module.as_str(), g.name.as_str()))
+        }
+        Value::Object(o) => {
+            let kind = match o.kind {
+                ObjectKind::Reduce => ObjectHint::Reduce,
+                ObjectKind::NewObj => ObjectHint::NewObj,
+                ObjectKind::NewObjEx => ObjectHint::NewObjEx,
+                ObjectKind::Inst => ObjectHint::Inst,
+            };
+            magic::set_hint(Hint::Object(kind, o.args.len()));
+            s.serialize_newtype_struct(magic::OBJECT, &ObjectParts(o))
+        }
+        Value::Buffer { index, readonly } => {
+            s.serialize_newtype_struct(magic::BUFFER, &(*index as u64, *readonly))
+        }
+        Value::PersistentId(id) => s.serialize_newtype_struct(magic::PERSID, id.as_ref()),
+        Value::Shared(node) => {
+            let node = innermost(node).map_err(S::Error::custom)?;
+            magic::set_hint(Hint::Shared(node.id()));
+            s.serialize_newtype_struct(magic::SHARED, &SharedContent(node))
+        }
+        // The common kinds, should they come here.
+        other => other.serialize(s),
     }
 }
 

@@ -19,6 +19,8 @@ struct Case {
     expect: Option<String>,
     check: Option<String>,
     canonical: bool,
+    persistent: bool,
+    buffers: Option<Vec<String>>,
 }
 
 /// A batch of cases judged by one python3 process.
@@ -26,6 +28,7 @@ struct Case {
 pub struct Judge {
     cases: Vec<Case>,
     modules: Vec<String>,
+    persistent: bool,
 }
 
 /// Write `value` with protocol `proto`.
@@ -42,6 +45,30 @@ impl Judge {
     /// Make `module` importable by the checks (e.g. for `argparse.Namespace`).
     pub fn import(&mut self, module: &str) -> &mut Self {
         self.modules.push(module.to_owned());
+        self
+    }
+
+    /// Cases added from now on load persistent ids as `Pid(id)` and write
+    /// `Pid` objects back as persistent ids.
+    pub fn persistent(&mut self) -> &mut Self {
+        self.persistent = true;
+        self
+    }
+
+    /// Only that python3, given these out-of-band `buffers`, loads `bytes`
+    /// so that `check` (over the loaded `v`) is true.
+    pub fn add_with_buffers(
+        &mut self,
+        name: &str,
+        proto: u8,
+        bytes: Vec<u8>,
+        buffers: &[&[u8]],
+        check: &str,
+    ) -> &mut Self {
+        self.push(name, proto, bytes, None, Some(check), false);
+        if let Some(case) = self.cases.last_mut() {
+            case.buffers = Some(buffers.iter().map(|b| hex(b)).collect());
+        }
         self
     }
 
@@ -108,6 +135,8 @@ impl Judge {
             expect: expect.map(str::to_owned),
             check: check.map(str::to_owned),
             canonical,
+            persistent: self.persistent,
+            buffers: None,
         });
     }
 
@@ -125,6 +154,7 @@ impl Judge {
                 json!({
                     "id": c.id, "proto": c.proto, "hex": hex(&c.ours),
                     "expect": c.expect, "check": c.check, "modules": self.modules,
+                    "persistent": c.persistent, "buffers": c.buffers,
                 })
             })
             .collect();
