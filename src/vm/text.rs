@@ -21,22 +21,45 @@ pub(crate) fn int_lit(b: BigInt) -> IntLit {
     }
 }
 
-/// Parse a decimal integer as Python's `int()` does for the forms picklers
-/// write: optional surrounding whitespace, optional sign, digits (with single
-/// underscores between digits).
+/// CPython's limit on the decimal digits it converts to an `int`
+/// (`sys.int_info.default_max_str_digits`, 3.11+): an INT or LONG literal
+/// with more fails in both of its loaders, and the conversion is quadratic
+/// (300,000 digits took 0.3 s here, 3 million would take half a minute).
+pub(crate) const MAX_INT_DIGITS: usize = 4300;
+
+/// Parse an `INT`/`LONG` literal as both CPython loaders do (`int(text, 0)`):
+/// optional surrounding whitespace, optional sign, then decimal digits
+/// without leading zeros (`010` is an error, `000` is 0) or a `0x`/`0o`/`0b`
+/// prefix and digits of that base; single underscores between digits.
 pub(crate) fn parse_int(text: &[u8]) -> Result<IntLit> {
-    let bad = || Error::syntax(format!("invalid literal for int(): {:?}", String::from_utf8_lossy(text)));
+    parse_int_base(text, true)
+}
+
+/// `int(text, 0)` when `base0`, else `int(text)` (decimal, leading zeros allowed).
+fn parse_int_base(text: &[u8], base0: bool) -> Result<IntLit> {
+    let bad =
+        || Error::syntax(format!("invalid literal for int(): {:?}", String::from_utf8_lossy(text)));
     let t = trim(text);
-    let (neg, digits) = match t.first() {
+    let (neg, body) = match t.first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    if digits.is_empty() || !digits[0].is_ascii_digit() || !digits[digits.len() - 1].is_ascii_digit() {
+    let (radix, digits) = match body {
+        [b'0', b'x' | b'X', rest @ ..] if base0 => (16, rest.strip_prefix(b"_").unwrap_or(rest)),
+        [b'0', b'o' | b'O', rest @ ..] if base0 => (8, rest.strip_prefix(b"_").unwrap_or(rest)),
+        [b'0', b'b' | b'B', rest @ ..] if base0 => (2, rest.strip_prefix(b"_").unwrap_or(rest)),
+        _ => (10, body),
+    };
+    let is_digit = |d: &u8| (*d as char).is_digit(radix);
+    if digits.is_empty() || !is_digit(&digits[0]) || !is_digit(&digits[digits.len() - 1]) {
         return Err(bad());
     }
-    // Fast path: up to 18 digits always fit in i64.
-    if digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
+    if base0 && radix == 10 && digits[0] == b'0' && digits.iter().any(|&d| d != b'0' && d != b'_') {
+        return Err(bad());
+    }
+    // Fast path: up to 18 decimal digits always fit in i64.
+    if radix == 10 && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit) {
         let mut v: i64 = 0;
         for &d in digits {
             v = v * 10 + (d - b'0') as i64;
@@ -45,17 +68,23 @@ pub(crate) fn parse_int(text: &[u8]) -> Result<IntLit> {
     }
     let mut clean = Vec::with_capacity(digits.len());
     let mut prev_us = false;
-    for &d in digits {
+    for d in digits {
         match d {
-            b'0'..=b'9' => {
-                clean.push(d);
+            b'_' if !prev_us => prev_us = true,
+            d if is_digit(d) => {
+                clean.push(*d);
                 prev_us = false;
             }
-            b'_' if !prev_us => prev_us = true,
             _ => return Err(bad()),
         }
     }
-    let mag = BigInt::parse_bytes(&clean, 10).ok_or_else(bad)?;
+    if radix == 10 && clean.len() > MAX_INT_DIGITS {
+        return Err(Error::limit(format!(
+            "integer literal of {} digits exceeds the limit of {MAX_INT_DIGITS} (CPython's int_max_str_digits)",
+            clean.len()
+        )));
+    }
+    let mag = BigInt::parse_bytes(&clean, radix).ok_or_else(bad)?;
     Ok(int_lit(if neg { -mag } else { mag }))
 }
 
@@ -78,7 +107,8 @@ pub(crate) fn parse_float(text: &[u8]) -> Result<f64> {
 
 /// A memo index argument of GET/PUT.
 pub(crate) fn parse_index(text: &[u8]) -> Result<i128> {
-    match parse_int(text)? {
+    // GET/PUT read their argument with int(text): decimal only, leading zeros allowed.
+    match parse_int_base(text, false)? {
         IntLit::Small(v) => Ok(v as i128),
         IntLit::Big(_) => Err(Error::syntax("memo index out of range")),
     }
@@ -262,6 +292,47 @@ mod tests {
         assert!(parse_int(b"").is_err());
         assert!(parse_int(b"1x").is_err());
         assert!(matches!(parse_long(b"5L").unwrap(), IntLit::Small(5)));
+    }
+
+    #[test]
+    fn int_literals_follow_python_int_with_base_0() {
+        // Leading zeros: an error for int('010', 0) (CPython's C INT reads octal 8,
+        // its pure-Python loader raises; LONG raises in both).
+        assert!(parse_int(b"010").is_err());
+        assert!(parse_int(b"-02").is_err());
+        assert!(parse_long(b"010L").is_err());
+        assert_eq!(small(b"000"), 0);
+        assert_eq!(small(b"-0"), 0);
+        // Base prefixes, which both loaders accept.
+        assert_eq!(small(b"0x1f"), 31);
+        assert_eq!(small(b"-0X_1F"), -31);
+        assert_eq!(small(b"0o17"), 15);
+        assert_eq!(small(b"0b101"), 5);
+        assert!(parse_int(b"0x").is_err());
+        assert!(parse_int(b"0xg").is_err());
+        assert!(matches!(parse_long(b"0xffffffffffffffffffL").unwrap(), IntLit::Big(_)));
+        // Underscores between digits only.
+        assert_eq!(small(b"1_000"), 1000);
+        assert!(parse_int(b"1__0").is_err());
+        assert!(parse_int(b"_1").is_err());
+        // GET/PUT indices are plain int(): leading zeros are fine there.
+        assert_eq!(parse_index(b"010").unwrap(), 10);
+        assert!(parse_index(b"0x10").is_err());
+    }
+
+    #[test]
+    fn int_literals_longer_than_cpython_converts_are_a_limit_error() {
+        let at = "9".repeat(MAX_INT_DIGITS);
+        assert!(matches!(parse_int(at.as_bytes()).unwrap(), IntLit::Big(_)));
+        let over = "9".repeat(MAX_INT_DIGITS + 1);
+        let err = parse_long(over.as_bytes()).err().expect("over the limit");
+        assert_eq!(err.category(), crate::Category::Limit);
+        // Hex converts in linear time and has no limit in CPython either.
+        assert!(parse_int(format!("0x{}", "f".repeat(10_000)).as_bytes()).is_ok());
+        // 100,000 digits (corpus/hostile/long_text_int_digits) fail at once.
+        let data = format!("L{}L\n.", "9".repeat(100_000));
+        let err = crate::from_slice::<crate::Value>(data.as_bytes()).unwrap_err();
+        assert_eq!(err.category(), crate::Category::Limit);
     }
 
     #[test]
