@@ -845,7 +845,7 @@ mod tests {
         for input in [
             &b"N)R."[..],
             b"K\x01)R.",
-            b"]\x85R.",
+            b"])R.",
             b"\x80\x02N)\x81.",
             b"\x80\x04N)}\x92.",
             b"(NK\x01o.",
