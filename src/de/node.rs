@@ -327,6 +327,8 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.node() {
             Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => self.visit_seq_of(s, visitor),
+            // An object asked for as a sequence or tuple: its arguments by position.
+            Node::Object(o) => pytypes::deserialize_object_seq(self, o, visitor),
             // Vec<u8> without serde_bytes: the bytes as a sequence of ints.
             Node::Bytes(span) | Node::ByteArray(span) => {
                 let _g = self.enter()?;

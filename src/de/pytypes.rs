@@ -9,10 +9,11 @@
 //! | `collections.deque` | sequence |
 //! | NamedTuple (NEWOBJ with arguments) | sequence (a tuple, or a struct by position) |
 //! | `enum.Enum` member (`Cls(value)`) | its value (or a Rust enum variant named by it) |
-//! | `decimal.Decimal`, `fractions.Fraction` | its string (`"3.14"`, `"1/3"`) |
+//! | `decimal.Decimal`, `fractions.Fraction` | its string (`"3.14"`, `"1/3"`; a Fraction pickles as `(numerator, denominator)`) |
 //! | `datetime.datetime` / `date` / `time` | ISO 8601 string (`isoformat()`; UTC offset when the tz is a fixed `datetime.timezone`) |
 //! | `datetime.timedelta` | `(days, seconds, microseconds)` |
 //! | `range` | `(start, stop, step)` |
+//! | subclass of `tuple`, `list`, `dict`, `int`, `str`... at protocols 0–1 (`copyreg._reconstructor(cls, base, value)`) | the base value |
 //! | `complex` | `(real, imag)` |
 //! | any other call with one argument | that argument |
 //! | any other call with several arguments | the arguments as a sequence |
@@ -45,10 +46,46 @@ fn nth(n: &NodeDe<'_, '_, '_>, seq: Seq, i: usize) -> Option<NodeId> {
     n.ctx.arena.iter(seq).nth(i)
 }
 
+/// `copyreg._reconstructor(cls, base, value)` with a base other than `object`:
+/// how protocols 0–1 write an instance of a subclass of a builtin type
+/// (`base.__new__(cls, value)`, a NamedTuple is `(cls, tuple, (1, 'b'))`).
+/// Its value is `value`.
+fn reconstructed_value(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<NodeId> {
+    if class(n, o)? != (b"copyreg", b"_reconstructor") {
+        return None;
+    }
+    let args = args_seq(n, o);
+    let value = nth(n, args, 2).filter(|_| args.len == 3)?;
+    (!matches!(n.ctx.arena.node(value), Node::None)).then_some(value)
+}
+
+/// `str(Fraction(num, den))` from a `fractions.Fraction(num, den)` call.
+fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
+    let args = args_seq(n, o);
+    if args.len != 2 {
+        return None;
+    }
+    let int = |i| match n.ctx.arena.node(nth(n, args, i)?) {
+        Node::Int(v) => Some(v.to_string()),
+        Node::BigInt(b) => Some(n.ctx.arena.bigints[b as usize].to_string()),
+        _ => None,
+    };
+    let (num, den) = (int(0)?, int(1)?);
+    Some(if den == "1" { num } else { format!("{num}/{den}") })
+}
+
 pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let o = n.ctx.arena.objects[o as usize];
+    if let Some(value) = reconstructed_value(&n, &o) {
+        return de::Deserializer::deserialize_any(n.child(value), visitor);
+    }
     let cls = class(&n, &o);
     match cls {
+        Some((b"fractions", b"Fraction")) => {
+            if let Some(s) = fraction_str(&n, &o) {
+                return visitor.visit_string(s);
+            }
+        }
         Some((b"collections", b"OrderedDict" | b"defaultdict")) => return n.visit_map_of(&[o.dict_items], visitor),
         Some((b"collections", b"deque")) => return n.visit_seq_of(o.list_items, visitor),
         Some((b"datetime", b"datetime" | b"date" | b"time")) => {
@@ -103,6 +140,9 @@ fn deserialize_state<'de, V: Visitor<'de>>(s: NodeDe<'_, '_, 'de>, visitor: V) -
 /// For tuple structs: a NamedTuple's arguments by position.
 pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let obj = n.ctx.arena.objects[o as usize];
+    if let Some(value) = reconstructed_value(&n, &obj) {
+        return de::Deserializer::deserialize_seq(n.child(value), visitor);
+    }
     let args = args_seq(&n, &obj);
     if obj.state.len == 0 && obj.list_items.len == 0 && obj.dict_items.len == 0 && args.len > 1 {
         return n.visit_seq_of(args, visitor);
@@ -113,6 +153,9 @@ pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de
 /// For Rust enums: an `enum.Enum` member read by its value.
 pub(crate) fn deserialize_object_enum<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let obj = n.ctx.arena.objects[o as usize];
+    if let Some(value) = reconstructed_value(&n, &obj) {
+        return de::Deserializer::deserialize_enum(n.child(value), "", &[], visitor);
+    }
     let args = args_seq(&n, &obj);
     match (args.len, nth(&n, args, 0)) {
         (1, Some(v)) => de::Deserializer::deserialize_enum(n.child(v), "", &[], visitor),
@@ -176,4 +219,53 @@ fn utc_offset(n: &NodeDe<'_, '_, '_>, tz: NodeId) -> Option<String> {
     let sign = if total < 0 { '-' } else { '+' };
     let a = total.unsigned_abs();
     Some(format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    // Written by CPython 3.11 (`pickle.dumps`).
+    /// `Pair(1, 'b')`, a namedtuple, at protocol 0.
+    const PAIR_P0: &[u8] = b"ccopy_reg\n_reconstructor\np0\n(c__main__\nPair\np1\nc__builtin__\ntuple\np2\n(I1\nVb\np3\ntp4\ntp5\nRp6\n.";
+    /// `L([1, 2])` for `class L(list)`, at protocol 1.
+    const LIST_SUBCLASS_P1: &[u8] =
+        b"ccopy_reg\n_reconstructor\nq\x00(c__main__\nL\nq\x01c__builtin__\nlist\nq\x02]q\x03(K\x01K\x02etq\x04Rq\x05.";
+    /// `Fraction(-1, 3)` at protocol 2.
+    const FRACTION_P2: &[u8] =
+        b"\x80\x02cfractions\nFraction\nq\x00J\xff\xff\xff\xffK\x03\x86q\x01Rq\x02.";
+    /// `Fraction(6, 2)` at protocol 4.
+    const FRACTION_3_P4: &[u8] = b"\x80\x04\x95\"\x00\x00\x00\x00\x00\x00\x00\x8c\tfractions\x94\x8c\x08Fraction\x94\x93\x94K\x03K\x01\x86\x94R\x94.";
+    /// `Fraction(2**70, 3)` at protocol 5.
+    const FRACTION_BIG_P5: &[u8] = b"\x80\x05\x95+\x00\x00\x00\x00\x00\x00\x00\x8c\tfractions\x94\x8c\x08Fraction\x94\x93\x94\x8a\t\x00\x00\x00\x00\x00\x00\x00\x00@K\x03\x86\x94R\x94.";
+
+    #[test]
+    fn a_builtin_subclass_at_protocol_0_or_1_reads_as_its_base_value() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct PairT(i32, String);
+        #[derive(Deserialize, Debug, PartialEq)]
+        struct PairS {
+            left: i32,
+            right: String,
+        }
+        assert_eq!(crate::from_slice::<PairT>(PAIR_P0).unwrap(), PairT(1, "b".into()));
+        assert_eq!(crate::from_slice::<(i32, String)>(PAIR_P0).unwrap(), (1, "b".into()));
+        assert_eq!(
+            crate::from_slice::<PairS>(PAIR_P0).unwrap(),
+            PairS { left: 1, right: "b".into() }
+        );
+        assert_eq!(crate::from_slice::<Vec<i32>>(LIST_SUBCLASS_P1).unwrap(), [1, 2]);
+    }
+
+    #[test]
+    fn a_fraction_reads_as_its_string() {
+        assert_eq!(crate::from_slice::<String>(FRACTION_P2).unwrap(), "-1/3");
+        assert_eq!(crate::from_slice::<String>(FRACTION_3_P4).unwrap(), "3");
+        assert_eq!(
+            crate::from_slice::<String>(FRACTION_BIG_P5).unwrap(),
+            "1180591620717411303424/3"
+        );
+        // As a pair, it is (numerator, denominator).
+        assert_eq!(crate::from_slice::<(i64, i64)>(FRACTION_P2).unwrap(), (-1, 3));
+    }
 }
