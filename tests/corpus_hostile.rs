@@ -1,0 +1,694 @@
+//! The reader on adversarial input (`tests/data/corpus/hostile`, copied from the
+//! spec pack; never load these with Python's `pickle`): every file's `expect`
+//! holds, nothing panics, overflows the stack, hangs or allocates much, globals
+//! are never more than data, and policies reject them by name.
+//!
+//! Also: every truncation of valid pickles is an `Eof`/`Syntax` error with an
+//! offset, and 100k-deep nesting is a `Limit` error on a 2 MiB stack.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use common::{
+    assert_all, compare, expected, in_thread, json, list, protocol_of, read, CmpOpts, Compat, Py2,
+};
+use serde::Deserialize;
+use serde_json::Value as Json;
+use serde_pickle::value::Global;
+use serde_pickle::{
+    from_reader, from_slice, from_slice_with, Category, DeOptions, Deserializer, GlobalsPolicy,
+    Value,
+};
+
+// ---------------------------------------------------------------------------
+// A per-thread counting allocator: the peak bytes live on the measuring thread
+// ---------------------------------------------------------------------------
+
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+    static PEAK: Cell<isize> = const { Cell::new(0) };
+}
+
+fn note(delta: isize) {
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + delta;
+        live.set(now);
+        let _ = PEAK.try_with(|p| {
+            if now > p.get() {
+                p.set(now)
+            }
+        });
+    });
+}
+
+// SAFETY: forwards to the system allocator; only adds bookkeeping in
+// thread-locals that have no destructor and never allocate.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc(layout);
+        if !p.is_null() {
+            note(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = System.alloc_zeroed(layout);
+        if !p.is_null() {
+            note(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout);
+        note(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = System.realloc(ptr, layout, new_size);
+        if !p.is_null() {
+            note(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// Run `f` and return its result and the peak bytes it had allocated at once
+/// (on this thread, above what was live when it started).
+fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let base = LIVE.with(Cell::get);
+    PEAK.with(|p| p.set(base));
+    let out = f();
+    let peak = PEAK.with(Cell::get) - base;
+    (out, peak.max(0) as usize)
+}
+
+// ---------------------------------------------------------------------------
+// The hostile files
+// ---------------------------------------------------------------------------
+
+struct Case {
+    name: String,
+    expect: String,
+    meta: Json,
+    data: Vec<u8>,
+}
+
+fn cases() -> &'static [Case] {
+    static C: OnceLock<Vec<Case>> = OnceLock::new();
+    C.get_or_init(|| {
+        list("corpus/hostile", ".json")
+            .into_iter()
+            .map(|f| {
+                let meta = json(&format!("corpus/hostile/{f}"));
+                let name = meta["case"].as_str().expect("case").to_string();
+                let expect = meta["expect"].as_str().expect("expect").to_string();
+                let data = read(&format!("corpus/{}", meta["file"].as_str().expect("file")));
+                Case { name, expect, meta, data }
+            })
+            .collect()
+    })
+}
+
+fn with_expect(expect: &[&str]) -> Vec<&'static Case> {
+    let v: Vec<&Case> = cases().iter().filter(|c| expect.contains(&c.expect.as_str())).collect();
+    assert!(!v.is_empty(), "no hostile case expects {expect:?}");
+    v
+}
+
+/// Read `data` as a `Value` with `from_slice` and `from_reader` on a 2 MiB
+/// thread, failing on a panic or after 20 s; both results must agree in kind.
+fn read_both(
+    name: &str,
+    data: &[u8],
+    opts: DeOptions,
+) -> Result<Result<Value, serde_pickle::Error>, String> {
+    let d = data.to_vec();
+    let o = opts.clone();
+    let slice = in_thread(name, 20, move || from_slice_with::<Value>(&d, &o))?;
+    let d = data.to_vec();
+    let reader =
+        in_thread(name, 20, move || serde_pickle::from_reader_with::<_, Value>(&d[..], &opts))?;
+    match (&slice, &reader) {
+        (Ok(_), Ok(_)) => {}
+        (Err(a), Err(b)) if a.category() == b.category() => {}
+        _ => {
+            return Err(format!(
+                "{name}: from_slice {:?} but from_reader {:?}",
+                slice.as_ref().err(),
+                reader.err()
+            ))
+        }
+    }
+    Ok(slice)
+}
+
+/// The expected `Value` of a case from its symbolic decode.
+fn raw_expectation(c: &Case) -> Option<common::Exp> {
+    c.meta.get("raw").map(|raw| expected(raw, protocol_of(&c.data), Py2::Latin1))
+}
+
+#[test]
+fn inputs_cpython_rejects_are_errors_with_an_offset() {
+    let mut failures = Vec::new();
+    let cs = with_expect(&["error"]);
+    for c in &cs {
+        match read_both(&c.name, &c.data, DeOptions::new()) {
+            Err(m) => failures.push(m),
+            Ok(Ok(v)) => failures.push(format!(
+                "{}: read as {}, expected an error",
+                c.name,
+                common::fp_value(&v)
+            )),
+            Ok(Err(e)) if e.offset().is_none() => {
+                failures.push(format!("{}: error without offset: {e:?}", c.name))
+            }
+            Ok(Err(_)) => {}
+        }
+    }
+    assert_all("hostile 'error' cases", cs.len(), &failures);
+}
+
+#[test]
+fn inputs_that_may_hit_a_limit_load_or_fail_with_limit() {
+    let mut failures = Vec::new();
+    let cs = with_expect(&["ok-or-limit"]);
+    for c in &cs {
+        match read_both(&c.name, &c.data, DeOptions::new()) {
+            Err(m) => failures.push(m),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) if e.category() == Category::Limit => {}
+            Ok(Err(e)) => {
+                failures.push(format!("{}: expected Ok or a Limit error, got {e:?}", c.name))
+            }
+        }
+    }
+    assert_all("hostile 'ok-or-limit' cases", cs.len(), &failures);
+}
+
+#[test]
+fn inputs_that_must_fail_or_hit_a_limit_fail_with_an_offset() {
+    // `error-or-limit` (a PUT index of 20 digits: C raises OverflowError, the
+    // pure-Python loader accepts it) and `error-or-ignore` (a FRAME longer than
+    // the input: C errors, pure Python tolerates). We follow the C loader.
+    let mut failures = Vec::new();
+    let cs = with_expect(&["error-or-limit", "error-or-ignore"]);
+    for c in &cs {
+        match read_both(&c.name, &c.data, DeOptions::new()) {
+            Err(m) => failures.push(m),
+            Ok(Ok(v)) => failures.push(format!(
+                "{}: read as {}, expected an error",
+                c.name,
+                common::fp_value(&v)
+            )),
+            Ok(Err(e)) if e.offset().is_none() => {
+                failures.push(format!("{}: error without offset: {e:?}", c.name))
+            }
+            Ok(Err(_)) => {}
+        }
+    }
+    assert_all("hostile 'error-or-limit'/'error-or-ignore' cases", cs.len(), &failures);
+}
+
+#[test]
+fn valid_hostile_inputs_read_as_their_symbolic_decode() {
+    // `ok` (duplicate dict keys, leftover stack at STOP; trailing garbage is
+    // its own test), `ok-shared` (billion laughs: the sharing is kept),
+    // `no-exec` (globals are data), `persid(-or-error)` (without a hook).
+    let mut failures = Vec::new();
+    let cs: Vec<&Case> = with_expect(&["ok", "ok-shared", "no-exec", "persid", "persid-or-error"])
+        .into_iter()
+        .filter(|c| c.name != "trailing_garbage")
+        .collect();
+    for c in &cs {
+        let Some(exp) = raw_expectation(c) else {
+            failures.push(format!("{}: no raw decode in the JSON", c.name));
+            continue;
+        };
+        match read_both(&c.name, &c.data, DeOptions::new()) {
+            Err(m) => failures.push(m),
+            Ok(Err(e)) => failures.push(format!("{}: {e:?}", c.name)),
+            Ok(Ok(v)) => {
+                if let Err(m) = compare(&v, &exp, CmpOpts::default()) {
+                    failures.push(format!("{} {m}", c.name));
+                }
+            }
+        }
+    }
+    assert_all("hostile cases with a symbolic decode", cs.len(), &failures);
+}
+
+#[test]
+fn billion_laughs_keep_their_sharing_instead_of_expanding() {
+    for name in ["memo_billion_laughs", "dup_billion_laughs"] {
+        let c = cases().iter().find(|c| c.name == name).expect(name);
+        let v: Value = from_slice(&c.data).expect(name);
+        let Value::List(items) = v.resolve() else {
+            panic!("{name}: not a list: {}", common::fp_value(&v))
+        };
+        assert!(
+            items.iter().all(|i| matches!(i, Value::Shared(_))),
+            "{name}: the top-level items should be one Shared node referenced several times"
+        );
+        let Value::Shared(first) = &items[0] else { unreachable!() };
+        assert!(items.iter().all(|i| matches!(i, Value::Shared(s) if s.ptr_eq(first))), "{name}");
+    }
+}
+
+/// Counts the leaves of nested sequences (any depth, no allocation), so that
+/// reading it visits every node a shared structure expands to.
+struct Leaves(u64);
+
+impl<'de> Deserialize<'de> for Leaves {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Leaves;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("nested lists of str")
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Leaves, E> {
+                Ok(Leaves(1))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Leaves, A::Error> {
+                let mut n = 0;
+                while let Some(Leaves(k)) = seq.next_element()? {
+                    n += k;
+                }
+                Ok(Leaves(n.max(1)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[test]
+fn billion_laughs_into_a_rust_type_stop_at_the_expansion_budget() {
+    // The budget allows about a million node visits (a couple of seconds in a
+    // debug build), so one of the two bombs is read this way.
+    let name = "memo_billion_laughs";
+    let c = cases().iter().find(|c| c.name == name).expect(name);
+    let data = c.data.clone();
+    let r = in_thread(name, 30, move || {
+        from_slice::<Leaves>(&data).map(|l| l.0).map_err(|e| e.category())
+    });
+    assert_eq!(r, Ok(Err(Category::Limit)), "{name}");
+    // Within the budget, the same type reads: 2**10 leaves.
+    let mut small = b"\x80\x02]q\x00".to_vec();
+    for i in 1..=10u8 {
+        small.extend_from_slice(&[b'(', b'h', i - 1, b'h', i - 1, b'l', b'q', i]);
+    }
+    small.push(b'.');
+    assert_eq!(from_slice::<Leaves>(&small).map(|l| l.0).ok(), Some(1024));
+}
+
+#[test]
+fn reading_bombs_allocates_at_most_a_few_megabytes() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for c in cases() {
+        let bomb = c.name.contains("billion_laughs")
+            || c.name.starts_with("huge_")
+            || c.name.starts_with("sparse_memo");
+        if !bomb {
+            continue;
+        }
+        checked += 1;
+        let data = c.data.clone();
+        let name = c.name.clone();
+        let r = in_thread(&name, 20, move || {
+            let (_, slice) = peak_during(|| drop(from_slice::<Value>(&data)));
+            let (_, reader) = peak_during(|| drop(from_reader::<_, Value>(&data[..])));
+            (slice, reader)
+        });
+        match r {
+            Err(m) => failures.push(m),
+            // from_reader's 64 KiB input buffer is included.
+            Ok((s, r)) if s > 2 << 20 || r > 2 << 20 => failures.push(format!(
+                "{}: peak allocation {s} B (slice) / {r} B (reader) > 2 MiB",
+                c.name
+            )),
+            Ok(_) => {}
+        }
+    }
+    assert_all("bombs under 2 MiB of peak allocation", checked, &failures);
+}
+
+#[test]
+fn no_exec_inputs_name_their_globals_only_as_global_values() {
+    let mut failures = Vec::new();
+    let cs = with_expect(&["no-exec"]);
+    for c in &cs {
+        let listed = listed_globals(c);
+        let v: Value = match from_slice(&c.data) {
+            Ok(v) => v,
+            Err(e) => {
+                failures.push(format!("{}: {e:?}", c.name));
+                continue;
+            }
+        };
+        let mut found = Vec::new();
+        collect_globals(&v, &mut found, 0);
+        for g in &found {
+            if !listed.contains(g) {
+                failures.push(format!(
+                    "{}: global {}.{} is not one the pickle names",
+                    c.name, g.module, g.name
+                ));
+            }
+        }
+    }
+    assert_all("no-exec cases", cs.len(), &failures);
+}
+
+/// The globals the symbolic decode saw, renamed as CPython does below protocol 3.
+fn listed_globals(c: &Case) -> Vec<Global> {
+    let proto = protocol_of(&c.data);
+    c.meta
+        .get("globals")
+        .and_then(Json::as_array)
+        .map(|gs| {
+            gs.iter()
+                .map(|g| {
+                    let (m, n) = (g[0].as_str().expect("module"), g[1].as_str().expect("name"));
+                    let (m, n) = if proto < 3 {
+                        Compat::get().map(m, n)
+                    } else {
+                        (m.to_string(), n.to_string())
+                    };
+                    Global::new(m, n)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn collect_globals(v: &Value, out: &mut Vec<Global>, depth: usize) {
+    if depth > 64 {
+        return;
+    }
+    let all = |vs: &[Value], out: &mut Vec<Global>| {
+        vs.iter().for_each(|x| collect_globals(x, out, depth + 1))
+    };
+    match v {
+        Value::Global(g) => out.push(g.clone()),
+        Value::List(x) | Value::Tuple(x) | Value::Set(x) | Value::FrozenSet(x) => all(x, out),
+        Value::Dict(d) => d.iter().for_each(|(k, x)| {
+            collect_globals(k, out, depth + 1);
+            collect_globals(x, out, depth + 1);
+        }),
+        Value::Object(o) => {
+            collect_globals(&o.callable, out, depth + 1);
+            all(&o.args, out);
+            all(&o.state, out);
+            all(&o.list_items, out);
+            o.dict_items.iter().for_each(|(k, x)| {
+                collect_globals(k, out, depth + 1);
+                collect_globals(x, out, depth + 1);
+            });
+        }
+        Value::PersistentId(p) => collect_globals(p, out, depth + 1),
+        Value::Shared(s) => collect_globals(s.get(), out, depth + 1),
+        _ => {}
+    }
+}
+
+#[test]
+fn an_empty_allow_list_rejects_the_first_global_by_name() {
+    policy_rejects_first_global(GlobalsPolicy::AllowList(vec![]));
+}
+
+#[test]
+fn reject_all_rejects_the_first_global_by_name() {
+    policy_rejects_first_global(GlobalsPolicy::RejectAll);
+}
+
+fn policy_rejects_first_global(policy: GlobalsPolicy) {
+    let mut failures = Vec::new();
+    let cs = with_expect(&["no-exec"]);
+    let opts = DeOptions::new().globals(policy);
+    for c in &cs {
+        let first = listed_globals(c).into_iter().next().expect("a no-exec case names a global");
+        match from_slice_with::<Value>(&c.data, &opts) {
+            Ok(v) => failures.push(format!("{}: accepted as {}", c.name, common::fp_value(&v))),
+            Err(e) => {
+                let msg = e.to_string();
+                if e.category() != Category::Limit
+                    || !msg.contains(&first.module)
+                    || !msg.contains(&first.name)
+                    || e.offset().is_none()
+                {
+                    failures.push(format!(
+                        "{}: expected a Limit error naming {}.{}, got {e:?}",
+                        c.name, first.module, first.name
+                    ));
+                }
+            }
+        }
+    }
+    assert_all("no-exec cases under a rejecting policy", cs.len(), &failures);
+}
+
+#[test]
+fn an_allow_list_admits_exactly_the_listed_globals() {
+    let mut failures = Vec::new();
+    let cs = with_expect(&["no-exec"]);
+    for c in &cs {
+        let listed = listed_globals(c);
+        // All listed: the pickle reads.
+        let all = DeOptions::new().globals(GlobalsPolicy::AllowList(listed.clone()));
+        if let Err(e) = from_slice_with::<Value>(&c.data, &all) {
+            failures.push(format!("{}: rejected with every global allowed: {e:?}", c.name));
+        }
+        // All but the last: the last is named in the error.
+        let last = listed.last().expect("a global").clone();
+        let fewer: Vec<Global> = listed.iter().filter(|g| **g != last).cloned().collect();
+        let opts = DeOptions::new().globals(GlobalsPolicy::AllowList(fewer));
+        match from_slice_with::<Value>(&c.data, &opts) {
+            Err(e)
+                if e.category() == Category::Limit
+                    && e.to_string().contains(&format!("{}.{}", last.module, last.name)) => {}
+            other => failures.push(format!(
+                "{}: expected the rejection of {}.{}, got {:?}",
+                c.name,
+                last.module,
+                last.name,
+                other.err()
+            )),
+        }
+    }
+    assert_all("allow lists", cs.len(), &failures);
+}
+
+#[test]
+fn persistent_ids_without_a_hook_read_as_persistent_id_values() {
+    for name in ["persid_p0", "binpersid_p1"] {
+        let c = cases().iter().find(|c| c.name == name).expect(name);
+        let v: Value = from_slice(&c.data).expect(name);
+        assert!(
+            matches!(&v, Value::PersistentId(p) if matches!(&**p, Value::Str(s) if s == "foo")),
+            "{name}: {}",
+            common::fp_value(&v)
+        );
+    }
+}
+
+#[test]
+fn persistent_ids_into_a_rust_type_without_a_hook_are_unsupported() {
+    for name in ["persid_p0", "binpersid_p1"] {
+        let c = cases().iter().find(|c| c.name == name).expect(name);
+        let e = from_slice::<String>(&c.data).unwrap_err();
+        assert_eq!(e.category(), Category::Unsupported, "{name}: {e:?}");
+    }
+}
+
+#[test]
+fn the_persistent_load_hook_is_called_with_the_id_and_its_result_used() {
+    for name in ["persid_p0", "binpersid_p1"] {
+        let c = cases().iter().find(|c| c.name == name).expect(name);
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = seen.clone();
+        let opts = DeOptions::new().persistent_load(move |pid: &Value| {
+            log.lock().unwrap().push(common::fp_value(pid));
+            Ok(Value::Int(42))
+        });
+        let v: Value = from_slice_with(&c.data, &opts).expect(name);
+        assert!(matches!(v, Value::Int(42)), "{name}: {}", common::fp_value(&v));
+        assert_eq!(*seen.lock().unwrap(), ["\"foo\""], "{name}");
+        // Typed reads see the hook's result too.
+        let n: i32 = from_slice_with(&c.data, &opts).expect(name);
+        assert_eq!(n, 42);
+    }
+}
+
+#[test]
+fn a_persistent_load_hook_error_fails_the_read() {
+    let c = cases().iter().find(|c| c.name == "persid_p0").expect("persid_p0");
+    let opts =
+        DeOptions::new().persistent_load(|_| Err(serde_pickle::Error::message("no such object")));
+    let e = from_slice_with::<Value>(&c.data, &opts).unwrap_err();
+    assert!(e.to_string().contains("no such object"), "{e:?}");
+    assert!(e.offset().is_some(), "{e:?}");
+}
+
+#[test]
+fn trailing_garbage_fails_from_slice_and_from_reader_but_the_stream_reads_the_first_pickle() {
+    let c = cases().iter().find(|c| c.name == "trailing_garbage").expect("trailing_garbage");
+    assert_eq!(c.data, b"N.\x00garbage");
+    let e = from_slice::<Value>(&c.data).unwrap_err();
+    assert_eq!((e.category(), e.offset()), (Category::Syntax, Some(2)), "{e:?}");
+    let e = from_reader::<_, Value>(&c.data[..]).unwrap_err();
+    assert_eq!((e.category(), e.offset()), (Category::Syntax, Some(2)), "{e:?}");
+    let mut stream = Deserializer::from_slice(&c.data).into_iter::<Value>();
+    assert!(matches!(stream.next(), Some(Ok(Value::None))));
+    assert_eq!(stream.byte_offset(), 2);
+    let mut stream = Deserializer::from_reader(&c.data[..]).into_iter::<Value>();
+    assert!(matches!(stream.next(), Some(Ok(Value::None))));
+}
+
+// ---------------------------------------------------------------------------
+// Truncation and depth
+// ---------------------------------------------------------------------------
+
+/// Valid pickles whose every prefix must fail cleanly.
+fn truncation_sources() -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = ["typed/records.p0.pkl", "typed/records.p5.pkl"]
+        .iter()
+        .map(|f| (f.to_string(), read(f)))
+        .collect();
+    for f in [
+        "corpus/values/plain_object.p0.pkl",
+        "corpus/values/list_mixed.p1.pkl",
+        "corpus/values/shared_refs.p2.pkl",
+        "corpus/values/datetime_offset.p3.pkl",
+        "corpus/values/newargs_ex_object.p4.pkl",
+        "corpus/values/dict_mixed_keys.p5.pkl",
+        "corpus/py2/py2_oldstyle_instance.p0.cPickle.pkl",
+        "corpus/py2/py2_datetime.p0.pickle.pkl",
+        "cpython_vectors/canned/DATA0.pkl",
+        "cpython_vectors/canned/DATA4.pkl",
+    ] {
+        v.push((f.to_string(), read(f)));
+    }
+    v
+}
+
+#[test]
+fn every_truncation_of_a_valid_pickle_is_an_eof_error_with_an_offset() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (name, data) in truncation_sources() {
+        assert!(from_slice::<Value>(&data).is_ok(), "{name} must be valid");
+        for cut in 0..data.len() {
+            checked += 1;
+            let prefix = &data[..cut];
+            for (how, r) in [
+                ("slice", from_slice::<Value>(prefix)),
+                ("reader", from_reader::<_, Value>(prefix)),
+            ] {
+                match r {
+                    Ok(v) => failures
+                        .push(format!("{name}[..{cut}] ({how}): read as {}", common::fp_value(&v))),
+                    Err(e)
+                        if !matches!(e.category(), Category::Eof | Category::Syntax)
+                            || e.offset().is_none() =>
+                    {
+                        failures
+                            .push(format!("{name}[..{cut}] ({how}): {e:?} offset {:?}", e.offset()))
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    assert_all("truncated pickles", checked, &failures);
+}
+
+#[test]
+fn every_truncation_into_a_rust_type_is_an_error_too() {
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    struct Record {
+        id: u32,
+        name: String,
+        score: f64,
+        tags: Vec<String>,
+        active: bool,
+        parent: Option<u32>,
+    }
+    for f in ["typed/records.p0.pkl", "typed/records.p5.pkl"] {
+        let data = read(f);
+        assert_eq!(from_slice::<Vec<Record>>(&data).expect(f).len(), 12);
+        for cut in 0..data.len() {
+            let e = from_slice::<Vec<Record>>(&data[..cut])
+                .err()
+                .unwrap_or_else(|| panic!("{f}[..{cut}] read"));
+            assert_eq!(e.category(), Category::Eof, "{f}[..{cut}]: {e:?}");
+            assert!(e.offset().is_some(), "{f}[..{cut}]: {e:?}");
+        }
+    }
+}
+
+#[derive(Deserialize, Debug)]
+#[allow(dead_code)]
+struct Nest(Vec<Nest>);
+
+#[test]
+fn nesting_100k_deep_is_a_limit_error_on_a_2_mib_stack() {
+    let c = cases().iter().find(|c| c.name == "deep_nesting_lists_100k").expect("deep nesting");
+    let data = c.data.clone();
+    let r = in_thread("deep Value", 20, move || {
+        from_slice::<Value>(&data).map(|_| ()).map_err(|e| e.category())
+    });
+    assert_eq!(r, Ok(Err(Category::Limit)), "Value");
+    let data = c.data.clone();
+    let r = in_thread("deep typed", 20, move || {
+        from_slice::<Nest>(&data).map(|_| ()).map_err(|e| e.category())
+    });
+    assert_eq!(r, Ok(Err(Category::Limit)), "recursive Rust type");
+    let data = c.data.clone();
+    let r = in_thread("deep reader", 20, move || {
+        from_reader::<_, Value>(&data[..]).map(|_| ()).map_err(|e| e.category())
+    });
+    assert_eq!(r, Ok(Err(Category::Limit)), "from_reader");
+}
+
+#[test]
+fn nesting_up_to_the_depth_limit_reads() {
+    // 1000 nested lists: within the default limit of 1024.
+    let depth = 1000;
+    let mut data = b"\x80\x02".to_vec();
+    data.extend(std::iter::repeat(b']').take(depth));
+    data.extend(std::iter::repeat(b'a').take(depth - 1));
+    data.push(b'.');
+    let d = data.clone();
+    let r = in_thread("depth 1000 Value", 20, move || from_slice::<Value>(&d).is_ok());
+    assert_eq!(r, Ok(true));
+    let r = in_thread("depth 1000 typed", 20, move || from_slice::<Nest>(&data).is_ok());
+    assert_eq!(r, Ok(true));
+}
+
+#[test]
+fn a_million_marks_read_within_limits() {
+    let c = cases().iter().find(|c| c.name == "deep_marks_1m").expect("deep marks");
+    let data = c.data.clone();
+    let r = in_thread("marks", 20, move || match from_slice::<Value>(&data) {
+        Ok(Value::None) => Ok(()),
+        Ok(v) => Err(common::fp_value(&v)),
+        Err(e) if e.category() == Category::Limit => Ok(()),
+        Err(e) => Err(format!("{e:?}")),
+    });
+    assert_eq!(r, Ok(Ok(())));
+}
