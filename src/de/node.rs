@@ -206,6 +206,46 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
             _ => de::Deserializer::deserialize_any(self, visitor),
         }
     }
+
+    /// `deserialize_any` for everything but the plain containers (kept out
+    /// of the recursive path so that its frame stays small).
+    #[inline(never)]
+    fn deserialize_leaf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.node() {
+            Node::None => visitor.visit_unit(),
+            Node::Bool(b) => visitor.visit_bool(b),
+            Node::Int(i) => visitor.visit_i64(i),
+            Node::BigInt(i) => {
+                let b = self.big(i).clone();
+                self.visit_big(&b, visitor)
+            }
+            Node::Float(f) => visitor.visit_f64(f),
+            Node::Complex(re, im) => {
+                let _g = self.enter()?;
+                visitor.visit_seq(de::value::SeqDeserializer::new([re, im].into_iter()))
+            }
+            Node::Str(span, text) => self.visit_text(span, text, visitor),
+            Node::Py2Str(span) => self.visit_py2(span, visitor),
+            Node::Bytes(span) | Node::ByteArray(span) => self.visit_bytes_of(span, visitor),
+            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => {
+                self.visit_seq_of(s, visitor)
+            }
+            Node::Dict(s) => self.visit_map_of(&[s], visitor),
+            Node::Global(g) => {
+                let g = self.ctx.arena.globals[g as usize];
+                let module = self.ctx.arena.bytes(self.ctx.input, g.module);
+                let name = self.ctx.arena.bytes(self.ctx.input, g.name);
+                visitor.visit_string(format!("{}.{}", utf8(module)?, utf8(name)?))
+            }
+            Node::Object(o) => pytypes::deserialize_object(self, o, visitor),
+            Node::Buffer { index, .. } => Err(Error::unsupported(format!(
+                "out-of-band buffer {index} was not supplied (see DeOptions::buffers)"
+            ))),
+            Node::PersId(_) => Err(Error::unsupported(
+                "persistent id without a persistent_load hook (see DeOptions::persistent_load)",
+            )),
+        }
+    }
 }
 
 fn utf8(b: &[u8]) -> Result<&str> {
@@ -226,37 +266,15 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // Plain containers first, in a small frame: this is the recursion of
+        // every generic visitor (serde_json::Value, untagged enums...), and its
+        // stack cost per level bounds how deep a read can go on a 2 MiB thread.
         match self.node() {
-            Node::None => visitor.visit_unit(),
-            Node::Bool(b) => visitor.visit_bool(b),
-            Node::Int(i) => visitor.visit_i64(i),
-            Node::BigInt(i) => {
-                let b = self.big(i).clone();
-                self.visit_big(&b, visitor)
+            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => {
+                self.visit_seq_of(s, visitor)
             }
-            Node::Float(f) => visitor.visit_f64(f),
-            Node::Complex(re, im) => {
-                let _g = self.enter()?;
-                visitor.visit_seq(de::value::SeqDeserializer::new([re, im].into_iter()))
-            }
-            Node::Str(span, text) => self.visit_text(span, text, visitor),
-            Node::Py2Str(span) => self.visit_py2(span, visitor),
-            Node::Bytes(span) | Node::ByteArray(span) => self.visit_bytes_of(span, visitor),
-            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => self.visit_seq_of(s, visitor),
             Node::Dict(s) => self.visit_map_of(&[s], visitor),
-            Node::Global(g) => {
-                let g = self.ctx.arena.globals[g as usize];
-                let module = self.ctx.arena.bytes(self.ctx.input, g.module);
-                let name = self.ctx.arena.bytes(self.ctx.input, g.name);
-                visitor.visit_string(format!("{}.{}", utf8(module)?, utf8(name)?))
-            }
-            Node::Object(o) => pytypes::deserialize_object(self, o, visitor),
-            Node::Buffer { index, .. } => Err(Error::unsupported(format!(
-                "out-of-band buffer {index} was not supplied (see DeOptions::buffers)"
-            ))),
-            Node::PersId(_) => Err(Error::unsupported(
-                "persistent id without a persistent_load hook (see DeOptions::persistent_load)",
-            )),
+            _ => self.deserialize_leaf(visitor),
         }
     }
 
@@ -414,4 +432,50 @@ pub(crate) fn unexpected<'x>(n: &NodeDe<'_, '_, '_>) -> de::Unexpected<'x> {
 #[allow(dead_code)]
 pub(crate) fn node_value(n: &NodeDe<'_, '_, '_>) -> Result<Value> {
     crate::vm::walk::to_value(n.ctx.arena, n.ctx.input, n.ctx.gotten, n.id, n.ctx.opts)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Category;
+
+    /// `depth` nested lists: `]]]...aaa.`
+    fn lists(depth: usize) -> Vec<u8> {
+        let mut data = b"\x80\x02".to_vec();
+        data.extend(std::iter::repeat(b']').take(depth));
+        data.extend(std::iter::repeat(b'a').take(depth - 1));
+        data.push(b'.');
+        data
+    }
+
+    /// `depth` nested dicts `{'k': {'k': ... {}}}`.
+    fn dicts(depth: usize) -> Vec<u8> {
+        let mut data = b"\x80\x02".to_vec();
+        for _ in 1..depth {
+            data.extend_from_slice(b"}X\x01\x00\x00\x00k");
+        }
+        data.push(b'}');
+        data.extend(std::iter::repeat(b's').take(depth - 1));
+        data.push(b'.');
+        data
+    }
+
+    #[test]
+    fn a_generic_visitor_reads_to_the_depth_limit_on_a_2_mib_stack() {
+        // Before the containers were split from the other kinds, a debug build
+        // overflowed here at ~950 levels (serde_json::Value through the VM).
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let read = |data: Vec<u8>| {
+                    crate::from_slice::<serde_json::Value>(&data)
+                        .map(|_| ())
+                        .map_err(|e| e.category())
+                };
+                [read(lists(1024)), read(dicts(1024)), read(lists(100_000)), read(dicts(100_000))]
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, [Ok(()), Ok(()), Err(Category::Limit), Err(Category::Limit)]);
+    }
 }
