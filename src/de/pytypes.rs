@@ -76,7 +76,12 @@ fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
 
 pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let o = n.ctx.arena.objects[o as usize];
+    // Paths into a child take the object onto the recursion path (`enter`),
+    // so that an object reachable from its own state or arguments is a
+    // `Recursive` error, not an unbounded recursion; `visit_*_of(n)` enter it
+    // themselves.
     if let Some(value) = reconstructed_value(&n, &o) {
+        let _g = n.enter()?;
         return de::Deserializer::deserialize_any(n.child(value), visitor);
     }
     let cls = class(&n, &o);
@@ -104,6 +109,7 @@ pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o
     if o.state.len > 0 {
         // The last BUILD wins, as in CPython.
         let state = n.ctx.arena.iter(o.state).last().unwrap_or(o.args);
+        let _g = n.enter()?;
         return deserialize_state(n.child(state), visitor);
     }
     let args = args_seq(&n, &o);
@@ -111,6 +117,7 @@ pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o
         0 => visitor.visit_unit(),
         1 => {
             let only = nth(&n, args, 0).unwrap_or(o.args);
+            let _g = n.enter()?;
             de::Deserializer::deserialize_any(n.child(only), visitor)
         }
         _ => n.visit_seq_of(args, visitor),
@@ -141,6 +148,7 @@ fn deserialize_state<'de, V: Visitor<'de>>(s: NodeDe<'_, '_, 'de>, visitor: V) -
 pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let obj = n.ctx.arena.objects[o as usize];
     if let Some(value) = reconstructed_value(&n, &obj) {
+        let _g = n.enter()?;
         return de::Deserializer::deserialize_seq(n.child(value), visitor);
     }
     let args = args_seq(&n, &obj);
@@ -154,11 +162,15 @@ pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de
 pub(crate) fn deserialize_object_enum<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let obj = n.ctx.arena.objects[o as usize];
     if let Some(value) = reconstructed_value(&n, &obj) {
+        let _g = n.enter()?;
         return de::Deserializer::deserialize_enum(n.child(value), "", &[], visitor);
     }
     let args = args_seq(&n, &obj);
     match (args.len, nth(&n, args, 0)) {
-        (1, Some(v)) => de::Deserializer::deserialize_enum(n.child(v), "", &[], visitor),
+        (1, Some(v)) => {
+            let _g = n.enter()?;
+            de::Deserializer::deserialize_enum(n.child(v), "", &[], visitor)
+        }
         _ => Err(Error::message("object cannot be read as an enum")),
     }
 }
@@ -255,6 +267,40 @@ mod tests {
             PairS { left: 1, right: "b".into() }
         );
         assert_eq!(crate::from_slice::<Vec<i32>>(LIST_SUBCLASS_P1).unwrap(), [1, 2]);
+    }
+
+    /// `p = Plain(); p.c = p` (with `a=1, b='two'`) at protocols 2 and 0.
+    const SELF_OBJECT_P2: &[u8] = b"\x80\x02c__main__\nPlain\nq\x00)\x81q\x01}q\x02(X\x01\x00\x00\x00aq\x03K\x01X\x01\x00\x00\x00bq\x04X\x03\x00\x00\x00twoq\x05X\x01\x00\x00\x00cq\x06h\x01ub.";
+    const SELF_OBJECT_P0: &[u8] = b"ccopy_reg\n_reconstructor\np0\n(c__main__\nPlain\np1\nc__builtin__\nobject\np2\nNtp3\nRp4\n(dp5\nVa\np6\nI1\nsVb\np7\nVtwo\np8\nsVc\np9\ng4\nsb.";
+    /// `OrderedDict(a=1, b=2)` and `deque([1, 2, 3])` at protocol 2.
+    const ORDERED_DICT_P2: &[u8] = b"\x80\x02ccollections\nOrderedDict\nq\x00)Rq\x01(X\x01\x00\x00\x00aq\x02K\x01X\x01\x00\x00\x00bq\x03K\x02u.";
+    const DEQUE_P2: &[u8] = b"\x80\x02ccollections\ndeque\nq\x00)Rq\x01(K\x01K\x02K\x03e.";
+
+    #[test]
+    fn an_object_in_its_own_state_is_a_recursion_error_not_a_stack_overflow() {
+        // These overflowed the stack: the object itself was never on the
+        // recursion path, only the containers below it.
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                [SELF_OBJECT_P2, SELF_OBJECT_P0].map(|data| {
+                    let e = crate::from_slice::<serde_json::Value>(data).unwrap_err();
+                    (e.category(), e.to_string().contains("recursive"))
+                })
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, [(crate::Category::Data, true); 2]);
+    }
+
+    #[test]
+    fn objects_that_are_containers_are_not_mistaken_for_cycles() {
+        let d: std::collections::BTreeMap<String, i32> =
+            crate::from_slice(ORDERED_DICT_P2).unwrap();
+        assert_eq!(d.into_iter().collect::<Vec<_>>(), [("a".to_string(), 1), ("b".to_string(), 2)]);
+        assert_eq!(crate::from_slice::<Vec<i32>>(DEQUE_P2).unwrap(), [1, 2, 3]);
+        assert!(crate::from_slice::<serde_json::Value>(DEQUE_P2).is_ok());
     }
 
     #[test]
