@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use super::arena::{Node, NodeId, Seq, Text, NIL};
 use super::machine::Machine;
 use crate::error::{Error, Result};
-use crate::options::DeOptions;
+use crate::options::{DeOptions, Py2Strings};
 use crate::read::Span;
 use crate::value::{ObjectKind, Value};
 
@@ -57,9 +57,15 @@ fn latin1(m: &mut Machine, input: &[u8], id: NodeId) -> Option<Span> {
     Some(Span::scratch(start, out.len()))
 }
 
-fn is_str(m: &Machine, input: &[u8], id: NodeId, options: &[&str]) -> bool {
+/// Whether `id` is a str equal to one of `options`. A Python 2 str counts
+/// unless it is read as bytes: Python 2 pickles a bytearray as
+/// `bytearray(u'...', 'latin-1')` with a Python 2 str for the encoding.
+fn is_str(m: &Machine, input: &[u8], id: NodeId, options: &[&str], opts: &DeOptions) -> bool {
     match m.arena.node(id) {
         Node::Str(span, _) => options.iter().any(|o| m.arena.bytes(input, span) == o.as_bytes()),
+        Node::Py2Str(span) if opts.py2_strings != Py2Strings::Bytes => {
+            options.iter().any(|o| m.arena.bytes(input, span) == o.as_bytes())
+        }
         _ => false,
     }
 }
@@ -74,7 +80,13 @@ fn number(m: &Machine, id: NodeId) -> Option<f64> {
 }
 
 /// A REDUCE of a known global, as a native node; `None` to keep it as an object.
-pub(crate) fn reduce(m: &mut Machine, input: &[u8], callable: NodeId, args: NodeId) -> Result<Option<Node>> {
+pub(crate) fn reduce(
+    m: &mut Machine,
+    input: &[u8],
+    callable: NodeId,
+    args: NodeId,
+    opts: &DeOptions,
+) -> Result<Option<Node>> {
     let Some((module, name)) = global_name(m, input, callable) else { return Ok(None) };
     let (module, name) = (module.to_vec(), name.to_vec());
     let a = items(m, args);
@@ -101,13 +113,13 @@ pub(crate) fn reduce(m: &mut Machine, input: &[u8], callable: NodeId, args: Node
             Node::Bytes(s) | Node::ByteArray(s) => Node::Bytes(s),
             _ => return Ok(None),
         },
-        (b"builtins", b"bytearray", [s, enc]) if is_str(m, input, *enc, &["latin-1", "latin1"]) => {
+        (b"builtins", b"bytearray", [s, enc]) if is_str(m, input, *enc, &["latin-1", "latin1"], opts) => {
             match latin1(m, input, *s) {
                 Some(span) => Node::ByteArray(span),
                 None => return Ok(None),
             }
         }
-        (b"_codecs", b"encode", [s, enc]) if is_str(m, input, *enc, &["latin1", "latin-1"]) => {
+        (b"_codecs", b"encode", [s, enc]) if is_str(m, input, *enc, &["latin1", "latin-1"], opts) => {
             match latin1(m, input, *s) {
                 Some(span) => Node::Bytes(span),
                 None => return Ok(None),

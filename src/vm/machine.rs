@@ -648,7 +648,7 @@ impl Machine {
                 }
                 self.check_callable(callable, "REDUCE")?;
                 self.trace_call(REDUCE, callable, r.input());
-                let node = match known::reduce(self, r.input(), callable, args)? {
+                let node = match known::reduce(self, r.input(), callable, args, opts)? {
                     Some(node) => node,
                     None => self.object(ObjectKind::Reduce, callable, args, NIL),
                 };
