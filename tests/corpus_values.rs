@@ -251,3 +251,29 @@ fn out_of_band_buffers_read_the_supplied_bytes() {
     }
     assert_all("oob/*.pkl with buffers", oob().len(), &failures);
 }
+
+#[test]
+fn every_corpus_pickle_reads_into_a_generic_rust_type_or_fails_cleanly() {
+    // serde_json::Value asks for whatever is there (deserialize_any), so every
+    // object shape of src/de/pytypes.rs is walked; nothing may panic, and a
+    // failure is a Data error (the shape does not fit) with a message.
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for case in values().iter().chain(py2()).chain(oob()) {
+        for (variant, rel) in files(&case.meta) {
+            checked += 1;
+            let data = read(&format!("corpus/{rel}"));
+            let r = std::panic::catch_unwind(|| {
+                serde_pickle::from_slice::<serde_json::Value>(&data).map(|_| ())
+            });
+            match r {
+                Err(_) => failures.push(format!("[{variant}] {rel}: panicked")),
+                Ok(Err(e)) if !matches!(e.category(), Category::Data | Category::Unsupported) => {
+                    failures.push(format!("[{variant}] {rel}: {e:?}"))
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    assert_all("corpus pickles into serde_json::Value", checked, &failures);
+}

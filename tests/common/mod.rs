@@ -639,10 +639,18 @@ impl<'j> Conv<'j> {
             return None;
         }
         let a = items(args_node);
+        // The encoding argument: a str, or a Python 2 str unless those read as
+        // bytes (Python 2 pickles bytearray as `bytearray(u'...', 'latin-1')`).
         let str_in = |c: &Self, j: &Json, options: &[&str]| {
             let j = c.resolve(j);
-            tag(j) == "str"
-                && j.get("v").and_then(Json::as_str).is_some_and(|s| options.contains(&s))
+            match tag(j) {
+                "str" => j.get("v").and_then(Json::as_str).is_some_and(|s| options.contains(&s)),
+                "py2str" if c.py2 == Py2::Latin1 => {
+                    let b = hex(j["hex"].as_str().unwrap_or(""));
+                    options.iter().any(|o| o.as_bytes() == b)
+                }
+                _ => false,
+            }
         };
         let latin1 = |c: &Self, j: &Json| -> Option<Vec<u8>> {
             let j = c.resolve(j);
