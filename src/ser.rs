@@ -196,8 +196,18 @@ impl<W: io::Write> Serializer<W> {
     }
 
     /// Start a value that is never memoized (ints, floats, None...).
-    #[inline]
+    #[inline(always)]
     fn begin_scalar(&mut self, what: &str) -> Result<()> {
+        // The common case, inside a container with nothing announced, is
+        // three reads and no write.
+        if self.is_plain_nested() {
+            return Ok(());
+        }
+        self.begin_scalar_slow(what)
+    }
+
+    #[inline(never)]
+    fn begin_scalar_slow(&mut self, what: &str) -> Result<()> {
         self.check_top()?;
         self.shared = None;
         if !self.next.is_soft() {
@@ -246,6 +256,7 @@ impl<W: io::Write> Serializer<W> {
         Ok(())
     }
 
+    #[inline]
     fn int(&mut self, v: i64) -> Result<()> {
         self.begin_scalar("int")?;
         self.pk.em.int(v);
@@ -364,6 +375,32 @@ impl<W: io::Write> Serializer<W> {
         }
     }
 
+    /// A str with something announced, or at the top level.
+    #[inline(never)]
+    fn str_slow(&mut self, v: &str) -> Result<()> {
+        self.check_top()?;
+        let next = std::mem::take(&mut self.next);
+        if !next.is_soft() {
+            return Err(malformed("str"));
+        }
+        match (next, self.shared.take()) {
+            (Next::InternedKey, _) => self.pk.interned_str(v)?,
+            (_, Some(id)) if !crate::codec::pickler::is_singleton_str(v) => {
+                self.pk.em.str(v)?;
+                self.pk.memoize_shared(id);
+            }
+            _ => self.pk.str(v)?,
+        }
+        self.end_value()
+    }
+
+    /// Inside a container, with nothing announced for the next value: the
+    /// common case, where values need none of the checks of `begin_scalar`.
+    #[inline(always)]
+    pub(super) fn is_plain_nested(&self) -> bool {
+        self.depth != 0 && self.next == Next::Plain && self.shared.is_none()
+    }
+
     /// An int beyond 128 bits, from its decimal digits.
     fn bigint(&mut self, digits: &str) -> Result<()> {
         let n = num_bigint::BigInt::parse_bytes(digits.as_bytes(), 10)
@@ -451,20 +488,10 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<()> {
-        self.check_top()?;
-        let next = std::mem::take(&mut self.next);
-        if !next.is_soft() {
-            return Err(malformed("str"));
+        if self.is_plain_nested() {
+            return self.pk.str(v);
         }
-        match (next, self.shared.take()) {
-            (Next::InternedKey, _) => self.pk.interned_str(v)?,
-            (_, Some(id)) if !crate::codec::pickler::is_singleton_str(v) => {
-                self.pk.em.str(v)?;
-                self.pk.memoize_shared(id);
-            }
-            _ => self.pk.str(v)?,
-        }
-        self.end_value()
+        self.str_slow(v)
     }
 
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {

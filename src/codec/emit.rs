@@ -171,6 +171,9 @@ pub(crate) struct Batch {
     /// The number of items the caller announced, if any.
     hint: Option<usize>,
     count: usize,
+    /// The item count at which `batch_item` has work to do (a batch starts,
+    /// or a batch written without a MARK gets a second item).
+    event: usize,
     /// Where the current batch's first item starts.
     batch_start: usize,
     /// Offset of the current batch's MARK, if one was written.
@@ -179,7 +182,7 @@ pub(crate) struct Batch {
 
 impl Batch {
     pub(crate) fn new(kind: BatchKind, hint: Option<usize>) -> Self {
-        Batch { kind, hint, count: 0, batch_start: 0, mark: None }
+        Batch { kind, hint, count: 0, event: 0, batch_start: 0, mark: None }
     }
 
     fn is_dict(&self) -> bool {
@@ -278,12 +281,22 @@ impl Emitter {
         self.buf.push(code);
     }
 
-    /// Write an opcode with its argument bytes (a short, fixed-size argument).
-    #[inline]
-    fn op_with(&mut self, code: u8, arg: &[u8]) {
+    /// Write a short opcode with its argument, given as one slice (one copy).
+    #[inline(always)]
+    fn put(&mut self, op: &[u8]) {
         self.framer.before_op(&mut self.buf);
+        self.buf.extend_from_slice(op);
+    }
+
+    /// Write an opcode with a 1-byte length and a payload of at most 255
+    /// bytes (never long enough to leave the frame).
+    #[inline]
+    fn short_payload(&mut self, code: u8, payload: &[u8]) {
+        self.framer.before_op(&mut self.buf);
+        self.buf.reserve(2 + payload.len());
         self.buf.push(code);
-        self.buf.extend_from_slice(arg);
+        self.buf.push(payload.len() as u8);
+        self.buf.extend_from_slice(payload);
     }
 
     /// Write an opcode whose argument is `len_bytes` then `payload`, outside
@@ -322,7 +335,7 @@ impl Emitter {
         if self.proto >= 2 {
             self.op(if b { NEWTRUE } else { NEWFALSE });
         } else {
-            self.op_with(INT, if b { b"01\n" } else { b"00\n" });
+            self.put(if b { b"I01\n" } else { b"I00\n" });
         }
     }
 
@@ -331,17 +344,32 @@ impl Emitter {
     pub(crate) fn int(&mut self, n: i64) {
         if self.proto >= 1 {
             if (0..=0xff).contains(&n) {
-                self.op_with(BININT1, &[n as u8]);
+                self.put(&[BININT1, n as u8]);
+                return;
             } else if (0..=0xffff).contains(&n) {
-                self.op_with(BININT2, &(n as u16).to_le_bytes());
-            } else if i32::try_from(n).is_ok() {
-                self.op_with(BININT, &(n as i32).to_le_bytes());
-            } else if self.proto >= 2 {
-                self.long_le(&minimal_le(n as i128));
-            } else {
-                self.long_text(|b| repr::push_int(b, i128::from(n)));
+                let [a, b] = (n as u16).to_le_bytes();
+                self.put(&[BININT2, a, b]);
+                return;
+            } else if let Ok(n) = i32::try_from(n) {
+                let [a, b, c, d] = n.to_le_bytes();
+                self.put(&[BININT, a, b, c, d]);
+                return;
             }
-        } else if i32::try_from(n).is_ok() {
+        }
+        self.int_slow(n);
+    }
+
+    /// An int outside i32 (or any int at protocol 0).
+    fn int_slow(&mut self, n: i64) {
+        if self.proto >= 2 {
+            // LONG1 with the minimal two's complement, 5 to 8 bytes here:
+            // write all 8 and cut the buffer back (no variable-length copy).
+            let magnitude = if n < 0 { !n } else { n };
+            let len = (64 - magnitude.leading_zeros() + 1).div_ceil(8) as usize;
+            let [a, b, c, d, e, f, g, h] = n.to_le_bytes();
+            self.put(&[LONG1, len as u8, a, b, c, d, e, f, g, h]);
+            self.buf.truncate(self.buf.len() - (8 - len));
+        } else if self.proto == 0 && i32::try_from(n).is_ok() {
             self.op_line(INT, |b| repr::push_int(b, i128::from(n)));
         } else {
             self.long_text(|b| repr::push_int(b, i128::from(n)));
@@ -352,7 +380,10 @@ impl Emitter {
     pub(crate) fn int128(&mut self, n: i128) {
         match i64::try_from(n) {
             Ok(small) => self.int(small),
-            Err(_) if self.proto >= 2 => self.long_le(&minimal_le(n)),
+            Err(_) if self.proto >= 2 => {
+                let (le, len) = minimal_le(n);
+                self.long_le(&le[..len]);
+            }
             Err(_) => self.long_text(|b| repr::push_int(b, n)),
         }
     }
@@ -374,7 +405,7 @@ impl Emitter {
     /// LONG1/LONG4 from minimal little-endian two's complement (protocol 2+).
     pub(crate) fn long_le(&mut self, le: &[u8]) {
         match u8::try_from(le.len()) {
-            Ok(n) => self.op_payload(LONG1, &[n], le),
+            Ok(_) => self.short_payload(LONG1, le),
             Err(_) => self.op_payload(LONG4, &(le.len() as u32).to_le_bytes(), le),
         }
     }
@@ -391,7 +422,8 @@ impl Emitter {
     #[inline]
     pub(crate) fn float(&mut self, x: f64) {
         if self.proto >= 1 {
-            self.op_with(BINFLOAT, &x.to_be_bytes());
+            let [a, b, c, d, e, f, g, h] = x.to_be_bytes();
+            self.put(&[BINFLOAT, a, b, c, d, e, f, g, h]);
         } else {
             self.op_line(FLOAT, |b| repr::push_float(b, x));
         }
@@ -424,7 +456,7 @@ impl Emitter {
     /// The binary str opcodes.
     fn str_utf8(&mut self, bytes: &[u8]) -> Result<()> {
         if self.proto >= 4 && bytes.len() <= 0xff {
-            self.op_payload(SHORT_BINUNICODE, &[bytes.len() as u8], bytes);
+            self.short_payload(SHORT_BINUNICODE, bytes);
             Ok(())
         } else {
             self.counted(BINUNICODE, BINUNICODE8, bytes, "str")
@@ -455,7 +487,7 @@ impl Emitter {
     pub(crate) fn bytes(&mut self, bytes: &[u8]) -> Result<()> {
         debug_assert!(self.proto >= 3);
         if bytes.len() <= 0xff {
-            self.op_payload(SHORT_BINBYTES, &[bytes.len() as u8], bytes);
+            self.short_payload(SHORT_BINBYTES, bytes);
             Ok(())
         } else {
             self.counted(BINBYTES, BINBYTES8, bytes, "bytes")
@@ -583,10 +615,14 @@ impl Emitter {
     }
 
     /// Push memo entry `idx`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&mut self, idx: u32) {
-        self.framer.before_op(&mut self.buf);
-        push_get(&mut self.buf, self.proto, idx);
+        if self.proto >= 1 && idx < 256 {
+            self.put(&[BINGET, idx as u8]);
+        } else {
+            self.framer.before_op(&mut self.buf);
+            push_get(&mut self.buf, self.proto, idx);
+        }
         if let Some(used) = self.used.get_mut(idx as usize) {
             if !*used {
                 *used = true;
@@ -596,8 +632,17 @@ impl Emitter {
     }
 
     /// Call before each item (before each key, for dicts) of a batch.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn batch_item(&mut self, b: &mut Batch) {
+        if b.count != b.event {
+            b.count += 1;
+        } else {
+            self.batch_event(b);
+        }
+    }
+
+    #[inline(never)]
+    fn batch_event(&mut self, b: &mut Batch) {
         if self.proto == 0 {
             // No batching opcodes: each item is followed by APPEND/SETITEM,
             // written here for the previous item.
@@ -605,6 +650,7 @@ impl Emitter {
                 self.op(b.single_op());
             }
             b.count += 1;
+            b.event = b.count;
             return;
         }
         let in_batch = b.count % BATCH;
@@ -625,6 +671,11 @@ impl Emitter {
             b.mark = Some(b.batch_start);
         }
         b.count += 1;
+        b.event = if in_batch == 0 && b.mark.is_none() {
+            b.count
+        } else {
+            (b.count - 1) / BATCH * BATCH + BATCH
+        };
     }
 
     /// Close a batch after its last item.
@@ -679,21 +730,14 @@ impl Emitter {
     }
 }
 
-/// Minimal little-endian two's complement bytes of `n` (as LONG1 wants them).
-fn minimal_le(n: i128) -> Vec<u8> {
-    let le = n.to_le_bytes();
-    let mut len = le.len();
-    // Drop high bytes that only repeat the sign of the byte below them.
-    while len > 1 {
-        let top = le[len - 1];
-        let sign_below = le[len - 2] & 0x80;
-        if (top == 0 && sign_below == 0) || (top == 0xff && sign_below != 0) {
-            len -= 1;
-        } else {
-            break;
-        }
-    }
-    le[..len].to_vec()
+/// Minimal little-endian two's complement bytes of `n` (as LONG1 wants
+/// them): the first `len` bytes of the array.
+#[inline]
+fn minimal_le(n: i128) -> ([u8; 16], usize) {
+    // Magnitude bits (of n, or of !n for negatives) plus one sign bit.
+    let magnitude = if n < 0 { !n } else { n };
+    let bits = 128 - magnitude.leading_zeros() + 1;
+    (n.to_le_bytes(), bits.div_ceil(8) as usize)
 }
 
 fn too_large(what: &str, proto: u8) -> Error {
@@ -734,10 +778,14 @@ mod tests {
 
     #[test]
     fn minimal_twos_complement() {
-        assert_eq!(minimal_le(-1), [0xff]);
-        assert_eq!(minimal_le(255), [0xff, 0x00]);
-        assert_eq!(minimal_le(-129), [0x7f, 0xff]);
-        assert_eq!(minimal_le(i128::MIN).len(), 16);
+        let bytes = |n| {
+            let (le, len) = minimal_le(n);
+            le[..len].to_vec()
+        };
+        assert_eq!(bytes(-1), [0xff]);
+        assert_eq!(bytes(255), [0xff, 0x00]);
+        assert_eq!(bytes(-129), [0x7f, 0xff]);
+        assert_eq!(bytes(i128::MIN).len(), 16);
     }
 
     #[test]

@@ -27,6 +27,8 @@ use super::opcodes::*;
 use crate::error::{Error, Result};
 
 const NO: u32 = u32::MAX;
+/// Slots in the field-name cache (the slot is the top 6 bits of a hash).
+const NAME_CACHE: usize = 64;
 
 /// Globals the pickler itself writes, with a fixed memo slot each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +125,10 @@ struct Keys {
     chars: Option<Box<[u32; 257]>>,
     /// Field and variant names (other than singletons).
     names: FxMap<&'static str, u32>,
+    /// A direct-mapped cache in front of `names`, keyed by the name's address
+    /// and length: serde hands out the same `&'static str` for a field every
+    /// time, so most lookups skip hashing and comparing the text.
+    name_cache: Option<Box<[(usize, usize, u32); NAME_CACHE]>>,
     /// Shared bytes: index = the byte of a 1-byte object (below protocol 3), 256 = `b''`.
     bytes: Option<Box<[u32; 257]>>,
     /// The `'latin1'` constant.
@@ -217,18 +223,46 @@ impl Pickler {
     }
 
     /// A struct field or enum variant name: written once, then fetched.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn name(&mut self, s: &'static str) -> Result<()> {
-        if let Some(i) = singleton(s) {
-            return self.singleton_str(i, |em| em.str(s));
+        let key = (s.as_ptr() as usize, s.len());
+        // Fibonacci hashing of the address: nearby addresses spread out.
+        let slot =
+            ((key.0 as u64 ^ key.1 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
+        if let Some(cache) = &self.keys.name_cache {
+            let (ptr, len, idx) = cache[slot];
+            if (ptr, len) == key {
+                self.em.get(idx);
+                return Ok(());
+            }
         }
-        if let Some(&idx) = self.keys.names.get(s) {
-            self.em.get(idx);
-            return Ok(());
-        }
-        self.em.str(s)?;
-        let idx = self.em.memoize();
-        self.keys.names.insert(s, idx);
+        self.name_slow(s, key, slot)
+    }
+
+    /// A name not in the address cache: look it up by content (or write it)
+    /// and cache it.
+    #[inline(never)]
+    fn name_slow(&mut self, s: &'static str, key: (usize, usize), slot: usize) -> Result<()> {
+        let fetched = match singleton(s) {
+            Some(i) => table(&mut self.keys.chars)[i],
+            None => self.keys.names.get(s).copied().unwrap_or(NO),
+        };
+        let idx = if fetched != NO {
+            self.em.get(fetched);
+            fetched
+        } else {
+            self.em.str(s)?;
+            let idx = self.em.memoize();
+            match singleton(s) {
+                Some(i) => table(&mut self.keys.chars)[i] = idx,
+                None => {
+                    self.keys.names.insert(s, idx);
+                }
+            }
+            idx
+        };
+        let cache = self.keys.name_cache.get_or_insert_with(|| Box::new([(0, 0, NO); NAME_CACHE]));
+        cache[slot] = (key.0, key.1, idx);
         Ok(())
     }
 

@@ -57,6 +57,10 @@ impl<'a, W: io::Write> Compound<'a, W> {
 
     /// `serialize_seq`: a list, or a shape announced by a magic newtype.
     pub(super) fn seq(ser: &'a mut Serializer<W>, len: Option<usize>) -> Result<Self> {
+        if ser.is_plain_nested() && ser.key_mode == 0 {
+            ser.pk.em.empty_list();
+            return Self::new(ser, Kind::List(Batch::new(BatchKind::List, len)), false);
+        }
         ser.check_top()?;
         let shared = ser.shared.take();
         let kind = match std::mem::take(&mut ser.next) {
@@ -129,6 +133,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
         len: Option<usize>,
         variant: bool,
     ) -> Result<Self> {
+        if !variant && ser.is_plain_nested() && ser.key_mode == 0 {
+            ser.pk.em.empty_dict();
+            let batch = Batch::new(BatchKind::Dict, len);
+            return Self::new(ser, Kind::Dict { batch, interned: false }, false);
+        }
         ser.check_top()?;
         let shared = ser.shared.take();
         let kind = match std::mem::take(&mut ser.next) {
