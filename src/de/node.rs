@@ -266,7 +266,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        // Plain containers first, in a small frame: this is the recursion of
+        // Containers and objects first, in a small frame: this is the recursion of
         // every generic visitor (serde_json::Value, untagged enums...), and its
         // stack cost per level bounds how deep a read can go on a 2 MiB thread.
         match self.node() {
@@ -274,6 +274,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
                 self.visit_seq_of(s, visitor)
             }
             Node::Dict(s) => self.visit_map_of(&[s], visitor),
+            Node::Object(o) => pytypes::deserialize_object(self, o, visitor),
             _ => self.deserialize_leaf(visitor),
         }
     }

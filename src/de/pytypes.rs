@@ -76,6 +76,49 @@ fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
 
 pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let o = n.ctx.arena.objects[o as usize];
+    // The common case in a small frame, as it recurses through attributes
+    // (a linked list of 450 dataclass instances overflowed a 2 MiB stack in
+    // debug builds): an instance whose state is a dict.
+    if let Some((state, dict)) = dict_state(&n, &o) {
+        let _g = n.enter()?;
+        return n.child(state).visit_map_of(&[dict], visitor);
+    }
+    deserialize_object_other(n, o, visitor)
+}
+
+/// The state of an instance that is a dict (the last BUILD wins, as in
+/// CPython), for an object none of the special cases below apply to.
+#[inline(never)]
+fn dict_state(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<(NodeId, Seq)> {
+    if o.state.len == 0
+        || o.dict_items.len > 0
+        || o.list_items.len > 0
+        || reconstructed_value(n, o).is_some()
+    {
+        return None;
+    }
+    if let Some(
+        (b"fractions", b"Fraction")
+        | (b"collections", b"OrderedDict" | b"defaultdict" | b"deque")
+        | (b"datetime", b"datetime" | b"date" | b"time"),
+    ) = class(n, o)
+    {
+        return None;
+    }
+    let state = n.ctx.arena.iter(o.state).last()?;
+    match n.ctx.arena.node(state) {
+        Node::Dict(d) => Some((state, d)),
+        _ => None,
+    }
+}
+
+/// Every other object.
+#[inline(never)]
+fn deserialize_object_other<'de, V: Visitor<'de>>(
+    n: NodeDe<'_, '_, 'de>,
+    o: ObjNode,
+    visitor: V,
+) -> Result<V::Value> {
     // Paths into a child take the object onto the recursion path (`enter`),
     // so that an object reachable from its own state or arguments is a
     // `Recursive` error, not an unbounded recursion; `visit_*_of(n)` enter it
@@ -301,6 +344,42 @@ mod tests {
         assert_eq!(d.into_iter().collect::<Vec<_>>(), [("a".to_string(), 1), ("b".to_string(), 2)]);
         assert_eq!(crate::from_slice::<Vec<i32>>(DEQUE_P2).unwrap(), [1, 2, 3]);
         assert!(crate::from_slice::<serde_json::Value>(DEQUE_P2).is_ok());
+    }
+
+    /// A linked list of `n` instances of a `Node(v, next)` dataclass, protocol 2.
+    fn chain(n: usize) -> Vec<u8> {
+        let mut data = b"\x80\x02".to_vec();
+        for _ in 0..n {
+            data.extend_from_slice(
+                b"c__main__\nNode\n)\x81}(X\x01\x00\x00\x00vK\x01X\x04\x00\x00\x00next",
+            );
+        }
+        data.push(b'N');
+        for _ in 0..n {
+            data.extend_from_slice(b"ub");
+        }
+        data.push(b'.');
+        data
+    }
+
+    #[test]
+    fn nested_instances_read_to_the_depth_limit_on_a_2_mib_stack() {
+        // Each instance is two levels (itself and its dict): 512 fit in the
+        // default limit of 1024. 450 overflowed a 2 MiB stack (debug build).
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let read = |n| {
+                    crate::from_slice::<serde_json::Value>(&chain(n))
+                        .map(|_| ())
+                        .map_err(|e| e.category())
+                };
+                [read(500), read(600)]
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, [Ok(()), Err(crate::Category::Limit)]);
     }
 
     #[test]
