@@ -184,15 +184,20 @@ impl<W: io::Write> Serializer<W> {
         }
     }
 
-    /// Start any value: check the protocol once per pickle.
+    /// Start any value: at the top level, check the protocol and start a
+    /// new pickle if the last one was finished.
     #[inline]
-    fn check_top(&self) -> Result<()> {
-        match self.bad_protocol {
-            Some(p) if self.depth == 0 => {
-                Err(Error::new(ErrorCode::UnsupportedProtocol(u64::from(p))))
-            }
-            _ => Ok(()),
+    fn check_top(&mut self) -> Result<()> {
+        if self.depth != 0 {
+            return Ok(());
         }
+        if let Some(p) = self.bad_protocol {
+            return Err(Error::new(ErrorCode::UnsupportedProtocol(u64::from(p))));
+        }
+        if self.pk.is_spent() {
+            self.pk = Pickler::new(self.pk.proto());
+        }
+        Ok(())
     }
 
     /// Start a value that is never memoized (ints, floats, None...).

@@ -259,6 +259,24 @@ impl Emitter {
         e
     }
 
+    /// A placeholder left behind by [`Emitter::finish`]-ing one: no buffer.
+    pub(crate) fn spent(proto: u8) -> Self {
+        Emitter {
+            buf: Vec::new(),
+            proto,
+            framer: Framer::off(),
+            memo_len: 0,
+            used: Vec::new(),
+            used_count: 0,
+            dirty: false,
+        }
+    }
+
+    /// Whether this is the placeholder made by [`Emitter::spent`].
+    pub(crate) fn is_spent(&self) -> bool {
+        self.buf.capacity() == 0
+    }
+
     fn start(&mut self) {
         if self.proto >= 2 {
             self.buf.extend_from_slice(&[PROTO, self.proto]);

@@ -7,21 +7,47 @@
 //! writer only comes here when it memoized something optimistically and never
 //! fetched it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::emit::{push_get, push_put, Framer};
 use super::opcodes;
-use super::ops::{ops, OpArg};
+use super::ops::{ops, Op, OpArg};
 use crate::error::{Error, Result};
 
-/// What one opcode becomes in the output.
-enum Item {
-    /// A memo store of the given (old) id.
-    Put(u64),
-    /// A memo fetch of the given (old) id.
-    Get(u64),
-    /// Any other opcode, copied as it is: its byte range in the input.
-    Copy(usize, usize),
+/// Ids below this are kept in vectors (the writer's ids are dense from 0);
+/// larger ones, which only hand-made pickles have, in hash maps.
+const DENSE: u64 = 1 << 20;
+
+/// A map from memo ids to `T`, dense for small ids.
+struct IdMap<T: Copy> {
+    dense: Vec<Option<T>>,
+    sparse: HashMap<u64, T>,
+}
+
+impl<T: Copy> IdMap<T> {
+    fn new() -> Self {
+        IdMap { dense: Vec::new(), sparse: HashMap::new() }
+    }
+
+    fn get(&self, id: u64) -> Option<T> {
+        if id < DENSE {
+            self.dense.get(id as usize).copied().flatten()
+        } else {
+            self.sparse.get(&id).copied()
+        }
+    }
+
+    fn insert(&mut self, id: u64, value: T) {
+        if id < DENSE {
+            let i = id as usize;
+            if i >= self.dense.len() {
+                self.dense.resize(i + 1, None);
+            }
+            self.dense[i] = Some(value);
+        } else {
+            self.sparse.insert(id, value);
+        }
+    }
 }
 
 /// Rewrite `pickle` the way `pickletools.optimize` does, byte for byte:
@@ -48,71 +74,72 @@ enum Item {
 /// );
 /// ```
 pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
-    let mut items = Vec::new();
-    // Ids stored so far (MEMOIZE's id is the number of distinct ids stored).
-    let mut stored: HashSet<u64> = HashSet::new();
-    // Ids some GET fetches, and later the new index each one was given.
-    let mut fetched: HashMap<u64, Option<u32>> = HashMap::new();
+    // Pass 1: which ids some GET fetches, the protocol, the PROTO header.
+    // MEMOIZE's id is the number of distinct ids stored before it.
+    let mut stored = Stored::default();
+    // Value: the new index, once pass 2 meets the id's PUT (NO until then).
+    let mut fetched: IdMap<u32> = IdMap::new();
     let mut proto = 0u8;
-    let mut header: &[u8] = &[];
+    let mut header = 0..0;
     for op in ops(pickle) {
         let op = op?;
-        let code = op.code();
-        match code {
+        match op.code() {
             opcodes::PUT | opcodes::BINPUT | opcodes::LONG_BINPUT => {
-                let id = memo_id(&op)?;
-                stored.insert(id);
-                items.push(Item::Put(id));
+                stored.store(memo_id(&op)?);
             }
-            opcodes::MEMOIZE => {
-                let id = stored.len() as u64;
-                stored.insert(id);
-                items.push(Item::Put(id));
-            }
-            opcodes::FRAME => {}
+            opcodes::MEMOIZE => stored.store(stored.distinct),
             opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
                 proto = proto.max(op.info.proto);
-                let id = memo_id(&op)?;
-                fetched.insert(id, None);
-                items.push(Item::Get(id));
+                fetched.insert(memo_id(&op)?, NO);
             }
             opcodes::PROTO => {
                 if let OpArg::Int(p) = op.arg {
                     proto = proto.max(p.clamp(0, 255) as u8);
                 }
                 if op.pos == 0 {
-                    header = &pickle[op.pos..op.end];
-                } else {
-                    items.push(Item::Copy(op.pos, op.end));
+                    header = op.pos..op.end;
                 }
             }
-            _ => items.push(Item::Copy(op.pos, op.end)),
+            _ => {}
         }
     }
-    drop(stored);
 
+    // Pass 2: copy, dropping the PUTs nothing fetches and renumbering.
     let mut out = Vec::with_capacity(pickle.len());
-    out.extend_from_slice(header);
+    out.extend_from_slice(&pickle[header]);
     let mut framer = if proto >= 4 { Framer::start(&mut out) } else { Framer::off() };
     let mut next = 0u32;
-    for item in items {
-        match item {
-            Item::Put(id) => {
-                let Some(slot) = fetched.get_mut(&id) else { continue };
-                *slot = Some(next);
+    let mut stored = Stored::default();
+    for op in ops(pickle) {
+        let op = op?;
+        let put_id = match op.code() {
+            opcodes::PUT | opcodes::BINPUT | opcodes::LONG_BINPUT => Some(memo_id(&op)?),
+            opcodes::MEMOIZE => Some(stored.distinct),
+            _ => None,
+        };
+        if let Some(id) = put_id {
+            stored.store(id);
+            if fetched.get(id).is_some() {
+                fetched.insert(id, next);
                 framer.before_op(&mut out);
                 push_put(&mut out, proto, next);
                 next += 1;
             }
-            Item::Get(id) => {
-                let idx = fetched.get(&id).copied().flatten().ok_or_else(|| {
+            continue;
+        }
+        match op.code() {
+            opcodes::FRAME => {}
+            opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
+                let id = memo_id(&op)?;
+                let idx = fetched.get(id).filter(|&i| i != NO).ok_or_else(|| {
                     Error::syntax(format!("GET of memo id {id} that no earlier PUT stored"))
                 })?;
                 framer.before_op(&mut out);
                 push_get(&mut out, proto, idx);
             }
-            Item::Copy(start, end) => {
-                let data = &pickle[start..end];
+            opcodes::PROTO if op.pos == 0 => {}
+            _ => {
+                let data = &pickle[op.pos..op.end];
                 let frameless = framer.before_sized_op(&mut out, data.len());
                 out.extend_from_slice(data);
                 if frameless {
@@ -125,7 +152,27 @@ pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-fn memo_id(op: &super::ops::Op<'_>) -> Result<u64> {
+/// Not yet renumbered.
+const NO: u32 = u32::MAX;
+
+/// The memo ids stored so far, and how many distinct ones.
+#[derive(Default)]
+struct Stored {
+    ids: Option<IdMap<()>>,
+    distinct: u64,
+}
+
+impl Stored {
+    fn store(&mut self, id: u64) {
+        let ids = self.ids.get_or_insert_with(IdMap::new);
+        if ids.get(id).is_none() {
+            ids.insert(id, ());
+            self.distinct += 1;
+        }
+    }
+}
+
+fn memo_id(op: &Op<'_>) -> Result<u64> {
     op.memo_index().ok_or_else(|| Error::syntax(format!("bad memo index for {}", op.info.name)))
 }
 

@@ -181,10 +181,17 @@ impl Pickler {
         self.em.proto()
     }
 
-    /// Write STOP and return the finished pickle; the Pickler starts over.
+    /// Write STOP and return the finished pickle. The Pickler is spent
+    /// afterwards: replace it with a new one to write another pickle (done
+    /// lazily, so that `to_vec` allocates nothing after its pickle).
     pub(crate) fn finish(&mut self) -> Result<Vec<u8>> {
-        let done = std::mem::replace(self, Pickler::new(self.proto()));
-        done.em.finish()
+        let spent = Pickler { em: Emitter::spent(self.proto()), keys: Keys::default() };
+        std::mem::replace(self, spent).em.finish()
+    }
+
+    /// Whether [`Pickler::finish`] was called.
+    pub(crate) fn is_spent(&self) -> bool {
+        self.em.is_spent()
     }
 
     /// Fetch memo entry `idx` if there is one.
