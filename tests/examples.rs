@@ -563,15 +563,20 @@ fn inspect_flags_and_rejects_the_sample_without_running_it() {
     assert!(!stdout.lines().any(|l| l.trim() == "pwned"), "{stdout}");
 
     // The hand-built call is really in the file: pickletools (which only
-    // disassembles) sees GLOBAL 'os system' followed by REDUCE.
+    // disassembles) sees GLOBAL 'os system', its argument, TUPLE1, REDUCE.
+    // It also gives the offsets the example must report.
     let ops = python(
         "import pickletools,sys\n\
-         ops=[(o.name,a) for o,a,_ in pickletools.genops(open(sys.argv[1],'rb').read())]\n\
-         i=ops.index(('GLOBAL','os system'))\n\
-         print(ops[i+1][1], ops[i+2][0], ops[i+3][0])",
+         ops=list(pickletools.genops(open(sys.argv[1],'rb').read()))\n\
+         at={(o.name,a):p for o,a,p in ops}\n\
+         i=[k for k,(o,a,p) in enumerate(ops) if (o.name,a)==('GLOBAL','os system')][0]\n\
+         print(ops[i+1][1],ops[i+2][0].name,ops[i+3][0].name,ops[i][2],ops[i+3][2],\
+               at[('GLOBAL','__main__ Model')],sep='|')",
         &[&sample],
     );
-    assert_eq!(ops, "echo pwned TUPLE1 REDUCE");
+    let fields: Vec<&str> = ops.split('|').collect();
+    assert_eq!(fields[..3], ["echo pwned", "TUPLE1", "REDUCE"], "{ops}");
+    let (os_global, os_reduce, model_global) = (fields[3], fields[4], fields[5]);
 
     let content = stdout.lines().skip_while(|l| !l.starts_with("content,")).nth(1).unwrap();
     assert!(
@@ -599,17 +604,24 @@ fn inspect_flags_and_rejects_the_sample_without_running_it() {
         assert!(l.ends_with(flag), "{l}");
     }
     assert!(stdout.contains("calls it would make (5):"), "{stdout}");
-    assert!(line(&stdout, "  offset  237:").ends_with("REDUCE   os.system"), "{stdout}");
+    let reduce = line(&stdout, &format!("  offset {os_reduce:>4}:"));
+    assert!(reduce.ends_with("REDUCE   os.system"), "{stdout}");
     assert!(
         stdout.contains("verdict: do NOT pickle.load this in Python without checking 2 global(s)")
     );
     assert_eq!(
         line(&stdout, "read with AllowList(safe_globals()):"),
-        "read with AllowList(safe_globals()): rejected: global '__main__.Model' is not allowed at offset 18 (opcode GLOBAL)"
+        format!(
+            "read with AllowList(safe_globals()): rejected: \
+             global '__main__.Model' is not allowed at offset {model_global} (opcode GLOBAL)"
+        )
     );
     assert_eq!(
         line(&stdout, "read with AllowList(safe_globals() + __main__ classes):"),
-        "read with AllowList(safe_globals() + __main__ classes): rejected: global 'os.system' is not allowed at offset 210 (opcode GLOBAL)"
+        format!(
+            "read with AllowList(safe_globals() + __main__ classes): rejected: \
+             global 'os.system' is not allowed at offset {os_global} (opcode GLOBAL)"
+        )
     );
     assert!(stdout.contains(r#"  rejected global: module "os", name "system""#), "{stdout}");
     let _ = std::fs::remove_dir_all(&dir);
