@@ -456,9 +456,15 @@ impl fmt::Display for Dict {
     }
 }
 
-/// Shared state of one `{:?}` call: depth and the shared nodes on the path.
+/// Shared state of one `{:?}` call: the shared nodes on the path, and
+/// those already printed in full.
+#[derive(Default)]
 struct DebugCtx {
     path: RefCell<Vec<usize>>,
+    /// Printing a node's content again at each reference would take time
+    /// exponential in the size of the value (a 100-byte pickle can reference
+    /// a list 10 times from each of 10 nested levels).
+    printed: RefCell<HashSet<usize>>,
 }
 
 /// A value printed by `{:?}` at some depth.
@@ -535,6 +541,12 @@ impl fmt::Debug for DbgShared<'_> {
         if ctx.path.borrow().contains(&id) {
             return f.write_str("Shared(...)");
         }
+        if ctx.printed.borrow().contains(&id) {
+            return f.write_str("Shared(<as above>)");
+        }
+        if depth <= DEBUG_DEPTH_LIMIT {
+            ctx.printed.borrow_mut().insert(id);
+        }
         ctx.path.borrow_mut().push(id);
         let r = f.debug_tuple("Shared").field(&Dbg { v: s.get(), depth, ctx }).finish();
         ctx.path.borrow_mut().pop();
@@ -606,7 +618,9 @@ impl fmt::Debug for Dbg<'_> {
 /// A Rust-style view of the structure, like a derived `Debug`: `Int(1)`,
 /// `Str("a")`, `List([Int(1)])`, `Dict({Str("k"): None})`; bytes print as
 /// byte strings (`Bytes(b"\x00a")`). Below [`DEBUG_DEPTH_LIMIT`] levels it
-/// prints `...`; a shared node met inside itself prints `Shared(...)`.
+/// prints `...`; a shared node met inside itself prints `Shared(...)`, and
+/// one already printed prints `Shared(<as above>)` (so printing takes time
+/// linear in the size of the value, however often its parts are shared).
 ///
 /// ```
 /// use serde_pickle::{pickle, Value};
@@ -615,7 +629,7 @@ impl fmt::Debug for Dbg<'_> {
 /// ```
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ctx = DebugCtx { path: RefCell::new(Vec::new()) };
+        let ctx = DebugCtx::default();
         Dbg { v: self, depth: 0, ctx: &ctx }.fmt(f)
     }
 }
@@ -629,7 +643,7 @@ impl fmt::Debug for Value {
 /// ```
 impl fmt::Debug for Dict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ctx = DebugCtx { path: RefCell::new(Vec::new()) };
+        let ctx = DebugCtx::default();
         DbgDict(self, 0, &ctx).fmt(f)
     }
 }
@@ -643,12 +657,13 @@ impl fmt::Debug for Dict {
 /// ```
 impl fmt::Debug for Object {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ctx = DebugCtx { path: RefCell::new(Vec::new()) };
+        let ctx = DebugCtx::default();
         DbgObject(self, 0, &ctx).fmt(f)
     }
 }
 
-/// `Shared(content)`, or `Shared(...)` for the node met again inside itself.
+/// `Shared(content)`, or `Shared(...)` for the node met again inside itself
+/// (and `Shared(<as above>)` for a node referenced again after it was printed).
 ///
 /// ```
 /// use serde_pickle::value::{Shared, Value};
@@ -656,7 +671,7 @@ impl fmt::Debug for Object {
 /// ```
 impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ctx = DebugCtx { path: RefCell::new(Vec::new()) };
+        let ctx = DebugCtx::default();
         DbgShared(self, 0, &ctx).fmt(f)
     }
 }
@@ -685,6 +700,20 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(format!("{v:?}"), want);
         }
+    }
+
+    #[test]
+    fn debug_prints_a_shared_node_once() {
+        let s = Shared::new(Value::List(vec![Value::Int(1)]));
+        let v = Value::List(vec![Value::Shared(s.clone()), Value::Shared(s)]);
+        assert_eq!(format!("{v:?}"), "List([Shared(List([Int(1)])), Shared(<as above>)])");
+        // 40 levels, each referencing the one below twice: 2^40 paths.
+        let mut v = Value::None;
+        for _ in 0..40 {
+            let s = Shared::new(v);
+            v = Value::List(vec![Value::Shared(s.clone()), Value::Shared(s)]);
+        }
+        assert!(format!("{v:?}").len() < 2000);
     }
 
     #[test]
