@@ -68,6 +68,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     }
 
     /// Iterate over the pickles of a stream (what repeated `pickle.load(f)` reads).
+    #[allow(clippy::should_implement_trait)] // serde_json's name for the same thing
     pub fn into_iter<T: de::Deserialize<'de>>(self) -> StreamDeserializer<'de, R, T> {
         StreamDeserializer::new(self)
     }

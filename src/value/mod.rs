@@ -74,7 +74,9 @@ pub enum Value {
     List(Vec<Value>),
     /// A `tuple`.
     Tuple(Vec<Value>),
-    /// A `dict` (also `collections.OrderedDict`), in insertion order.
+    /// A `dict`, in insertion order. (An `OrderedDict` reads as a [`Value::Object`]
+    /// of `collections.OrderedDict` whose `dict_items` hold its entries, so that
+    /// writing it back gives an `OrderedDict` again.)
     Dict(Dict),
     /// A `set`, in the order the pickle listed its items.
     Set(Vec<Value>),

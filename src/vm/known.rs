@@ -239,7 +239,7 @@ fn import(
             let list_items = children(m, &o.list_items, shared)?;
             let flat: Vec<Value> = o.dict_items.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
             let dict_items = children(m, &flat, shared)?;
-            let obj = &mut m.arena.objects[idx as usize];
+            let obj = &mut m.arena.objects[idx];
             obj.kwargs = kwargs;
             obj.state = state;
             obj.list_items = list_items;

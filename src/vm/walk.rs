@@ -154,7 +154,14 @@ impl<'a> Builder<'a> {
         depth: usize,
         stack: &mut Vec<Frame<'a>>,
     ) -> Result<Option<Value>> {
-        if depth > self.opts.max_depth {
+        // Containers at depth 0..max_depth-1, as the typed reader counts.
+        let atom = matches!(
+            self.arena.node(id),
+            Node::None | Node::Bool(_) | Node::Int(_) | Node::BigInt(_) | Node::Float(_) | Node::Complex(..)
+                | Node::Str(..) | Node::Py2Str(_) | Node::Bytes(_) | Node::ByteArray(_) | Node::Global(_)
+                | Node::Buffer { .. }
+        );
+        if depth >= self.opts.max_depth && !(atom && depth == self.opts.max_depth) {
             return Err(Error::limit(format!(
                 "nesting deeper than the depth limit of {}",
                 self.opts.max_depth
