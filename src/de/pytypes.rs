@@ -76,39 +76,72 @@ fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
 
 pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
     let o = n.ctx.arena.objects[o as usize];
-    // The common case in a small frame, as it recurses through attributes
-    // (a linked list of 450 dataclass instances overflowed a 2 MiB stack in
-    // debug builds): an instance whose state is a dict.
-    if let Some((state, dict)) = dict_state(&n, &o) {
-        let _g = n.enter()?;
-        return n.child(state).visit_map_of(&[dict], visitor);
+    // The common shapes in a small frame, as they recurse (a linked list of
+    // 450 dataclass instances, or 1000 nested OrderedDicts, read into
+    // serde_json::Value overflowed a 2 MiB stack in debug builds). Paths into
+    // a child take the object onto the recursion path (`enter`), so that an
+    // object reachable from itself is a `Recursive` error; `visit_*_of(n)`
+    // enter it themselves.
+    match shape(&n, &o) {
+        Shape::Map(items) => n.visit_map_of(&[items], visitor),
+        Shape::Seq(items) => n.visit_seq_of(items, visitor),
+        Shape::DictState(state, dict) => {
+            let _g = n.enter()?;
+            n.child(state).visit_map_of(&[dict], visitor)
+        }
+        Shape::Child(child) => {
+            let _g = n.enter()?;
+            de::Deserializer::deserialize_any(n.child(child), visitor)
+        }
+        Shape::Other => deserialize_object_other(n, o, visitor),
     }
-    deserialize_object_other(n, o, visitor)
 }
 
-/// The state of an instance that is a dict (the last BUILD wins, as in
-/// CPython), for an object none of the special cases below apply to.
+/// How [`deserialize_object`] reads an object, for the shapes that nest.
+enum Shape {
+    /// Its `SETITEMS` (OrderedDict, defaultdict, dict subclasses).
+    Map(Seq),
+    /// Its `APPENDS` (deque, list subclasses) or its arguments (NamedTuple).
+    Seq(Seq),
+    /// A dict state (instances): the state node and its items.
+    DictState(NodeId, Seq),
+    /// One node standing for it: the value of a reconstructed builtin
+    /// subclass, or the only argument of a call.
+    Child(NodeId),
+    /// Anything else ([`deserialize_object_other`]).
+    Other,
+}
+
+/// The order of [`deserialize_object_other`], for the shapes it recurses through.
 #[inline(never)]
-fn dict_state(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<(NodeId, Seq)> {
-    if o.state.len == 0
-        || o.dict_items.len > 0
-        || o.list_items.len > 0
-        || reconstructed_value(n, o).is_some()
-    {
-        return None;
+fn shape(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Shape {
+    if let Some(value) = reconstructed_value(n, o) {
+        return Shape::Child(value);
     }
-    if let Some(
-        (b"fractions", b"Fraction")
-        | (b"collections", b"OrderedDict" | b"defaultdict" | b"deque")
-        | (b"datetime", b"datetime" | b"date" | b"time"),
-    ) = class(n, o)
-    {
-        return None;
+    match class(n, o) {
+        Some((b"fractions", b"Fraction") | (b"datetime", _)) => return Shape::Other,
+        Some((b"collections", b"OrderedDict" | b"defaultdict")) => return Shape::Map(o.dict_items),
+        Some((b"collections", b"deque")) => return Shape::Seq(o.list_items),
+        _ => {}
     }
-    let state = n.ctx.arena.iter(o.state).last()?;
-    match n.ctx.arena.node(state) {
-        Node::Dict(d) => Some((state, d)),
-        _ => None,
+    if o.dict_items.len > 0 {
+        return Shape::Map(o.dict_items);
+    }
+    if o.list_items.len > 0 {
+        return Shape::Seq(o.list_items);
+    }
+    if o.state.len > 0 {
+        let state = n.ctx.arena.iter(o.state).last();
+        return match state.map(|s| (s, n.ctx.arena.node(s))) {
+            Some((s, Node::Dict(d))) => Shape::DictState(s, d),
+            _ => Shape::Other,
+        };
+    }
+    let args = args_seq(n, o);
+    match args.len {
+        0 => Shape::Other,
+        1 => nth(n, args, 0).map_or(Shape::Other, Shape::Child),
+        _ => Shape::Seq(args),
     }
 }
 
@@ -344,6 +377,38 @@ mod tests {
         assert_eq!(d.into_iter().collect::<Vec<_>>(), [("a".to_string(), 1), ("b".to_string(), 2)]);
         assert_eq!(crate::from_slice::<Vec<i32>>(DEQUE_P2).unwrap(), [1, 2, 3]);
         assert!(crate::from_slice::<serde_json::Value>(DEQUE_P2).is_ok());
+    }
+
+    /// `n` nested `OrderedDict([('k', ...)])`, protocol 2.
+    fn ordered_dicts(n: usize) -> Vec<u8> {
+        let mut data = b"\x80\x02".to_vec();
+        for _ in 0..n {
+            data.extend_from_slice(b"ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00k");
+        }
+        data.push(b'N');
+        data.extend(std::iter::repeat(b'u').take(n));
+        data.push(b'.');
+        data
+    }
+
+    #[test]
+    fn nested_ordered_dicts_read_deep_on_a_2_mib_stack() {
+        // 1000 overflowed a 2 MiB stack (debug build) before objects got a
+        // small-frame path; they now cost ~1.9 KB of stack per level there.
+        let result = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                crate::from_slice::<serde_json::Value>(&ordered_dicts(1000))
+                    .map(|_| ())
+                    .map_err(|e| e.category())
+            })
+            .expect("spawn")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, Ok(()));
+        let opts = crate::DeOptions::new().max_depth(100);
+        let too_deep = crate::from_slice_with::<serde_json::Value>(&ordered_dicts(101), &opts);
+        assert_eq!(too_deep.map(|_| ()).map_err(|e| e.category()), Err(crate::Category::Limit));
     }
 
     /// A linked list of `n` instances of a `Node(v, next)` dataclass, protocol 2.
