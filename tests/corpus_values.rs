@@ -277,3 +277,49 @@ fn every_corpus_pickle_reads_into_a_generic_rust_type_or_fails_cleanly() {
     }
     assert_all("corpus pickles into serde_json::Value", checked, &failures);
 }
+
+#[test]
+fn the_comparator_tells_apart_what_it_must() {
+    // The suite is only as strict as `compare`: check it on known differences.
+    let exp = |j: &str| expected(&common::parse_json(j.as_bytes(), j), 5, Py2::Latin1);
+    let read = |p: &[u8]| serde_pickle::from_slice::<Value>(p).unwrap();
+    let same = |v: &Value, e: &Exp| compare(v, e, CmpOpts::default()).is_ok();
+    // Types are exact.
+    assert!(same(&read(b"K\x01."), &exp(r#"{"t":"int","v":"1"}"#)));
+    assert!(!same(&read(b"\x88."), &exp(r#"{"t":"int","v":"1"}"#)));
+    assert!(!same(&read(b"K\x01."), &exp(r#"{"t":"float","v":"1.0","bits":"3ff0000000000000"}"#)));
+    assert!(!same(&read(b")."), &exp(r#"{"t":"list","items":[]}"#)));
+    // Floats by bits: -0.0 is not 0.0, NaN equals the same NaN.
+    assert!(!same(
+        &read(b"G\x80\x00\x00\x00\x00\x00\x00\x00."),
+        &exp(r#"{"t":"float","v":"0.0","bits":"0000000000000000"}"#)
+    ));
+    assert!(same(
+        &read(b"G\x7f\xf8\x00\x00\x00\x00\x00\x00."),
+        &exp(r#"{"t":"float","v":"nan","bits":"7ff8000000000000"}"#)
+    ));
+    // Sets regardless of order, dicts in order.
+    let set = exp(r#"{"t":"set","items":[{"t":"int","v":"2"},{"t":"int","v":"1"}]}"#);
+    assert!(same(&read(b"\x8f(K\x01K\x02\x90."), &set));
+    assert!(!same(&read(b"\x8f(K\x01K\x03\x90."), &set));
+    let dict = exp(
+        r#"{"t":"dict","items":[[{"t":"int","v":"2"},{"t":"none"}],[{"t":"int","v":"1"},{"t":"none"}]]}"#,
+    );
+    assert!(same(&read(b"}(K\x02NK\x01Nu."), &dict));
+    assert!(!same(&read(b"}(K\x01NK\x02Nu."), &dict));
+    // Sharing: the same list twice is not two equal lists, and vice versa.
+    let shared =
+        exp(r#"{"t":"tuple","items":[{"t":"list","id":0,"items":[]},{"t":"ref","id":0}]}"#);
+    let unshared =
+        exp(r#"{"t":"tuple","items":[{"t":"list","items":[]},{"t":"list","items":[]}]}"#);
+    let one = read(b"\x80\x02]q\x00h\x00\x86.");
+    let two = read(b"\x80\x02]]\x86.");
+    assert!(same(&one, &shared) && same(&two, &unshared));
+    assert!(!same(&one, &unshared) && !same(&two, &shared));
+    // A cycle terminates, and is not an unrolled copy.
+    let cyclic = exp(r#"{"t":"list","id":0,"items":[{"t":"ref","id":0}]}"#);
+    let unrolled =
+        exp(r#"{"t":"list","items":[{"t":"list","id":0,"items":[{"t":"ref","id":0}]}]}"#);
+    let rec = read(b"\x80\x02]q\x00h\x00a.");
+    assert!(same(&rec, &cyclic) && !same(&rec, &unrolled));
+}

@@ -58,11 +58,15 @@ pub fn read(rel: &str) -> Vec<u8> {
 /// Parsed here rather than by `serde_json::from_slice`, whose nesting limit
 /// (128) is below the depth of the corpus' 100-deep lists and 50-deep dicts.
 pub fn json(rel: &str) -> Json {
-    let bytes = read(rel);
-    let mut p = JsonParser { b: &bytes, i: 0 };
-    let v = p.value().unwrap_or_else(|e| panic!("{rel} is not JSON: {e} at byte {}", p.i));
+    parse_json(&read(rel), rel)
+}
+
+/// Parse JSON text (`what` names it in errors).
+pub fn parse_json(bytes: &[u8], what: &str) -> Json {
+    let mut p = JsonParser { b: bytes, i: 0 };
+    let v = p.value().unwrap_or_else(|e| panic!("{what} is not JSON: {e} at byte {}", p.i));
     p.ws();
-    assert!(p.i == bytes.len(), "{rel}: trailing data after JSON");
+    assert!(p.i == bytes.len(), "{what}: trailing data after JSON");
     v
 }
 
