@@ -368,7 +368,7 @@ fn borrowed_bytes_point_into_the_input_from_protocol_3() {
 // Class instances and standard-library objects (src/de/pytypes.rs)
 // ---------------------------------------------------------------------------
 
-#[derive(Deserialize, Debug, PartialEq)]
+#[derive(Deserialize, Debug, PartialEq, Clone)]
 struct Point {
     x: i32,
     y: i32,
@@ -462,6 +462,48 @@ fn counter_defaultdict_and_ordered_dict_read_as_maps() {
         )
     }));
     check("Counter/defaultdict/OrderedDict", f);
+}
+
+#[test]
+fn range_and_complex_read_as_tuples() {
+    let mut f = Vec::new();
+    f.extend(expect_all("range", |_| Some((1, 10, 3))));
+    f.extend(expect_all("complex", |_| Some((1.5, -2.0))));
+    check("range/complex", f);
+}
+
+#[test]
+fn a_bool_reads_as_bool() {
+    check("bool", expect_all("true", |_| Some(true)));
+}
+
+#[test]
+fn maps_with_int_and_tuple_keys_read_into_maps_with_those_keys() {
+    let mut f = Vec::new();
+    f.extend(expect_all("dict_int_keys", |_| {
+        Some(BTreeMap::from([(1, "a".to_string()), (2, "b".to_string())]))
+    }));
+    f.extend(expect_all("dict_tuple_keys", |_| Some(HashMap::from([((1, 2), "x".to_string())]))));
+    check("non-str keys", f);
+}
+
+#[test]
+fn nested_structs_read_from_dicts_instances_and_tuples() {
+    #[derive(Deserialize, Debug, PartialEq, Clone)]
+    struct Doc {
+        name: String,
+        points: Vec<Point>,
+        tags: (String, String),
+        extra: Option<u8>,
+    }
+    // points: a dataclass instance and a dict, both read as Point.
+    let want = Doc {
+        name: "n".into(),
+        points: vec![Point { x: 1, y: 2 }, Point { x: 3, y: 4 }],
+        tags: ("a".into(), "b".into()),
+        extra: None,
+    };
+    check("nested struct", expect_all("nested_struct", |_| Some(want.clone())));
 }
 
 #[test]

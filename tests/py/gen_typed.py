@@ -143,6 +143,13 @@ CASES = [
     ("counter", "collections.Counter({'a': 2, 'b': 1})"),
     ("defaultdict", "collections.defaultdict(list, {'a': [1], 'b': [2, 3]})"),
     ("deque", "collections.deque([1, 2, 3])"),
+    ("true", "True"),
+    ("range", "range(1, 10, 3)"),
+    ("complex", "complex(1.5, -2.0)"),
+    ("dict_int_keys", "{1: 'a', 2: 'b'}"),
+    ("dict_tuple_keys", "{(1, 2): 'x'}"),
+    ("nested_struct",
+     "{'name': 'n', 'points': [Point(1, 2), {'x': 3, 'y': 4}], 'tags': ('a', 'b'), 'extra': None}"),
     # sharing and recursion
     ("shared_list", "_shared_list()"),
     ("self_list", "_self_list()"),
