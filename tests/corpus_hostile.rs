@@ -270,6 +270,40 @@ fn every_hostile_input_read_into_a_rust_type_finishes_without_panicking() {
 }
 
 #[test]
+fn the_streaming_reader_agrees_with_from_slice_on_every_hostile_input() {
+    // Deserializer::from_reader(..).into_iter() reads through IoRead (payloads
+    // copied as they arrive), where from_slice and from_reader parse a slice.
+    let mut failures = Vec::new();
+    for c in cases() {
+        let data = c.data.clone();
+        let r = in_thread(&c.name, 20, move || {
+            let slice = from_slice::<Value>(&data)
+                .map(|v| common::fp_value(&v))
+                .map_err(|e| (e.category(), e.offset()));
+            let stream = Deserializer::from_reader(&data[..])
+                .into_iter::<Value>()
+                .next()
+                .map(|r| r.map(|v| common::fp_value(&v)).map_err(|e| (e.category(), e.offset())));
+            (slice, stream)
+        });
+        match r {
+            Err(m) => failures.push(m),
+            Ok((Ok(a), Some(Ok(b)))) if a == b => {}
+            // Bytes after STOP: from_slice rejects them, the stream reads the first pickle.
+            Ok((Err((Category::Syntax, _)), Some(Ok(_)))) if c.name == "trailing_garbage" => {}
+            // A FRAME longer than the input (expect: error-or-ignore): a slice
+            // knows the input is shorter and fails like CPython's C loader; a
+            // stream cannot know without reading ahead, and ignores the hint
+            // like the pure-Python loader.
+            Ok((Err((Category::Eof, _)), Some(Ok(_)))) if c.name == "huge_frame_len" => {}
+            Ok((Err(a), Some(Err(b)))) if a == b => {}
+            Ok((a, b)) => failures.push(format!("{}: from_slice {a:?}, stream {b:?}", c.name)),
+        }
+    }
+    assert_all("hostile inputs through the stream reader", cases().len(), &failures);
+}
+
+#[test]
 fn billion_laughs_keep_their_sharing_instead_of_expanding() {
     for name in ["memo_billion_laughs", "dup_billion_laughs"] {
         let c = cases().iter().find(|c| c.name == name).expect(name);
@@ -353,7 +387,11 @@ fn reading_bombs_allocates_at_most_a_megabyte() {
         let r = in_thread(&name, 20, move || {
             let (_, slice) = peak_during(|| drop(from_slice::<Value>(&data)));
             let (_, reader) = peak_during(|| drop(from_reader::<_, Value>(&data[..])));
-            (slice, reader)
+            // The stream iterator reads through a 64 KiB buffer, not the slice path.
+            let (_, stream) = peak_during(|| {
+                drop(Deserializer::from_reader(&data[..]).into_iter::<Value>().next())
+            });
+            (slice, reader.max(stream))
         });
         match r {
             Err(m) => failures.push(m),

@@ -972,14 +972,32 @@ impl Cmp {
 // ---------------------------------------------------------------------------
 
 const FP_DEPTH: usize = 24;
+/// Nodes a fingerprint renders at most: shared structure (a billion laughs)
+/// would otherwise expand exponentially.
+const FP_NODES: usize = 200_000;
+
+thread_local! {
+    static FP_BUDGET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Take one node from the fingerprint budget; false when it is spent.
+fn fp_take() -> bool {
+    FP_BUDGET.with(|b| {
+        let left = b.get();
+        b.set(left.saturating_sub(1));
+        left > 0
+    })
+}
 
 pub fn fp_value(v: &Value) -> String {
+    FP_BUDGET.with(|b| b.set(FP_NODES));
     let mut s = String::new();
     fpv(v, 0, &mut s);
     s
 }
 
 pub fn fp_exp(e: &Exp) -> String {
+    FP_BUDGET.with(|b| b.set(FP_NODES));
     let mut s = String::new();
     fpe(e, 0, &mut s);
     s
@@ -999,7 +1017,7 @@ fn kind_tag(k: ObjectKind) -> &'static str {
 }
 
 fn fpv(v: &Value, d: usize, s: &mut String) {
-    if d > FP_DEPTH {
+    if d > FP_DEPTH || !fp_take() {
         s.push('…');
         return;
     }
@@ -1098,7 +1116,7 @@ fn fpv(v: &Value, d: usize, s: &mut String) {
 }
 
 fn fpe(e: &Exp, d: usize, s: &mut String) {
-    if d > FP_DEPTH {
+    if d > FP_DEPTH || !fp_take() {
         s.push('…');
         return;
     }
