@@ -78,15 +78,33 @@ fn files(meta: &Json) -> Vec<(&'static str, String)> {
 enum Source {
     Slice,
     Reader,
+    /// `Deserializer::from_reader(..).into_iter()`: the IoRead path, which
+    /// copies payloads as they arrive (from_reader parses a slice).
+    Stream,
+}
+
+fn read_with(data: &[u8], opts: &DeOptions, source: Source) -> serde_pickle::Result<Value> {
+    match source {
+        Source::Slice => from_slice_with::<Value>(data, opts),
+        Source::Reader => from_reader_with::<_, Value>(data, opts),
+        Source::Stream => {
+            let mut it = serde_pickle::Deserializer::from_reader(data)
+                .with_options(opts.clone())
+                .into_iter::<Value>();
+            let first = it.next().unwrap_or_else(|| Err(serde_pickle::Error::message("no pickle")));
+            match (first, it.next()) {
+                (Ok(v), None) => Ok(v),
+                (Ok(_), Some(_)) => Err(serde_pickle::Error::message("more than one pickle")),
+                (Err(e), _) => Err(e),
+            }
+        }
+    }
 }
 
 /// Read one pickle and compare it with `exp`; `None` when it matches.
 fn check(rel: &str, exp: &Exp, opts: &DeOptions, source: Source) -> Result<(), String> {
     let data = read(&format!("corpus/{rel}"));
-    let got = match source {
-        Source::Slice => from_slice_with::<Value>(&data, opts),
-        Source::Reader => from_reader_with::<_, Value>(&data[..], opts),
-    };
+    let got = read_with(&data, opts, source);
     let outcome = match got {
         Ok(v) => compare(&v, exp, CmpOpts::default()),
         Err(e) => Err(format!(": read failed: {e:?}")),
@@ -96,10 +114,7 @@ fn check(rel: &str, exp: &Exp, opts: &DeOptions, source: Source) -> Result<(), S
         (None, Ok(())) => Ok(()),
         (None, Err(m)) => Err(format!("{rel} {m}")),
         (Some((_, cat, why)), Err(_)) => {
-            let e = match source {
-                Source::Slice => from_slice_with::<Value>(&data, opts).err(),
-                Source::Reader => from_reader_with::<_, Value>(&data[..], opts).err(),
-            };
+            let e = read_with(&data, opts, source).err();
             match e {
                 Some(e) if e.category() == *cat => Ok(()),
                 other => Err(format!(
@@ -185,6 +200,22 @@ fn from_reader_reads_every_values_pickle_like_from_slice() {
     let (n, f) = check_group(values(), &all, Py2::Latin1, &DeOptions::new(), Source::Reader);
     assert_all("values/ through from_reader", n, &f);
     assert_eq!(n, 832 + 5 + 250 + 520);
+}
+
+#[test]
+fn the_stream_reader_reads_every_values_pickle_like_from_slice() {
+    let all = ["C pickler", "pure-Python pickler", "noframe", "optimized"];
+    let (n, f) = check_group(values(), &all, Py2::Latin1, &DeOptions::new(), Source::Stream);
+    assert_all("values/ through the stream reader", n, &f);
+    assert_eq!(n, 832 + 5 + 250 + 520);
+}
+
+#[test]
+fn python2_and_oob_pickles_through_the_stream_reader_read_the_same() {
+    let (n, f) = check_group(py2(), &["C pickler"], Py2::Latin1, &DeOptions::new(), Source::Stream);
+    assert_all("py2/ through the stream reader", n, &f);
+    let (n, f) = check_group(oob(), &["C pickler"], Py2::Latin1, &DeOptions::new(), Source::Stream);
+    assert_all("oob/ through the stream reader", n, &f);
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! each case's Python expression in `manifest.json`; rerun it to regenerate).
 //! Every case is read at every protocol it exists in, through `from_slice`
 //! (streaming fast path, with the VM as fallback), `from_slice` with the fast
-//! path off (the VM alone) and `from_reader`; all must give the same answer.
+//! path off (the VM alone), `from_reader` and the stream iterator over an
+//! `io::Read`; all must give the same answer.
 
 mod common;
 
@@ -50,7 +51,16 @@ fn pickles(case: &str) -> Vec<(u8, Vec<u8>)> {
     out
 }
 
-/// Read every pickle of `case` as `T` three ways, expecting `want` (its
+/// The first pickle of `data` through `Deserializer::from_reader(..).into_iter()`
+/// (the IoRead path: payloads copied as they arrive, no fast path).
+fn stream_one<T: DeserializeOwned>(data: &[u8]) -> serde_pickle::Result<T> {
+    Deserializer::from_reader(data)
+        .into_iter::<T>()
+        .next()
+        .unwrap_or_else(|| Err(serde_pickle::Error::message("empty")))
+}
+
+/// Read every pickle of `case` as `T` four ways, expecting `want` (its
 /// protocol given); every mismatch is reported.
 fn expect_all<T: DeserializeOwned + PartialEq + Debug>(
     case: &str,
@@ -64,6 +74,7 @@ fn expect_all<T: DeserializeOwned + PartialEq + Debug>(
             ("from_slice", from_slice::<T>(&data)),
             ("from_slice, VM only", from_slice_with::<T>(&data, &vm)),
             ("from_reader", from_reader::<_, T>(&data[..])),
+            ("stream reader", stream_one::<T>(&data)),
         ] {
             match got {
                 Ok(v) if v == want => {}
@@ -93,6 +104,7 @@ fn expect_error<T: DeserializeOwned + Debug>(
             ("from_slice", from_slice::<T>(&data)),
             ("from_slice, VM only", from_slice_with::<T>(&data, &vm)),
             ("from_reader", from_reader::<_, T>(&data[..])),
+            ("stream reader", stream_one::<T>(&data)),
         ] {
             match got {
                 Err(e) if e.category() == cat && e.to_string().contains(needle) => {}
