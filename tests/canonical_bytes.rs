@@ -331,6 +331,86 @@ fn structs_are_dicts_with_field_names_written_once() {
     j.run();
 }
 
+/// More distinct field names than the writer keeps in its small table.
+#[derive(Serialize)]
+struct Wide {
+    f01: u8,
+    f02: u8,
+    f03: u8,
+    f04: u8,
+    f05: u8,
+    f06: u8,
+    f07: u8,
+    f08: u8,
+    f09: u8,
+    f10: u8,
+    f11: u8,
+    f12: u8,
+    f13: u8,
+    f14: u8,
+    f15: u8,
+    f16: u8,
+    f17: u8,
+    f18: u8,
+    f19: u8,
+    f20: u8,
+}
+
+fn wide(v: u8) -> Wide {
+    Wide {
+        f01: v,
+        f02: v,
+        f03: v,
+        f04: v,
+        f05: v,
+        f06: v,
+        f07: v,
+        f08: v,
+        f09: v,
+        f10: v,
+        f11: v,
+        f12: v,
+        f13: v,
+        f14: v,
+        f15: v,
+        f16: v,
+        f17: v,
+        f18: v,
+        f19: v,
+        f20: v,
+    }
+}
+
+#[test]
+fn many_field_names_and_one_off_names_in_large_pickles() {
+    #[derive(Serialize)]
+    struct Wrapper {
+        items: Vec<Person>,
+        wide: Vec<Wide>,
+        x: &'static str,
+    }
+    let mut j = Judge::new();
+    let fields = (1..=20).map(|i| format!("'f{i:02}': V")).collect::<Vec<_>>().join(", ");
+    j.add(
+        "20 field names, 3 records",
+        &vec![wide(1), wide(2), wide(3)],
+        &format!("[{{{}}} for V in (1, 2, 3)]", fields),
+    );
+    // 'items', 'wide' and 'x' are written once: their memo entries go away.
+    let big = Wrapper {
+        items: (0..4000).map(|i| person(&format!("n{i}"), i, &[])).collect(),
+        wide: vec![wide(7), wide(8)],
+        x: "x",
+    };
+    j.add_check(
+        "a wrapper around 4000 records",
+        &big,
+        "len(v['items']) == 4000 and v['items'][3999]['age'] == 3999 and v['x'] == 'x' \
+         and v['wide'][1]['f20'] == 8",
+    );
+    j.run();
+}
+
 #[derive(Serialize)]
 enum Shape {
     Empty,

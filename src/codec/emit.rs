@@ -3,147 +3,17 @@
 //! knows about serde or about which Python objects are shared; the layer
 //! above ([`super::pickler`]) decides what to memoize.
 //!
-//! Output goes to one `Vec<u8>` with `extend_from_slice`. Frames are built in
-//! place: a 9-byte FRAME header is reserved when a frame opens and filled in
-//! (or removed, for frames under 4 bytes) when it is committed.
+//! Output goes to one `Vec<u8>` with `extend_from_slice`; frames are laid out
+//! as it grows (see [`super::frame`]).
 
+use super::frame::{push_get, push_put, Framer};
 use super::opcodes::*;
+use super::optimize::Fetched;
 use super::repr;
 use crate::error::{Error, Result};
 
-/// A frame is committed before the first opcode that starts when it already
-/// holds this many bytes, and an opcode longer than this is written outside
-/// any frame (`pickle._Framer._FRAME_SIZE_TARGET`, as `pickletools.optimize` uses it).
-pub(crate) const FRAME_TARGET: usize = 64 * 1024;
-/// Frames shorter than this get no FRAME header (`_FRAME_SIZE_MIN`).
-const FRAME_MIN: usize = 4;
-const FRAME_HEADER: usize = 9;
 /// Items per APPENDS / SETITEMS / ADDITEMS (`pickle._BATCHSIZE`).
 pub(crate) const BATCH: usize = 1000;
-
-/// In-place framing of a growing buffer (protocol 4 and later).
-#[derive(Clone, Debug)]
-pub(crate) struct Framer {
-    /// Offset of the reserved header of the open frame.
-    header: usize,
-    /// Buffer length at which the open frame is full: the next opcode commits it.
-    limit: usize,
-}
-
-impl Framer {
-    /// No framing: the limit is never reached.
-    pub(crate) fn off() -> Self {
-        Framer { header: 0, limit: usize::MAX }
-    }
-
-    /// Open the first frame at the end of `buf`.
-    pub(crate) fn start(buf: &mut Vec<u8>) -> Self {
-        let mut f = Framer::off();
-        f.open(buf);
-        f
-    }
-
-    fn open(&mut self, buf: &mut Vec<u8>) {
-        self.header = buf.len();
-        buf.extend_from_slice(&[FRAME, 0, 0, 0, 0, 0, 0, 0, 0]);
-        self.limit = buf.len() + FRAME_TARGET;
-    }
-
-    fn is_on(&self) -> bool {
-        self.limit != usize::MAX
-    }
-
-    /// Call before writing each opcode: commits the open frame once it is full.
-    #[inline(always)]
-    pub(crate) fn before_op(&mut self, buf: &mut Vec<u8>) {
-        if buf.len() >= self.limit {
-            self.commit(buf);
-            self.open(buf);
-        }
-    }
-
-    /// Call before an opcode of `len` bytes; true if it must be written
-    /// outside any frame, in which case the open frame has been committed and
-    /// [`Framer::after_frameless`] must follow the write.
-    #[inline]
-    pub(crate) fn before_sized_op(&mut self, buf: &mut Vec<u8>, len: usize) -> bool {
-        if len > FRAME_TARGET && self.is_on() {
-            self.commit(buf);
-            true
-        } else {
-            self.before_op(buf);
-            false
-        }
-    }
-
-    /// Open a new frame after an opcode written outside frames.
-    pub(crate) fn after_frameless(&mut self, buf: &mut Vec<u8>) {
-        self.open(buf);
-    }
-
-    /// Commit the open frame: fill in its header, or drop the header of a
-    /// frame shorter than 4 bytes.
-    fn commit(&mut self, buf: &mut Vec<u8>) {
-        let body = buf.len() - self.header - FRAME_HEADER;
-        if body >= FRAME_MIN {
-            buf[self.header + 1..self.header + FRAME_HEADER]
-                .copy_from_slice(&(body as u64).to_le_bytes());
-        } else {
-            buf.drain(self.header..self.header + FRAME_HEADER);
-        }
-    }
-
-    /// Commit the last frame; framing is off afterwards.
-    pub(crate) fn end(&mut self, buf: &mut Vec<u8>) {
-        if self.is_on() {
-            self.commit(buf);
-            *self = Framer::off();
-        }
-    }
-
-    /// Keep the open frame's header in place after one byte was inserted
-    /// (`delta = 1`) or removed (`delta = -1`) at `pos`.
-    fn shift(&mut self, pos: usize, delta: isize) {
-        if self.is_on() && self.header >= pos {
-            self.header = self.header.wrapping_add_signed(delta);
-            self.limit = self.limit.wrapping_add_signed(delta);
-        }
-    }
-}
-
-/// Append the opcode that stores the top of the stack as memo entry `idx`.
-pub(crate) fn push_put(buf: &mut Vec<u8>, proto: u8, idx: u32) {
-    if proto >= 4 {
-        buf.push(MEMOIZE);
-    } else if proto >= 1 {
-        if idx < 256 {
-            buf.extend_from_slice(&[BINPUT, idx as u8]);
-        } else {
-            buf.push(LONG_BINPUT);
-            buf.extend_from_slice(&idx.to_le_bytes());
-        }
-    } else {
-        buf.push(PUT);
-        repr::push_uint(buf, u128::from(idx));
-        buf.push(b'\n');
-    }
-}
-
-/// Append the opcode that pushes memo entry `idx`.
-pub(crate) fn push_get(buf: &mut Vec<u8>, proto: u8, idx: u32) {
-    if proto >= 1 {
-        if idx < 256 {
-            buf.extend_from_slice(&[BINGET, idx as u8]);
-        } else {
-            buf.push(LONG_BINGET);
-            buf.extend_from_slice(&idx.to_le_bytes());
-        }
-    } else {
-        buf.push(GET);
-        repr::push_uint(buf, u128::from(idx));
-        buf.push(b'\n');
-    }
-}
 
 /// Which container a [`Batch`] fills, and so which opcodes it uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -235,9 +105,8 @@ pub(crate) struct Emitter {
     framer: Framer,
     /// Memo entries created so far (the next MEMOIZE's index).
     memo_len: u32,
-    /// For each memo entry: whether a GET fetched it.
-    used: Vec<bool>,
-    used_count: u32,
+    /// Which memo entries a GET fetched.
+    used: Fetched,
     /// A MARK was inserted or removed after the fact, so frames must be redone.
     dirty: bool,
 }
@@ -251,8 +120,7 @@ impl Emitter {
             proto,
             framer: Framer::off(),
             memo_len: 0,
-            used: Vec::new(),
-            used_count: 0,
+            used: Fetched::default(),
             dirty: false,
         };
         e.start();
@@ -266,8 +134,7 @@ impl Emitter {
             proto,
             framer: Framer::off(),
             memo_len: 0,
-            used: Vec::new(),
-            used_count: 0,
+            used: Fetched::default(),
             dirty: false,
         }
     }
@@ -628,7 +495,7 @@ impl Emitter {
         self.framer.before_op(&mut self.buf);
         push_put(&mut self.buf, self.proto, idx);
         self.memo_len += 1;
-        self.used.push(false);
+        self.used.grow(self.memo_len);
         idx
     }
 
@@ -641,12 +508,7 @@ impl Emitter {
             self.framer.before_op(&mut self.buf);
             push_get(&mut self.buf, self.proto, idx);
         }
-        if let Some(used) = self.used.get_mut(idx as usize) {
-            if !*used {
-                *used = true;
-                self.used_count += 1;
-            }
-        }
+        self.used.set(idx);
     }
 
     /// Call before each item (before each key, for dicts) of a batch.
@@ -741,8 +603,11 @@ impl Emitter {
     pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
         self.op(STOP);
         self.framer.end(&mut self.buf);
-        if self.dirty || self.used_count < self.memo_len {
+        if self.dirty {
             return super::optimize::optimize(&self.buf);
+        }
+        if !self.used.all(self.memo_len) {
+            return super::optimize::drop_unused(self.buf, self.proto, &self.used);
         }
         Ok(self.buf)
     }

@@ -2,9 +2,10 @@
 //! emitter that writes opcodes exactly as CPython does (framing, memo,
 //! batching), and the optimizer that drops unused memo entries.
 
-pub mod opcodes;
 pub mod compat;
 pub(crate) mod emit;
+pub(crate) mod frame;
+pub mod opcodes;
 pub mod ops;
 pub mod optimize;
 pub(crate) mod pickler;

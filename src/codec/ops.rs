@@ -1,9 +1,9 @@
 //! An opcode tokenizer: walks a pickle and yields each opcode with its
 //! position and its decoded argument, without executing anything.
 //!
-//! This is the shared front end of [`optimize`](super::optimize) and of
+//! This is the shared front end of [`super::optimize`] and of
 //! disassemblers: it knows how long every argument is (from the opcode table
-//! in [`opcodes`](super::opcodes)) and nothing about what opcodes mean.
+//! in [`super::opcodes`]) and nothing about what opcodes mean.
 //! Like `pickletools.genops`, it stops after `STOP`.
 
 use super::opcodes::{self, Arg, OpInfo};
@@ -87,6 +87,40 @@ fn parse_decimal(text: &[u8]) -> Option<u64> {
         n = n * 10 + u64::from(b - b'0');
     }
     Some(n)
+}
+
+/// The encoded length of the opcode at the start of `data` (opcode byte
+/// included), or `None` if it is not an opcode or is truncated. A cheaper
+/// [`ops`] for callers that only need to step over opcodes.
+pub(crate) fn op_len(data: &[u8]) -> Option<usize> {
+    let info = opcodes::info(*data.first()?)?;
+    let fixed = |n: usize| (data.len() > n).then_some(n + 1);
+    let counted = |width: usize| -> Option<usize> {
+        let bytes = data.get(1..1 + width)?;
+        let mut le = [0u8; 8];
+        le[..width].copy_from_slice(bytes);
+        let n = usize::try_from(u64::from_le_bytes(le)).ok()?;
+        let len = (1 + width).checked_add(n)?;
+        (data.len() >= len).then_some(len)
+    };
+    let line =
+        |from: usize| data.get(from..)?.iter().position(|&b| b == b'\n').map(|n| from + n + 1);
+    match info.arg {
+        Arg::None => Some(1),
+        Arg::U1 => fixed(1),
+        Arg::U2 => fixed(2),
+        Arg::U4 | Arg::I4 => fixed(4),
+        Arg::U8 | Arg::F8 => fixed(8),
+        Arg::Line => line(1),
+        Arg::TwoLines => line(line(1)?),
+        Arg::Len1 => counted(1),
+        Arg::Len4 => counted(4),
+        Arg::SLen4 => match data.get(4) {
+            Some(&top) if top & 0x80 != 0 => None,
+            _ => counted(4),
+        },
+        Arg::Len8 => counted(8),
+    }
 }
 
 /// Iterate over the opcodes of `pickle`, stopping after `STOP`.
@@ -278,6 +312,24 @@ mod tests {
     fn huge_length_does_not_overflow() {
         let p = b"\x8d\xff\xff\xff\xff\xff\xff\xff\xff.";
         assert_eq!(ops(p).next().unwrap().unwrap_err().category(), Category::Eof);
+    }
+
+    #[test]
+    fn op_len_agrees_with_the_tokenizer() {
+        let p: &[u8] = b"\x80\x05\x95\x01\x00\x00\x00\x00\x00\x00\x00I12\nca\nb\nK\x07M\x01\x02\
+            J\xff\xff\xff\xffG?\xf0\x00\x00\x00\x00\x00\x00\x8a\x02\xff\x00\x8b\x01\x00\x00\x00\x01\
+            B\x01\x00\x00\x00z\x8e\x01\x00\x00\x00\x00\x00\x00\x00y\x94h\x00.";
+        let mut at = 0;
+        for op in ops(p) {
+            let op = op.unwrap();
+            assert_eq!(op.pos, at);
+            assert_eq!(op_len(&p[at..]), Some(op.end - op.pos), "{}", op.info.name);
+            at = op.end;
+        }
+        assert_eq!(op_len(b"\x8c\x05ab"), None);
+        assert_eq!(op_len(b"\x8b\xff\xff\xff\xff"), None);
+        assert_eq!(op_len(b"\xff"), None);
+        assert_eq!(op_len(b"I12"), None);
     }
 
     #[test]

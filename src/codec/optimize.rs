@@ -9,9 +9,9 @@
 
 use std::collections::HashMap;
 
-use super::emit::{push_get, push_put, Framer};
+use super::frame::{memo_op, push_get, push_put, Framer, FRAME_HEADER, FRAME_MIN, FRAME_TARGET};
 use super::opcodes;
-use super::ops::{ops, Op, OpArg};
+use super::ops::{op_len, ops, Op, OpArg};
 use crate::error::{Error, Result};
 
 /// Ids below this are kept in vectors (the writer's ids are dense from 0);
@@ -104,7 +104,157 @@ pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
         }
     }
 
-    // Pass 2: copy, dropping the PUTs nothing fetches and renumbering.
+    rewrite(pickle, proto, header, fetched)
+}
+
+/// Which memo entries (ids 0, 1, 2... in stream order) the writer fetched
+/// with a GET: a bit mask for the first 64, which is all most pickles have.
+#[derive(Debug, Default)]
+pub(crate) struct Fetched {
+    low: u64,
+    high: Vec<bool>,
+}
+
+impl Fetched {
+    /// Make room for entries up to `len` (called as each entry is created).
+    #[inline]
+    pub(crate) fn grow(&mut self, len: u32) {
+        if len > 64 {
+            self.high.push(false);
+        }
+    }
+
+    /// Entry `idx` was fetched.
+    #[inline(always)]
+    pub(crate) fn set(&mut self, idx: u32) {
+        if idx < 64 {
+            self.low |= 1 << idx;
+        } else if let Some(u) = self.high.get_mut(idx as usize - 64) {
+            *u = true;
+        }
+    }
+
+    /// Whether all of the first `len` entries were fetched.
+    pub(crate) fn all(&self, len: u32) -> bool {
+        let mask = if len >= 64 { u64::MAX } else { (1u64 << len) - 1 };
+        self.low & mask == mask && self.high.iter().all(|&u| u)
+    }
+
+    fn get(&self, id: u64) -> bool {
+        if id < 64 {
+            self.low >> id & 1 == 1
+        } else {
+            self.high.get((id - 64) as usize).copied().unwrap_or(false)
+        }
+    }
+
+    /// The new index of each entry: the number of fetched entries before it.
+    fn ranks(&self) -> impl Fn(u64) -> u32 + '_ {
+        let base = self.low.count_ones();
+        let mut high = Vec::new();
+        if !self.high.is_empty() {
+            let mut n = base;
+            high = self
+                .high
+                .iter()
+                .map(|&u| {
+                    let before = n;
+                    n += u32::from(u);
+                    before
+                })
+                .collect();
+        }
+        move |id| {
+            if id < 64 {
+                (self.low & ((1u64 << id) - 1)).count_ones()
+            } else {
+                high.get((id - 64) as usize).copied().unwrap_or(u32::MAX)
+            }
+        }
+    }
+}
+
+/// [`optimize`] for a pickle this crate's writer just made at `proto`, whose
+/// memo entries are the PUTs/MEMOIZEs in stream order and of which `used`
+/// were fetched. In place (the result is never longer) unless the pickle
+/// spans several frames.
+pub(crate) fn drop_unused(mut buf: Vec<u8>, proto: u8, used: &Fetched) -> Result<Vec<u8>> {
+    let start = if proto >= 2 { 2 } else { 0 };
+    if proto >= 4 && buf.len() > start + FRAME_HEADER + FRAME_TARGET {
+        let mut fetched: IdMap<u32> = IdMap::new();
+        let ids = 64 + used.high.len() as u64;
+        for id in (0..ids).filter(|&id| used.get(id)) {
+            fetched.insert(id, NO);
+        }
+        return rewrite(&buf, proto, 0..start, fetched);
+    }
+    let rank = used.ranks();
+    // A single frame (or none): its header, if any, stays where it is.
+    let header = proto >= 4 && buf.get(start) == Some(&opcodes::FRAME);
+    let body_start = start + if header { FRAME_HEADER } else { 0 };
+    // Runs of ordinary opcodes are moved down in one copy each.
+    let (mut r, mut w, mut run) = (body_start, body_start, body_start);
+    let mut next_id = 0u64;
+    let bad = || Error::syntax("malformed pickle in the writer's optimizer");
+    // Invariant: w <= run <= r, and nothing is written past the bytes read.
+    loop {
+        let code = *buf.get(r).ok_or_else(bad)?;
+        let len = op_len(&buf[r..]).ok_or_else(bad)?;
+        let memo = match code {
+            opcodes::PUT | opcodes::BINPUT | opcodes::LONG_BINPUT | opcodes::MEMOIZE => {
+                next_id += 1;
+                Some(used.get(next_id - 1).then(|| memo_op(false, proto, rank(next_id - 1))))
+            }
+            opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
+                let id = memo_index(code, &buf[r + 1..r + len]).ok_or_else(bad)?;
+                Some(Some(memo_op(true, proto, rank(id))))
+            }
+            opcodes::FRAME => Some(None),
+            _ => None,
+        };
+        if let Some(replacement) = memo {
+            buf.copy_within(run..r, w);
+            w += r - run;
+            if let Some((op, n)) = replacement {
+                buf[w..w + n].copy_from_slice(&op[..n]);
+                w += n;
+            }
+            run = r + len;
+        }
+        r += len;
+        if code == opcodes::STOP {
+            break;
+        }
+    }
+    buf.copy_within(run..r, w);
+    w += r - run;
+    buf.truncate(w);
+    if proto >= 4 {
+        let body = w - body_start;
+        if body >= FRAME_MIN {
+            let len = (body as u64).to_le_bytes();
+            if header {
+                buf[start + 1..start + FRAME_HEADER].copy_from_slice(&len);
+            } else {
+                let mut frame = vec![opcodes::FRAME];
+                frame.extend_from_slice(&len);
+                buf.splice(start..start, frame);
+            }
+        } else if header {
+            buf.drain(start..body_start);
+        }
+    }
+    Ok(buf)
+}
+
+/// Pass 2 of [`optimize`]: copy, dropping the PUTs nothing fetches and
+/// renumbering the others, with frames laid out anew.
+fn rewrite(
+    pickle: &[u8],
+    proto: u8,
+    header: std::ops::Range<usize>,
+    mut fetched: IdMap<u32>,
+) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(pickle.len());
     out.extend_from_slice(&pickle[header]);
     let mut framer = if proto >= 4 { Framer::start(&mut out) } else { Framer::off() };
@@ -169,6 +319,15 @@ impl Stored {
             ids.insert(id, ());
             self.distinct += 1;
         }
+    }
+}
+
+/// The index of a GET-like opcode from its argument bytes.
+fn memo_index(code: u8, arg: &[u8]) -> Option<u64> {
+    match code {
+        opcodes::BINGET => arg.first().map(|&b| u64::from(b)),
+        opcodes::LONG_BINGET => Some(u64::from(u32::from_le_bytes(arg.try_into().ok()?))),
+        _ => std::str::from_utf8(arg.strip_suffix(b"\n")?).ok()?.trim().parse().ok(),
     }
 }
 

@@ -27,6 +27,8 @@ use super::opcodes::*;
 use crate::error::{Error, Result};
 
 const NO: u32 = u32::MAX;
+/// Names kept in `Keys::small_names` before `Keys::names` is used.
+const SMALL_NAMES: usize = 16;
 /// Slots in the field-name cache (the slot is the top 6 bits of a hash).
 const NAME_CACHE: usize = 64;
 
@@ -121,6 +123,11 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 /// Memo indices of the objects memoized by identity or content.
 #[derive(Default)]
 struct Keys {
+    /// The first field and variant names met (and the other addresses of
+    /// the same texts), searched by address: no hashing, no allocation.
+    small_names: [&'static str; SMALL_NAMES],
+    small_idx: [u32; SMALL_NAMES],
+    small_len: usize,
     /// Singleton strs: index = code point, 256 = `''`.
     chars: Option<Box<[u32; 257]>>,
     /// Field and variant names (other than singletons).
@@ -135,9 +142,9 @@ struct Keys {
     latin1: Option<u32>,
     builtins: [Option<u32>; Builtin::ALL.len()],
     /// Other globals, keyed by `module + "\n" + name`.
-    globals: HashMap<String, u32>,
+    globals: FxMap<String, u32>,
     /// Interned strs: STACK_GLOBAL module names and instance state keys.
-    interned: HashMap<String, u32>,
+    interned: FxMap<String, u32>,
     /// `Value::Shared` nodes by id.
     shared: FxMap<usize, u32>,
 }
@@ -185,8 +192,9 @@ impl Pickler {
     /// afterwards: replace it with a new one to write another pickle (done
     /// lazily, so that `to_vec` allocates nothing after its pickle).
     pub(crate) fn finish(&mut self) -> Result<Vec<u8>> {
-        let spent = Pickler { em: Emitter::spent(self.proto()), keys: Keys::default() };
-        std::mem::replace(self, spent).em.finish()
+        // The keys are left as they are: a spent Pickler is never used again.
+        let proto = self.proto();
+        std::mem::replace(&mut self.em, Emitter::spent(proto)).finish()
     }
 
     /// Whether [`Pickler::finish`] was called.
@@ -232,44 +240,70 @@ impl Pickler {
     /// A struct field or enum variant name: written once, then fetched.
     #[inline(always)]
     pub(crate) fn name(&mut self, s: &'static str) -> Result<()> {
-        let key = (s.as_ptr() as usize, s.len());
-        // Fibonacci hashing of the address: nearby addresses spread out.
-        let slot =
-            ((key.0 as u64 ^ key.1 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
-        if let Some(cache) = &self.keys.name_cache {
-            let (ptr, len, idx) = cache[slot];
-            if (ptr, len) == key {
+        let k = &self.keys;
+        // serde hands out the same `&'static str` for a field every time.
+        for (name, &idx) in k.small_names[..k.small_len].iter().zip(&k.small_idx) {
+            if std::ptr::eq(*name, s) {
                 self.em.get(idx);
                 return Ok(());
             }
         }
-        self.name_slow(s, key, slot)
+        self.name_slow(s)
     }
 
-    /// A name not in the address cache: look it up by content (or write it)
-    /// and cache it.
+    /// A name whose address is not among the small names: find it by
+    /// content (or write and memoize it) and remember its address.
     #[inline(never)]
-    fn name_slow(&mut self, s: &'static str, key: (usize, usize), slot: usize) -> Result<()> {
-        let fetched = match singleton(s) {
-            Some(i) => table(&mut self.keys.chars)[i],
-            None => self.keys.names.get(s).copied().unwrap_or(NO),
+    fn name_slow(&mut self, s: &'static str) -> Result<()> {
+        let k = &mut self.keys;
+        let full = k.small_len == SMALL_NAMES;
+        let key = (s.as_ptr() as usize, s.len());
+        // Fibonacci hashing of the address: nearby addresses spread out.
+        let slot =
+            ((key.0 as u64 ^ key.1 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
+        if full {
+            if let Some(cache) = &k.name_cache {
+                let (ptr, len, idx) = cache[slot];
+                if (ptr, len) == key {
+                    self.em.get(idx);
+                    return Ok(());
+                }
+            }
+        }
+        let found = match singleton(s) {
+            Some(i) => table(&mut k.chars)[i],
+            None => {
+                let small = k.small_names[..k.small_len].iter().position(|n| *n == s);
+                match small {
+                    Some(i) => k.small_idx[i],
+                    None => k.names.get(s).copied().unwrap_or(NO),
+                }
+            }
         };
-        let idx = if fetched != NO {
-            self.em.get(fetched);
-            fetched
+        let idx = if found != NO {
+            self.em.get(found);
+            found
         } else {
             self.em.str(s)?;
             let idx = self.em.memoize();
             match singleton(s) {
                 Some(i) => table(&mut self.keys.chars)[i] = idx,
+                None if !full => {}
                 None => {
                     self.keys.names.insert(s, idx);
                 }
             }
             idx
         };
-        let cache = self.keys.name_cache.get_or_insert_with(|| Box::new([(0, 0, NO); NAME_CACHE]));
-        cache[slot] = (key.0, key.1, idx);
+        let k = &mut self.keys;
+        if full {
+            let cache = k.name_cache.get_or_insert_with(|| Box::new([(0, 0, NO); NAME_CACHE]));
+            cache[slot] = (key.0, key.1, idx);
+        } else {
+            k.small_names[k.small_len] = s;
+            k.small_idx[k.small_len] = idx;
+            k.small_len += 1;
+        }
         Ok(())
     }
 
