@@ -34,8 +34,47 @@ pub struct Call {
 }
 
 impl Scan {
+    /// Like [`scan`], but when the pickle stops making sense, also what it named
+    /// and called before that point, with the error: CPython executes a pickle
+    /// opcode by opcode, so the calls before a bad byte still happen when it is
+    /// loaded.
+    ///
+    /// ```
+    /// // os.system('echo hi'), then bytes that are not a pickle
+    /// let evil = b"cos\nsystem\n(Vecho hi\ntR\xff";
+    /// let (found, error) = serde_pickle::Scan::partial(evil);
+    /// assert_eq!(found.calls[0].opcode, "REDUCE");
+    /// assert_eq!(error.unwrap().offset(), Some(23));
+    /// ```
+    pub fn partial(bytes: &[u8]) -> (Scan, Option<crate::Error>) {
+        let mut machine = Machine::default();
+        machine.trace = Some(Vec::new());
+        let mut read = SliceRead::new(bytes);
+        let opts = DeOptions::default();
+        let error = match machine.run(&mut read, &opts) {
+            Ok(Loaded::End) => Some(crate::Error::new(crate::ErrorCode::Eof).at(0, None)),
+            Ok(Loaded::Root(_)) => None,
+            Err(e) => Some(e),
+        };
+        let mut out = Scan::default();
+        for e in machine.trace.take().unwrap_or_default() {
+            match e {
+                Event::Global { module, name } => out.globals.push(Global::new(module, name)),
+                Event::Call { offset, opcode, callable } => out.calls.push(Call {
+                    offset,
+                    opcode: opcodes::name(opcode),
+                    callable: callable.map(|(m, n)| Global::new(m, n)),
+                }),
+            }
+        }
+        (out, error)
+    }
+
     /// Globals not on `allowed` (exact module and name).
-    pub fn unsafe_globals<'a>(&'a self, allowed: &'a [Global]) -> impl Iterator<Item = &'a Global> + 'a {
+    pub fn unsafe_globals<'a>(
+        &'a self,
+        allowed: &'a [Global],
+    ) -> impl Iterator<Item = &'a Global> + 'a {
         self.globals.iter().filter(move |g| !allowed.contains(g))
     }
 }
@@ -92,23 +131,8 @@ pub fn safe_globals() -> Vec<Global> {
 /// assert_eq!(found.unsafe_globals(&safe).count(), 1);
 /// ```
 pub fn scan(bytes: &[u8]) -> Result<Scan> {
-    let mut machine = Machine::default();
-    machine.trace = Some(Vec::new());
-    let mut read = SliceRead::new(bytes);
-    let opts = DeOptions::default();
-    if let Loaded::End = machine.run(&mut read, &opts)? {
-        return Err(crate::Error::new(crate::ErrorCode::Eof).at(0, None));
+    match Scan::partial(bytes) {
+        (found, None) => Ok(found),
+        (_, Some(e)) => Err(e),
     }
-    let mut out = Scan::default();
-    for e in machine.trace.take().unwrap_or_default() {
-        match e {
-            Event::Global { module, name } => out.globals.push(Global::new(module, name)),
-            Event::Call { offset, opcode, callable } => out.calls.push(Call {
-                offset,
-                opcode: opcodes::name(opcode),
-                callable: callable.map(|(m, n)| Global::new(m, n)),
-            }),
-        }
-    }
-    Ok(out)
 }
