@@ -21,10 +21,151 @@
 //! | shared object | first occurrence `{"$shared": n, "value": ...}`, later ones `{"$ref": n}` |
 
 use std::collections::HashMap;
+use std::fmt;
 
-use serde_json::{json, Map, Number, Value as Json};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Number;
 use serde_pickle::value::{Dict, Global, Object, ObjectKind, Shared};
 use serde_pickle::Value;
+
+/// A JSON value whose objects keep their keys in document order
+/// (`serde_json::Value` sorts them, which would reorder a dict).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Json {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl Json {
+    fn tag(tag: &str, value: Json) -> Json {
+        Json::Object(vec![(tag.to_string(), value)])
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn as_array(&self) -> Option<&Vec<Json>> {
+        match self {
+            Json::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    fn as_u64(&self) -> Option<u64> {
+        match self {
+            Json::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&Json> {
+        match self {
+            Json::Object(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+impl From<i64> for Json {
+    fn from(i: i64) -> Self {
+        Json::Number(i.into())
+    }
+}
+
+impl From<&str> for Json {
+    fn from(s: &str) -> Self {
+        Json::String(s.to_string())
+    }
+}
+
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Number(n) => n.serialize(s),
+            Json::String(t) => s.serialize_str(t),
+            Json::Array(items) => s.collect_seq(items),
+            Json::Object(entries) => {
+                let mut m = s.serialize_map(Some(entries.len()))?;
+                for (k, v) in entries {
+                    m.serialize_entry(k, v)?;
+                }
+                m.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Json;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+                Ok(Json::Bool(b))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<Json, E> {
+                Ok(Json::Number(i.into()))
+            }
+            fn visit_u64<E>(self, u: u64) -> Result<Json, E> {
+                Ok(Json::Number(u.into()))
+            }
+            fn visit_f64<E: de::Error>(self, f: f64) -> Result<Json, E> {
+                Number::from_f64(f)
+                    .map(Json::Number)
+                    .ok_or_else(|| E::custom("a number that is not finite"))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+                Ok(Json::String(s.to_string()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Json, E> {
+                Ok(Json::String(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
+                let mut entries: Vec<(String, Json)> = Vec::new();
+                while let Some((k, v)) = a.next_entry::<String, Json>()? {
+                    // A repeated key: the last value wins, as in serde_json.
+                    match entries.iter_mut().find(|(key, _)| *key == k) {
+                        Some(e) => e.1 = v,
+                        None => entries.push((k, v)),
+                    }
+                }
+                Ok(Json::Object(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
@@ -52,34 +193,60 @@ impl ToJson {
             Value::None => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(i) => Json::from(*i),
-            Value::BigInt(b) => json!({"$int": b.to_string()}),
+            Value::BigInt(b) => Json::tag("$int", b.to_string().as_str().into()),
             Value::Float(f) => match Number::from_f64(*f) {
                 Some(n) => Json::Number(n),
-                None => json!({"$float": if f.is_nan() { "nan" } else if *f > 0.0 { "inf" } else { "-inf" }}),
+                None => Json::tag(
+                    "$float",
+                    if f.is_nan() {
+                        "nan"
+                    } else if *f > 0.0 {
+                        "inf"
+                    } else {
+                        "-inf"
+                    }
+                    .into(),
+                ),
             },
-            Value::Complex(re, im) => json!({"$complex": [self.convert(&Value::Float(*re)), self.convert(&Value::Float(*im))]}),
+            Value::Complex(re, im) => Json::tag(
+                "$complex",
+                Json::Array(vec![
+                    self.convert(&Value::Float(*re)),
+                    self.convert(&Value::Float(*im)),
+                ]),
+            ),
             Value::Str(s) => Json::String(s.clone()),
-            Value::SurrogateStr(b) => json!({"$surrogates": hex(b)}),
-            Value::Bytes(b) => json!({"$bytes": hex(b)}),
-            Value::ByteArray(b) => json!({"$bytearray": hex(b)}),
+            Value::SurrogateStr(b) => Json::tag("$surrogates", hex(b).as_str().into()),
+            Value::Bytes(b) => Json::tag("$bytes", hex(b).as_str().into()),
+            Value::ByteArray(b) => Json::tag("$bytearray", hex(b).as_str().into()),
             Value::List(items) => Json::Array(self.all(items)),
-            Value::Tuple(items) => json!({"$tuple": self.all(items)}),
-            Value::Set(items) => json!({"$set": self.all(items)}),
-            Value::FrozenSet(items) => json!({"$frozenset": self.all(items)}),
+            Value::Tuple(items) => Json::tag("$tuple", Json::Array(self.all(items))),
+            Value::Set(items) => Json::tag("$set", Json::Array(self.all(items))),
+            Value::FrozenSet(items) => Json::tag("$frozenset", Json::Array(self.all(items))),
             Value::Dict(d) => self.dict(d),
-            Value::Global(g) => json!({"$global": [g.module, g.name]}),
+            Value::Global(g) => Json::tag(
+                "$global",
+                Json::Array(vec![g.module.as_str().into(), g.name.as_str().into()]),
+            ),
             Value::Object(o) => self.object(o),
-            Value::Buffer { index, readonly } => json!({"$buffer": [index, readonly]}),
-            Value::PersistentId(p) => json!({"$persid": self.convert(p)}),
+            Value::Buffer { index, readonly } => Json::tag(
+                "$buffer",
+                Json::Array(vec![Json::Number((*index as u64).into()), Json::Bool(*readonly)]),
+            ),
+            Value::PersistentId(p) => Json::tag("$persid", self.convert(p)),
             Value::Shared(s) => {
                 if let Some(&n) = self.ids.get(&s.id()) {
-                    return json!({"$ref": n});
+                    return Json::tag("$ref", Json::Number(n.into()));
                 }
                 let n = self.ids.len() as u64;
                 self.ids.insert(s.id(), n);
-                json!({"$shared": n, "value": self.convert(s.get())})
+                let value = self.convert(s.get());
+                Json::Object(vec![
+                    ("$shared".into(), Json::Number(n.into())),
+                    ("value".into(), value),
+                ])
             }
-            other => json!({"$unknown": other.to_string()}),
+            other => Json::tag("$unknown", other.to_string().as_str().into()),
         }
     }
 
@@ -88,19 +255,21 @@ impl ToJson {
     }
 
     fn pairs<'a>(&mut self, pairs: impl Iterator<Item = &'a (Value, Value)>) -> Json {
-        Json::Array(pairs.map(|(k, v)| Json::Array(vec![self.convert(k), self.convert(v)])).collect())
+        Json::Array(
+            pairs.map(|(k, v)| Json::Array(vec![self.convert(k), self.convert(v)])).collect(),
+        )
     }
 
     fn dict(&mut self, d: &Dict) -> Json {
         let plain = d.iter().all(|(k, _)| matches!(k, Value::Str(s) if !s.starts_with('$')));
         if !plain {
-            return json!({"$dict": self.pairs(d.iter())});
+            return Json::tag("$dict", self.pairs(d.iter()));
         }
-        let mut m = Map::new();
+        let mut m = Vec::with_capacity(d.len());
         for (k, v) in d.iter() {
             if let Value::Str(s) = k {
                 let v = self.convert(v);
-                m.insert(s.clone(), v);
+                m.push((s.clone(), v));
             }
         }
         Json::Object(m)
@@ -117,15 +286,16 @@ impl ToJson {
             Some(d) => self.dict(d),
             None => Json::Null,
         };
-        json!({"$object": {
-            "kind": kind,
-            "callable": self.convert(&o.callable),
-            "args": self.all(&o.args),
-            "kwargs": kwargs,
-            "state": self.all(&o.state),
-            "list_items": self.all(&o.list_items),
-            "dict_items": self.pairs(o.dict_items.iter()),
-        }})
+        let parts = vec![
+            ("kind".to_string(), kind.into()),
+            ("callable".to_string(), self.convert(&o.callable)),
+            ("args".to_string(), Json::Array(self.all(&o.args))),
+            ("kwargs".to_string(), kwargs),
+            ("state".to_string(), Json::Array(self.all(&o.state))),
+            ("list_items".to_string(), Json::Array(self.all(&o.list_items))),
+            ("dict_items".to_string(), self.pairs(o.dict_items.iter())),
+        ];
+        Json::tag("$object", Json::Object(parts))
     }
 }
 
@@ -153,8 +323,8 @@ impl FromJson {
             }
             Json::String(s) => Value::Str(s.clone()),
             Json::Array(items) => Value::List(self.all(items)?),
-            Json::Object(m) => match m.iter().next() {
-                Some((k, v)) if k.starts_with('$') => self.tagged(k, v, m)?,
+            Json::Object(m) => match m.first() {
+                Some((k, v)) if k.starts_with('$') => self.tagged(k, v, j)?,
                 _ => {
                     let mut d = Dict::new();
                     for (k, v) in m {
@@ -169,7 +339,6 @@ impl FromJson {
     fn all(&mut self, items: &[Json]) -> R<Vec<Value>> {
         items.iter().map(|v| self.convert(v)).collect()
     }
-
 
     fn pairs(&mut self, v: &Json, what: &str) -> R<Vec<(Value, Value)>> {
         let mut out = Vec::new();
@@ -186,11 +355,17 @@ impl FromJson {
         v.as_str().ok_or_else(|| format!("{what} needs a string"))
     }
 
-    fn tagged(&mut self, tag: &str, v: &Json, m: &Map<String, Json>) -> R<Value> {
+    fn tagged(&mut self, tag: &str, v: &Json, whole: &Json) -> R<Value> {
         Ok(match tag {
             "$int" => {
                 let s = Self::text(v, tag)?;
-                Value::BigInt(s.parse().map_err(|_| format!("bad $int {s:?}"))?)
+                let n: serde_pickle::value::BigInt =
+                    s.parse().map_err(|_| format!("bad $int {s:?}"))?;
+                // An int that fits in i64 is always a Value::Int.
+                match i64::try_from(&n) {
+                    Ok(i) => Value::Int(i),
+                    Err(_) => Value::BigInt(n),
+                }
             }
             "$float" => Value::Float(match Self::text(v, tag)? {
                 "nan" => f64::NAN,
@@ -216,7 +391,9 @@ impl FromJson {
                 Value::Dict(d)
             }
             "$global" => match array(v, tag)?.as_slice() {
-                [Json::String(m), Json::String(n)] => Value::Global(Global::new(m.clone(), n.clone())),
+                [Json::String(m), Json::String(n)] => {
+                    Value::Global(Global::new(m.clone(), n.clone()))
+                }
                 _ => return Err("$global needs [module, name]".into()),
             },
             "$object" => self.object(v)?,
@@ -230,7 +407,7 @@ impl FromJson {
             "$persid" => Value::PersistentId(Box::new(self.convert(v)?)),
             "$shared" => {
                 let n = v.as_u64().ok_or("$shared needs a number")?;
-                let inner = m.get("value").ok_or("$shared needs a value")?;
+                let inner = whole.get("value").ok_or("$shared needs a value")?;
                 let node = Shared::empty();
                 self.shared.insert(n, node.clone());
                 let value = self.convert(inner)?;
@@ -239,15 +416,22 @@ impl FromJson {
             }
             "$ref" => {
                 let n = v.as_u64().ok_or("$ref needs a number")?;
-                Value::Shared(self.shared.get(&n).cloned().ok_or_else(|| format!("$ref {n} before its $shared"))?)
+                Value::Shared(
+                    self.shared
+                        .get(&n)
+                        .cloned()
+                        .ok_or_else(|| format!("$ref {n} before its $shared"))?,
+                )
             }
             other => return Err(format!("unknown tag {other}")),
         })
     }
 
     fn object(&mut self, v: &Json) -> R<Value> {
-        let o = v.as_object().ok_or("$object needs an object")?;
-        let get = |k: &str| o.get(k).cloned().unwrap_or(Json::Null);
+        if !matches!(v, Json::Object(_)) {
+            return Err("$object needs an object".into());
+        }
+        let get = |k: &str| v.get(k).cloned().unwrap_or(Json::Null);
         let kind = match get("kind").as_str() {
             Some("reduce") => ObjectKind::Reduce,
             Some("newobj") => ObjectKind::NewObj,

@@ -10,7 +10,9 @@
 //! ```
 //!
 //! No FILE, or `-`, reads standard input. Bad input: one line on stderr with
-//! the offset and the problem, exit status 1.
+//! the offset and the problem, exit status 1 (`dis` prints the listing up to
+//! the problem first; `scan` prints what the pickle names and calls before
+//! the problem, and exits 2 if a global among them is outside the safe list).
 
 mod dis;
 mod json;
@@ -45,7 +47,11 @@ fn parse_args() -> Result<Args, String> {
         match a.as_str() {
             "--protocol" | "-p" => {
                 let p = it.next().ok_or("--protocol needs a number")?;
-                protocol = p.parse().ok().filter(|&p| p <= 5).ok_or(format!("protocol must be 0 to 5, not {p}"))?;
+                protocol = p
+                    .parse()
+                    .ok()
+                    .filter(|&p| p <= 5)
+                    .ok_or(format!("protocol must be 0 to 5, not {p}"))?;
             }
             _ if file.is_none() => file = Some(a),
             _ => return Err(format!("unexpected argument {a:?}\n{USAGE}")),
@@ -57,7 +63,9 @@ fn parse_args() -> Result<Args, String> {
 fn read_input(file: &Option<String>) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
     match file.as_deref() {
-        None | Some("-") => std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("stdin: {e}"))?,
+        None | Some("-") => {
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("stdin: {e}"))?
+        }
         Some(path) => return std::fs::read(path).map_err(|e| format!("{path}: {e}")),
     };
     Ok(buf)
@@ -76,8 +84,12 @@ fn run(args: &Args) -> Result<ExitCode, String> {
     let input = read_input(&args.file)?;
     match args.command.as_str() {
         "dis" => {
-            let text = dis::disassemble(&input)?;
+            // The listing up to the problem, then the problem.
+            let (text, problem) = dis::disassemble(&input);
             write_out(text.as_bytes())?;
+            if let Some(problem) = problem {
+                return Err(problem);
+            }
         }
         "json" => {
             let value = load(&input)?;
@@ -86,39 +98,57 @@ fn run(args: &Args) -> Result<ExitCode, String> {
             write_out(format!("{text}\n").as_bytes())?;
         }
         "from-json" => {
-            let j: serde_json::Value = serde_json::from_slice(&input).map_err(|e| format!("JSON: {e}"))?;
+            let j: json::Json = serde_json::from_slice(&input).map_err(|e| format!("JSON: {e}"))?;
             let value = json::FromJson::default().convert(&j)?;
-            let bytes = serde_pickle::to_vec_with(&value, &SerOptions::new().protocol(args.protocol))
-                .map_err(|e| e.to_string())?;
+            let bytes =
+                serde_pickle::to_vec_with(&value, &SerOptions::new().protocol(args.protocol))
+                    .map_err(|e| e.to_string())?;
             write_out(&bytes)?;
         }
         "transcode" => {
             let value = load(&input)?;
-            let bytes = serde_pickle::to_vec_with(&value, &SerOptions::new().protocol(args.protocol))
-                .map_err(|e| e.to_string())?;
+            let bytes =
+                serde_pickle::to_vec_with(&value, &SerOptions::new().protocol(args.protocol))
+                    .map_err(|e| e.to_string())?;
             write_out(&bytes)?;
         }
         "scan" => {
-            let found = serde_pickle::scan(&input).map_err(|e| e.to_string())?;
+            // What the pickle names and calls up to where it stops making
+            // sense: CPython would have run those opcodes before failing.
+            let (found, problem) = serde_pickle::Scan::partial(&input);
             let safe = serde_pickle::safe_globals();
             let mut report = String::new();
             let mut unsafe_count = 0;
             for g in &found.globals {
                 let ok = safe.contains(g);
                 unsafe_count += (!ok) as usize;
-                report.push_str(&format!("global {}.{}{}\n", g.module, g.name, if ok { "" } else { "  UNSAFE" }));
+                report.push_str(&format!(
+                    "global {}.{}{}\n",
+                    g.module,
+                    g.name,
+                    if ok { "" } else { "  UNSAFE" }
+                ));
             }
             for c in &found.calls {
-                let target = c.callable.as_ref().map_or("?".to_string(), |g| format!("{}.{}", g.module, g.name));
-                report.push_str(&format!("call   {} {} at offset {}\n", c.opcode, target, c.offset));
+                let target = c
+                    .callable
+                    .as_ref()
+                    .map_or("?".to_string(), |g| format!("{}.{}", g.module, g.name));
+                report
+                    .push_str(&format!("call   {} {} at offset {}\n", c.opcode, target, c.offset));
             }
             report.push_str(&format!(
-                "{} globals, {} calls, {} outside the safe list\n",
+                "{} globals, {} calls, {} outside the safe list{}\n",
                 found.globals.len(),
                 found.calls.len(),
-                unsafe_count
+                unsafe_count,
+                if problem.is_some() { " (before the error)" } else { "" }
             ));
             write_out(report.as_bytes())?;
+            if let Some(problem) = problem {
+                eprintln!("pickletool: {problem}");
+                return Ok(ExitCode::from(if unsafe_count > 0 { 2 } else { 1 }));
+            }
             if unsafe_count > 0 {
                 return Ok(ExitCode::from(2));
             }
