@@ -13,6 +13,12 @@ use crate::error::{Error, ErrorCode, Result};
 ///
 /// Byte slices borrow from the pickle: text-line arguments exclude the
 /// terminating `\n`, counted arguments exclude their length prefix.
+///
+/// ```
+/// use serde_pickle::codec::ops::{ops, OpArg};
+/// let args: Vec<_> = ops(b"cos\nsep\nK\x05.").map(|op| op.unwrap().arg).collect();
+/// assert_eq!(args, [OpArg::Lines(b"os", b"sep"), OpArg::Int(5), OpArg::None]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum OpArg<'a> {
     /// The opcode takes no argument.
@@ -32,6 +38,12 @@ pub enum OpArg<'a> {
 }
 
 /// One opcode of a pickle.
+///
+/// ```
+/// use serde_pickle::codec::ops::ops;
+/// let op = ops(b"\x8c\x02hi.").next().unwrap().unwrap();
+/// assert_eq!((op.pos, op.end, op.info.name), (0, 4, "SHORT_BINUNICODE"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Op<'a> {
     /// Offset of the opcode byte.
@@ -46,6 +58,11 @@ pub struct Op<'a> {
 
 impl Op<'_> {
     /// The opcode byte.
+    ///
+    /// ```
+    /// use serde_pickle::codec::{opcodes, ops::ops};
+    /// assert_eq!(ops(b"N.").next().unwrap().unwrap().code(), opcodes::NONE);
+    /// ```
     pub fn code(&self) -> u8 {
         self.info.code
     }
@@ -146,6 +163,12 @@ pub fn ops(pickle: &[u8]) -> Ops<'_> {
 }
 
 /// The iterator returned by [`ops`].
+///
+/// ```
+/// let mut it = serde_pickle::codec::ops::ops(b"NN.");
+/// it.next();
+/// assert_eq!(it.position(), 1);
+/// ```
 #[derive(Clone, Debug)]
 pub struct Ops<'a> {
     data: &'a [u8],
@@ -155,6 +178,12 @@ pub struct Ops<'a> {
 
 impl<'a> Ops<'a> {
     /// Offset of the next opcode to be read.
+    ///
+    /// ```
+    /// let mut it = serde_pickle::codec::ops::ops(b"K\x01.");
+    /// it.next();
+    /// assert_eq!(it.position(), 2);
+    /// ```
     pub fn position(&self) -> usize {
         self.pos
     }
