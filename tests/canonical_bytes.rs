@@ -573,3 +573,22 @@ fn to_writer_writes_the_same_bytes_as_to_vec() {
         assert_eq!(out, pickle(&value, proto));
     }
 }
+
+#[test]
+fn a_serializer_writes_one_complete_pickle_per_value() {
+    for proto in ALL {
+        let mut out = Vec::new();
+        let mut ser = serde_pickle::Serializer::with_options(
+            &mut out,
+            &serde_pickle::SerOptions::new().protocol(proto),
+        );
+        let first = vec![person("A", 1, &[]), person("B", 2, &[])];
+        first.serialize(&mut ser).unwrap();
+        "a".serialize(&mut ser).unwrap();
+        first.serialize(&mut ser).unwrap();
+        let mut want = pickle(&first, proto);
+        want.extend(pickle(&"a", proto));
+        want.extend(pickle(&first, proto));
+        assert_eq!(out, want, "protocol {proto}");
+    }
+}
