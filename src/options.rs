@@ -104,6 +104,8 @@ pub struct DeOptions {
     pub(crate) buffers: Option<Arc<Vec<Vec<u8>>>>,
     pub(crate) persistent_load: Option<PersistentLoad>,
     pub(crate) fast_path: bool,
+    /// Keep memo-shared strs and bytes as `Value::Shared` (for `to_value`).
+    pub(crate) share_atoms: bool,
 }
 
 impl fmt::Debug for DeOptions {
@@ -116,6 +118,7 @@ impl fmt::Debug for DeOptions {
             .field("globals", &self.globals)
             .field("buffers", &self.buffers.as_ref().map(|b| b.len()))
             .field("persistent_load", &self.persistent_load.is_some())
+            .field("fast_path", &self.fast_path)
             .finish()
     }
 }
@@ -134,6 +137,7 @@ impl Default for DeOptions {
             buffers: None,
             persistent_load: None,
             fast_path: true,
+            share_atoms: false,
         }
     }
 }

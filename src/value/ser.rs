@@ -193,5 +193,9 @@ impl Serialize for ObjectParts<'_> {
 /// assert_eq!(v, Value::Tuple(vec![Value::Int(1), Value::Str("a".into())]));
 /// ```
 pub fn to_value<T: ?Sized + Serialize>(value: &T) -> Result<Value> {
-    crate::de::from_slice(&crate::to_vec(value)?)
+    // One code path: write the pickle, read it back. Memo-shared strs stay
+    // shared, so `to_vec(&to_value(&x)?)` is byte-for-byte `to_vec(&x)`.
+    let mut opts = crate::DeOptions::new();
+    opts.share_atoms = true;
+    crate::de::from_slice_with(&crate::to_vec(value)?, &opts)
 }

@@ -12,7 +12,7 @@ use crate::value::{Dict, Global, Object, Shared, Value};
 
 /// Convert the graph reachable from `root` into a `Value`.
 pub(crate) fn to_value(arena: &Arena, input: &[u8], gotten: &[bool], root: NodeId, opts: &DeOptions) -> Result<Value> {
-    let refs = count_refs(arena, gotten, root);
+    let refs = count_refs(arena, gotten, root, opts.share_atoms);
     let mut b = Builder { arena, input, opts, refs, shared: HashMap::new() };
     b.build(root, 0)
 }
@@ -40,20 +40,22 @@ pub(crate) fn for_each_child(arena: &Arena, id: NodeId, mut f: impl FnMut(NodeId
 
 /// In-graph reference counts, only for nodes a memo GET pushed (the only ones
 /// that can be shared). Iterative: any depth.
-fn count_refs(arena: &Arena, gotten: &[bool], root: NodeId) -> HashMap<NodeId, u32> {
+fn count_refs(arena: &Arena, gotten: &[bool], root: NodeId, share_atoms: bool) -> HashMap<NodeId, u32> {
     let mut refs: HashMap<NodeId, u32> = HashMap::new();
     let mut seen = vec![false; arena.nodes.len()];
     let mut work = vec![root];
     seen[root as usize] = true;
     // Identity matters only for what can change or hold other objects: a
     // str or int referenced twice is just the same value twice.
+    // (`to_value` keeps shared strs too, so that writing the Value back
+    // fetches them from the memo exactly where the original pickle did.)
     let is_gotten = |id: NodeId| {
         gotten.get(id as usize).copied().unwrap_or(false)
-            && matches!(
+            && (share_atoms && matches!(arena.node(id), Node::Str(..) | Node::Bytes(_)) || matches!(
                 arena.node(id),
                 Node::List(_) | Node::Tuple(_) | Node::Dict(_) | Node::Set(_) | Node::FrozenSet(_)
                     | Node::ByteArray(_) | Node::Object(_) | Node::PersId(_)
-            )
+            ))
     };
     if is_gotten(root) {
         refs.insert(root, 1);
