@@ -1,5 +1,6 @@
 //! Wrappers for Python types that serde has no word for: [`Set`],
-//! [`FrozenSet`] and [`ByteArray`] (a Python tuple is just a Rust tuple).
+//! [`FrozenSet`] and [`ByteArray`] (a Python tuple is just a Rust tuple), and
+//! [`Instance`] for an instance of a named Python class (a dataclass, say).
 //!
 //! Written through this crate they become the Python type; through any other
 //! serde format they are their plain content (a sequence, bytes). Reading
@@ -9,6 +10,10 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::magic;
+
+#[path = "py_object.rs"]
+mod object;
+pub use object::{instance, instances, Instance, PyClass};
 
 /// A Python `set` holding the items of any collection.
 ///
