@@ -19,7 +19,9 @@ fn cpython_pickles() -> Vec<Vec<u8>> {
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
-        .map(|l| (0..l.len()).step_by(2).map(|i| u8::from_str_radix(&l[i..i + 2], 16).unwrap()).collect())
+        .map(|l| {
+            (0..l.len()).step_by(2).map(|i| u8::from_str_radix(&l[i..i + 2], 16).unwrap()).collect()
+        })
         .collect()
 }
 
@@ -30,7 +32,10 @@ fn both<T: DeserializeOwned + PartialEq + std::fmt::Debug>(data: &[u8]) -> (Opti
     (fast, vm)
 }
 
-fn check<T: DeserializeOwned + PartialEq + std::fmt::Debug>(pickles: &[Vec<u8>], what: &str) -> usize {
+fn check<T: DeserializeOwned + PartialEq + std::fmt::Debug>(
+    pickles: &[Vec<u8>],
+    what: &str,
+) -> usize {
     let mut ok = 0;
     let mut bad = Vec::new();
     for (i, p) in pickles.iter().enumerate() {

@@ -135,7 +135,11 @@ impl<'de> de::VariantAccess<'de> for VariantDe<'_, '_, 'de> {
         }
     }
 
-    fn struct_variant<V: de::Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value> {
+    fn struct_variant<V: de::Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
         match self.value {
             Some(v) => de::Deserializer::deserialize_map(v, visitor),
             None => Err(de::Error::invalid_type(de::Unexpected::UnitVariant, &"struct variant")),

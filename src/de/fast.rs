@@ -253,9 +253,20 @@ impl<'de, 'o> Fast<'de, 'o> {
             }
             BINGET | LONG_BINGET => {
                 self.pos += 1;
-                let idx = if op == BINGET { self.byte()? as usize } else { u32::from_le_bytes(self.fixed()?) as usize };
+                let idx = if op == BINGET {
+                    self.byte()? as usize
+                } else {
+                    u32::from_le_bytes(self.fixed()?) as usize
+                };
                 match self.memo.get(idx) {
-                    Some(m @ (Memo::None | Memo::Bool(_) | Memo::Int(_) | Memo::Float(_) | Memo::Str(..) | Memo::Bytes(..))) => {
+                    Some(
+                        m @ (Memo::None
+                        | Memo::Bool(_)
+                        | Memo::Int(_)
+                        | Memo::Float(_)
+                        | Memo::Str(..)
+                        | Memo::Bytes(..)),
+                    ) => {
                         // A fetched value may be memoized again (harmless).
                         let m = *m;
                         self.memo_after(Last::Scalar(m))?;
@@ -319,7 +330,9 @@ impl<'de, 'o> Fast<'de, 'o> {
                 let b = &self.input[s as usize..(s + n) as usize];
                 visitor.visit_borrowed_str(std::str::from_utf8(b).map_err(|_| fallback())?)
             }
-            Memo::Bytes(s, n) => visitor.visit_borrowed_bytes(&self.input[s as usize..(s + n) as usize]),
+            Memo::Bytes(s, n) => {
+                visitor.visit_borrowed_bytes(&self.input[s as usize..(s + n) as usize])
+            }
             Memo::Unset | Memo::Container => Err(fallback()),
         }
     }
@@ -388,7 +401,9 @@ impl<'de, 'o> Fast<'de, 'o> {
                 _ => {
                     if let Some(Memo::Bytes(s, n)) = self.scalar()? {
                         let b = &self.input[s as usize..(s + n) as usize];
-                        visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(b.iter().copied()))?
+                        visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(
+                            b.iter().copied(),
+                        ))?
                     } else {
                         return Err(fallback());
                     }
@@ -510,9 +525,25 @@ impl<'a, 'de, 'o> Batched<'a, 'de, 'o> {
 fn is_value_start(op: u8) -> bool {
     matches!(
         op,
-        NONE | NEWTRUE | NEWFALSE | BININT | BININT1 | BININT2 | LONG1 | BINFLOAT | SHORT_BINUNICODE | BINUNICODE
-            | BINUNICODE8 | SHORT_BINBYTES | BINBYTES | BINBYTES8 | BINGET | LONG_BINGET | EMPTY_LIST | EMPTY_DICT
-            | EMPTY_SET | EMPTY_TUPLE
+        NONE | NEWTRUE
+            | NEWFALSE
+            | BININT
+            | BININT1
+            | BININT2
+            | LONG1
+            | BINFLOAT
+            | SHORT_BINUNICODE
+            | BINUNICODE
+            | BINUNICODE8
+            | SHORT_BINBYTES
+            | BINBYTES
+            | BINBYTES8
+            | BINGET
+            | LONG_BINGET
+            | EMPTY_LIST
+            | EMPTY_DICT
+            | EMPTY_SET
+            | EMPTY_TUPLE
     )
 }
 
@@ -627,7 +658,11 @@ impl<'de> de::VariantAccess<'de> for Variant<'_, 'de, '_> {
         self.content(|de| de.seq(visitor, Some(len)))
     }
 
-    fn struct_variant<V: Visitor<'de>>(self, _fields: &'static [&'static str], visitor: V) -> Result<V::Value> {
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
         self.content(|de| de.map(visitor))
     }
 }
@@ -705,11 +740,19 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
         self.deserialize_unit(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
         if name == crate::magic::VALUE || name.starts_with('$') {
             // Value and the Python wrapper types need the VM.
             return Err(fallback());
@@ -725,7 +768,12 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
         self.seq(visitor, Some(len))
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, len: usize, visitor: V) -> Result<V::Value> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
         self.seq(visitor, Some(len))
     }
 

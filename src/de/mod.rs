@@ -149,7 +149,10 @@ pub fn from_slice<'de, T: de::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
 }
 
 /// [`from_slice`] with explicit [`DeOptions`].
-pub fn from_slice_with<'de, T: de::Deserialize<'de>>(bytes: &'de [u8], opts: &DeOptions) -> Result<T> {
+pub fn from_slice_with<'de, T: de::Deserialize<'de>>(
+    bytes: &'de [u8],
+    opts: &DeOptions,
+) -> Result<T> {
     // The streaming fast path handles plain data; the VM is the authority for
     // everything else (and for every error, so messages do not depend on
     // which path ran).
@@ -177,7 +180,10 @@ pub fn from_reader<R: io::Read, T: DeserializeOwned>(reader: R) -> Result<T> {
 }
 
 /// [`from_reader`] with explicit [`DeOptions`].
-pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(reader: R, opts: &DeOptions) -> Result<T> {
+pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
+    reader: R,
+    opts: &DeOptions,
+) -> Result<T> {
     // from_reader reads to the end anyway (bytes after the pickle are an
     // error), so read it whole — bounded by the allocation limit, growing
     // only by what arrives — and parse the buffer like a slice.

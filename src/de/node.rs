@@ -146,7 +146,9 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
                 Bytes::Scratch(b) => visitor.visit_str(utf8(b)?),
             },
             Py2Strings::Latin1 => visitor.visit_string(raw.iter().map(|&b| b as char).collect()),
-            _ => Err(Error::message("Python 2 str is not ASCII (read with Py2Strings::Latin1 or Bytes)")),
+            _ => Err(Error::message(
+                "Python 2 str is not ASCII (read with Py2Strings::Latin1 or Bytes)",
+            )),
         }
     }
 
@@ -165,7 +167,11 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
         Ok(v)
     }
 
-    pub(crate) fn visit_map_of<V: Visitor<'de>>(&self, seqs: &[Seq], visitor: V) -> Result<V::Value> {
+    pub(crate) fn visit_map_of<V: Visitor<'de>>(
+        &self,
+        seqs: &[Seq],
+        visitor: V,
+    ) -> Result<V::Value> {
         let _g = self.enter()?;
         visitor.visit_map(MapDe::new(*self, seqs))
     }
@@ -201,8 +207,12 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
         match self.node() {
             Node::Float(f) => visitor.visit_f64(f),
             // An int is accepted where a float is expected when it is exact.
-            Node::Int(i) if (i as f64) as i64 == i && i.unsigned_abs() <= 1 << 53 => visitor.visit_f64(i as f64),
-            Node::Int(i) => Err(Error::message(format!("integer {i} is not exactly representable as a float"))),
+            Node::Int(i) if (i as f64) as i64 == i && i.unsigned_abs() <= 1 << 53 => {
+                visitor.visit_f64(i as f64)
+            }
+            Node::Int(i) => {
+                Err(Error::message(format!("integer {i} is not exactly representable as a float")))
+            }
             _ => de::Deserializer::deserialize_any(self, visitor),
         }
     }
@@ -331,13 +341,27 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value> {
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
         self.deserialize_any(visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
         if name == crate::magic::VALUE {
-            let value = crate::vm::walk::to_value(self.ctx.arena, self.ctx.input, self.ctx.gotten, self.id, self.ctx.opts)?;
+            let value = crate::vm::walk::to_value(
+                self.ctx.arena,
+                self.ctx.input,
+                self.ctx.gotten,
+                self.id,
+                self.ctx.opts,
+            )?;
             return crate::value::de::deliver(value, visitor);
         }
         visitor.visit_newtype_struct(self)
@@ -345,7 +369,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.node() {
-            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => self.visit_seq_of(s, visitor),
+            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => {
+                self.visit_seq_of(s, visitor)
+            }
             // An object asked for as a sequence or tuple: its arguments by position.
             Node::Object(o) => pytypes::deserialize_object_seq(self, o, visitor),
             // Vec<u8> without serde_bytes: the bytes as a sequence of ints.
@@ -362,7 +388,12 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
         self.deserialize_seq(visitor)
     }
 
-    fn deserialize_tuple_struct<V: Visitor<'de>>(self, _name: &'static str, _len: usize, visitor: V) -> Result<V::Value> {
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
         match self.node() {
             Node::Object(o) => pytypes::deserialize_object_seq(self, o, visitor),
             _ => self.deserialize_seq(visitor),
@@ -389,7 +420,9 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
         visitor: V,
     ) -> Result<V::Value> {
         match self.node() {
-            Node::Str(..) | Node::Py2Str(_) => visitor.visit_enum(VariantDe { key: self, value: None }),
+            Node::Str(..) | Node::Py2Str(_) => {
+                visitor.visit_enum(VariantDe { key: self, value: None })
+            }
             Node::Dict(s) if s.len == 2 => {
                 let _g = self.enter()?;
                 let mut it = self.ctx.arena.iter(s);
@@ -399,7 +432,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
                 visitor.visit_enum(VariantDe { key: self.child(k), value: Some(self.child(v)) })
             }
             Node::Object(o) => pytypes::deserialize_object_enum(self, o, visitor),
-            _ => Err(de::Error::invalid_type(unexpected(&self), &"a str (unit variant) or a one-entry dict {variant: value}")),
+            _ => Err(de::Error::invalid_type(
+                unexpected(&self),
+                &"a str (unit variant) or a one-entry dict {variant: value}",
+            )),
         }
     }
 

@@ -74,7 +74,11 @@ fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
     Some(if den == "1" { num } else { format!("{num}/{den}") })
 }
 
-pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
+pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(
+    n: NodeDe<'_, '_, 'de>,
+    o: u32,
+    visitor: V,
+) -> Result<V::Value> {
     let o = n.ctx.arena.objects[o as usize];
     // The common shapes in a small frame, as they recurse (a linked list of
     // 450 dataclass instances, or 1000 nested OrderedDicts, read into
@@ -167,7 +171,9 @@ fn deserialize_object_other<'de, V: Visitor<'de>>(
                 return visitor.visit_string(s);
             }
         }
-        Some((b"collections", b"OrderedDict" | b"defaultdict")) => return n.visit_map_of(&[o.dict_items], visitor),
+        Some((b"collections", b"OrderedDict" | b"defaultdict")) => {
+            return n.visit_map_of(&[o.dict_items], visitor)
+        }
         Some((b"collections", b"deque")) => return n.visit_seq_of(o.list_items, visitor),
         Some((b"datetime", b"datetime" | b"date" | b"time")) => {
             if let Some(s) = datetime_iso(&n, &o) {
@@ -221,7 +227,11 @@ fn deserialize_state<'de, V: Visitor<'de>>(s: NodeDe<'_, '_, 'de>, visitor: V) -
 }
 
 /// For tuple structs: a NamedTuple's arguments by position.
-pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
+pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(
+    n: NodeDe<'_, '_, 'de>,
+    o: u32,
+    visitor: V,
+) -> Result<V::Value> {
     let obj = n.ctx.arena.objects[o as usize];
     if let Some(value) = reconstructed_value(&n, &obj) {
         let _g = n.enter()?;
@@ -235,7 +245,11 @@ pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de
 }
 
 /// For Rust enums: an `enum.Enum` member read by its value.
-pub(crate) fn deserialize_object_enum<'de, V: Visitor<'de>>(n: NodeDe<'_, '_, 'de>, o: u32, visitor: V) -> Result<V::Value> {
+pub(crate) fn deserialize_object_enum<'de, V: Visitor<'de>>(
+    n: NodeDe<'_, '_, 'de>,
+    o: u32,
+    visitor: V,
+) -> Result<V::Value> {
     let obj = n.ctx.arena.objects[o as usize];
     if let Some(value) = reconstructed_value(&n, &obj) {
         let _g = n.enter()?;

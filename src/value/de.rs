@@ -43,7 +43,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         f.write_str("any value")
     }
 
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Value, D::Error> {
         if let Some(v) = HANDOFF.with(|h| h.borrow_mut().take()) {
             return Ok(v);
         }

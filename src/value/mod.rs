@@ -285,7 +285,9 @@ impl Dict {
     /// Build from pairs as Python's `dict` does: a repeated key keeps its
     /// first position and takes the last value.
     pub(crate) fn from_pairs(pairs: Vec<(Value, Value)>) -> Self {
-        if pairs.len() <= 1 || pairs.iter().all(|(k, _)| simple_key(k)) && !has_duplicate_simple_keys(&pairs) {
+        if pairs.len() <= 1
+            || pairs.iter().all(|(k, _)| simple_key(k)) && !has_duplicate_simple_keys(&pairs)
+        {
             return Dict::from_unique(pairs);
         }
         // Collecting dedupes with a temporary hash index (Python equality).

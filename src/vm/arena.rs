@@ -70,7 +70,10 @@ pub(crate) enum Node {
     Global(u32),
     /// Index into `Arena::objects`.
     Object(u32),
-    Buffer { index: u32, readonly: bool },
+    Buffer {
+        index: u32,
+        readonly: bool,
+    },
     PersId(NodeId),
 }
 

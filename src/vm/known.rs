@@ -39,7 +39,9 @@ fn global_name<'a>(m: &'a Machine, input: &'a [u8], id: NodeId) -> Option<(&'a [
 
 fn items(m: &Machine, seq_node: NodeId) -> Vec<NodeId> {
     match m.arena.node(seq_node) {
-        Node::Tuple(s) | Node::List(s) | Node::Set(s) | Node::FrozenSet(s) => m.arena.iter(s).collect(),
+        Node::Tuple(s) | Node::List(s) | Node::Set(s) | Node::FrozenSet(s) => {
+            m.arena.iter(s).collect()
+        }
         _ => Vec::new(),
     }
 }
@@ -94,7 +96,10 @@ pub(crate) fn reduce(
         (b"builtins", b"set", []) => Node::Set(Seq::EMPTY),
         (b"builtins", b"frozenset", []) => Node::FrozenSet(Seq::EMPTY),
         (b"builtins", b"set" | b"frozenset", [src]) => {
-            if !matches!(m.arena.node(*src), Node::List(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_)) {
+            if !matches!(
+                m.arena.node(*src),
+                Node::List(_) | Node::Tuple(_) | Node::Set(_) | Node::FrozenSet(_)
+            ) {
                 return Ok(None);
             }
             let children = items(m, *src);
@@ -113,13 +118,17 @@ pub(crate) fn reduce(
             Node::Bytes(s) | Node::ByteArray(s) => Node::Bytes(s),
             _ => return Ok(None),
         },
-        (b"builtins", b"bytearray", [s, enc]) if is_str(m, input, *enc, &["latin-1", "latin1"], opts) => {
+        (b"builtins", b"bytearray", [s, enc])
+            if is_str(m, input, *enc, &["latin-1", "latin1"], opts) =>
+        {
             match latin1(m, input, *s) {
                 Some(span) => Node::ByteArray(span),
                 None => return Ok(None),
             }
         }
-        (b"_codecs", b"encode", [s, enc]) if is_str(m, input, *enc, &["latin1", "latin-1"], opts) => {
+        (b"_codecs", b"encode", [s, enc])
+            if is_str(m, input, *enc, &["latin1", "latin-1"], opts) =>
+        {
             match latin1(m, input, *s) {
                 Some(span) => Node::Bytes(span),
                 None => return Ok(None),
@@ -190,13 +199,14 @@ fn import(
     if depth > opts.max_depth {
         return Err(Error::limit("persistent_load result nested too deeply"));
     }
-    let children = |m: &mut Machine, vs: &[Value], shared: &mut HashMap<usize, NodeId>| -> Result<Seq> {
-        let mut ids = Vec::with_capacity(vs.len());
-        for v in vs {
-            ids.push(import(m, v, opts, shared, depth + 1)?);
-        }
-        Ok(m.arena.seq_of(&ids))
-    };
+    let children =
+        |m: &mut Machine, vs: &[Value], shared: &mut HashMap<usize, NodeId>| -> Result<Seq> {
+            let mut ids = Vec::with_capacity(vs.len());
+            for v in vs {
+                ids.push(import(m, v, opts, shared, depth + 1)?);
+            }
+            Ok(m.arena.seq_of(&ids))
+        };
     let node = match value {
         Value::None => Node::None,
         Value::Bool(b) => Node::Bool(*b),
@@ -237,7 +247,8 @@ fn import(
             let idx = m.arena.objects.len() - 1;
             let state = children(m, &o.state, shared)?;
             let list_items = children(m, &o.list_items, shared)?;
-            let flat: Vec<Value> = o.dict_items.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
+            let flat: Vec<Value> =
+                o.dict_items.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect();
             let dict_items = children(m, &flat, shared)?;
             let obj = &mut m.arena.objects[idx];
             obj.kwargs = kwargs;
@@ -246,7 +257,9 @@ fn import(
             obj.dict_items = dict_items;
             node
         }
-        Value::Buffer { index, readonly } => Node::Buffer { index: *index as u32, readonly: *readonly },
+        Value::Buffer { index, readonly } => {
+            Node::Buffer { index: *index as u32, readonly: *readonly }
+        }
         Value::PersistentId(v) => Node::PersId(import(m, v, opts, shared, depth + 1)?),
         Value::Shared(s) => {
             if let Some(&id) = shared.get(&s.id()) {

@@ -192,8 +192,10 @@ impl Machine {
     }
 
     fn global(&mut self, module: &[u8], name: &[u8], opts: &DeOptions) -> Result<Node> {
-        let module = std::str::from_utf8(module).map_err(|_| Error::syntax("global module is not UTF-8"))?;
-        let name = std::str::from_utf8(name).map_err(|_| Error::syntax("global name is not UTF-8"))?;
+        let module =
+            std::str::from_utf8(module).map_err(|_| Error::syntax("global module is not UTF-8"))?;
+        let name =
+            std::str::from_utf8(name).map_err(|_| Error::syntax("global name is not UTF-8"))?;
         if module.is_empty() || name.is_empty() {
             return Err(Error::syntax("empty module or name in global"));
         }
@@ -232,7 +234,8 @@ impl Machine {
                 match self.arena.nodes.get(cls as usize) {
                     Some(Node::Global(g)) => {
                         let g = self.arena.globals[*g as usize];
-                        let text = |s| String::from_utf8_lossy(self.arena.bytes(input, s)).into_owned();
+                        let text =
+                            |s| String::from_utf8_lossy(self.arena.bytes(input, s)).into_owned();
                         Some((text(g.module), text(g.name)))
                     }
                     _ => None,
@@ -721,9 +724,9 @@ impl Machine {
                 self.next_buffer += 1;
                 let node = match &opts.buffers {
                     Some(bufs) => {
-                        let buf = bufs.get(index as usize).ok_or_else(|| {
-                            Error::syntax("not enough out-of-band buffers")
-                        })?;
+                        let buf = bufs
+                            .get(index as usize)
+                            .ok_or_else(|| Error::syntax("not enough out-of-band buffers"))?;
                         self.check_alloc(buf.len() as u64, opts)?;
                         let start = self.arena.scratch.len();
                         self.arena.scratch.extend_from_slice(buf);

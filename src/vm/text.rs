@@ -99,7 +99,12 @@ pub(crate) fn parse_long(text: &[u8]) -> Result<IntLit> {
 
 /// A `FLOAT` argument, as Python's `float()` reads `repr()` output.
 pub(crate) fn parse_float(text: &[u8]) -> Result<f64> {
-    let bad = || Error::syntax(format!("could not convert string to float: {:?}", String::from_utf8_lossy(text)));
+    let bad = || {
+        Error::syntax(format!(
+            "could not convert string to float: {:?}",
+            String::from_utf8_lossy(text)
+        ))
+    };
     let s = std::str::from_utf8(trim(text)).map_err(|_| bad())?;
     // Rust also accepts "infinity"/"nan" in any case, as Python does.
     s.parse::<f64>().map_err(|_| bad())
@@ -173,7 +178,12 @@ pub(crate) fn decode_string_literal(text: &[u8], out: &mut Vec<u8>) -> Result<()
                         out.push(v);
                         i += 2;
                     }
-                    None => return Err(Error::syntax(format!("invalid \\x escape at position {}", i - 2))),
+                    None => {
+                        return Err(Error::syntax(format!(
+                            "invalid \\x escape at position {}",
+                            i - 2
+                        )))
+                    }
                 }
             }
             other => {
@@ -230,10 +240,15 @@ pub(crate) fn decode_raw_unicode_escape(text: &[u8], out: &mut Vec<u8>) -> Resul
         i += 1;
         let digits = text.get(i..i + width).filter(|d| d.iter().all(u8::is_ascii_hexdigit));
         let Some(digits) = digits else {
-            let what = if width == 4 { "truncated \\uXXXX escape" } else { "truncated \\UXXXXXXXX escape" };
+            let what = if width == 4 {
+                "truncated \\uXXXX escape"
+            } else {
+                "truncated \\UXXXXXXXX escape"
+            };
             return Err(Error::syntax(what));
         };
-        let cp = digits.iter().fold(0u32, |acc, &d| acc * 16 + (d as char).to_digit(16).unwrap_or(0));
+        let cp =
+            digits.iter().fold(0u32, |acc, &d| acc * 16 + (d as char).to_digit(16).unwrap_or(0));
         if cp > 0x10FFFF {
             return Err(Error::syntax("\\Uxxxxxxxx out of range"));
         }

@@ -11,7 +11,13 @@ use crate::options::{DeOptions, Py2Strings};
 use crate::value::{Dict, Global, Object, Shared, Value};
 
 /// Convert the graph reachable from `root` into a `Value`.
-pub(crate) fn to_value(arena: &Arena, input: &[u8], gotten: &[bool], root: NodeId, opts: &DeOptions) -> Result<Value> {
+pub(crate) fn to_value(
+    arena: &Arena,
+    input: &[u8],
+    gotten: &[bool],
+    root: NodeId,
+    opts: &DeOptions,
+) -> Result<Value> {
     let refs = count_refs(arena, gotten, root, opts.share_atoms);
     let mut b = Builder { arena, input, opts, refs, shared: HashMap::new() };
     b.build(root, 0)
@@ -21,7 +27,9 @@ pub(crate) fn to_value(arena: &Arena, input: &[u8], gotten: &[bool], root: NodeI
 pub(crate) fn for_each_child(arena: &Arena, id: NodeId, mut f: impl FnMut(NodeId)) {
     let seq = |f: &mut dyn FnMut(NodeId), s: Seq| arena.iter(s).for_each(f);
     match arena.node(id) {
-        Node::List(s) | Node::Tuple(s) | Node::Dict(s) | Node::Set(s) | Node::FrozenSet(s) => seq(&mut f, s),
+        Node::List(s) | Node::Tuple(s) | Node::Dict(s) | Node::Set(s) | Node::FrozenSet(s) => {
+            seq(&mut f, s)
+        }
         Node::Object(o) => {
             let o = arena.objects[o as usize];
             f(o.callable);
@@ -40,7 +48,12 @@ pub(crate) fn for_each_child(arena: &Arena, id: NodeId, mut f: impl FnMut(NodeId
 
 /// In-graph reference counts, only for nodes a memo GET pushed (the only ones
 /// that can be shared). Iterative: any depth.
-fn count_refs(arena: &Arena, gotten: &[bool], root: NodeId, share_atoms: bool) -> HashMap<NodeId, u32> {
+fn count_refs(
+    arena: &Arena,
+    gotten: &[bool],
+    root: NodeId,
+    share_atoms: bool,
+) -> HashMap<NodeId, u32> {
     let mut refs: HashMap<NodeId, u32> = HashMap::new();
     let mut seen = vec![false; arena.nodes.len()];
     let mut work = vec![root];
@@ -51,11 +64,18 @@ fn count_refs(arena: &Arena, gotten: &[bool], root: NodeId, share_atoms: bool) -
     // fetches them from the memo exactly where the original pickle did.)
     let is_gotten = |id: NodeId| {
         gotten.get(id as usize).copied().unwrap_or(false)
-            && (share_atoms && matches!(arena.node(id), Node::Str(..) | Node::Bytes(_)) || matches!(
-                arena.node(id),
-                Node::List(_) | Node::Tuple(_) | Node::Dict(_) | Node::Set(_) | Node::FrozenSet(_)
-                    | Node::ByteArray(_) | Node::Object(_) | Node::PersId(_)
-            ))
+            && (share_atoms && matches!(arena.node(id), Node::Str(..) | Node::Bytes(_))
+                || matches!(
+                    arena.node(id),
+                    Node::List(_)
+                        | Node::Tuple(_)
+                        | Node::Dict(_)
+                        | Node::Set(_)
+                        | Node::FrozenSet(_)
+                        | Node::ByteArray(_)
+                        | Node::Object(_)
+                        | Node::PersId(_)
+                ))
     };
     if is_gotten(root) {
         refs.insert(root, 1);
@@ -159,8 +179,17 @@ impl<'a> Builder<'a> {
         // Containers at depth 0..max_depth-1, as the typed reader counts.
         let atom = matches!(
             self.arena.node(id),
-            Node::None | Node::Bool(_) | Node::Int(_) | Node::BigInt(_) | Node::Float(_) | Node::Complex(..)
-                | Node::Str(..) | Node::Py2Str(_) | Node::Bytes(_) | Node::ByteArray(_) | Node::Global(_)
+            Node::None
+                | Node::Bool(_)
+                | Node::Int(_)
+                | Node::BigInt(_)
+                | Node::Float(_)
+                | Node::Complex(..)
+                | Node::Str(..)
+                | Node::Py2Str(_)
+                | Node::Bytes(_)
+                | Node::ByteArray(_)
+                | Node::Global(_)
                 | Node::Buffer { .. }
         );
         if depth >= self.opts.max_depth && !(atom && depth == self.opts.max_depth) {
@@ -319,7 +348,8 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str> {
 
 pub(crate) fn surrogate_error() -> Error {
     Error::new(ErrorCode::Message(
-        "str contains lone surrogates (CPython's surrogatepass), which a Rust String cannot hold".into(),
+        "str contains lone surrogates (CPython's surrogatepass), which a Rust String cannot hold"
+            .into(),
     ))
 }
 
@@ -331,7 +361,9 @@ pub(crate) fn py2_value(bytes: &[u8], mode: Py2Strings) -> Result<Value> {
             if bytes.is_ascii() {
                 Ok(Value::Str(String::from_utf8_lossy(bytes).into_owned()))
             } else {
-                Err(Error::message("Python 2 str is not ASCII (read with Py2Strings::Latin1 or Bytes)"))
+                Err(Error::message(
+                    "Python 2 str is not ASCII (read with Py2Strings::Latin1 or Bytes)",
+                ))
             }
         }
         Py2Strings::Latin1 => Ok(Value::Str(bytes.iter().map(|&b| b as char).collect())),
