@@ -2,7 +2,10 @@
 //! `python -m pickletools`, `json` then `from-json` gives back what CPython
 //! pickled, `scan` finds every global and call (also those a pickle hides),
 //! and bad input is one line on stderr with the offset and exit status 1,
-//! never a panic. Needs the `cli` feature (`cargo test --all-features`).
+//! never a panic. The binary exists with the `cli` feature only: these
+//! tests run under `cargo test --features cli` (CI: `--all-features`).
+
+#![cfg(feature = "cli")]
 
 mod world;
 

@@ -16,7 +16,7 @@ mod world;
 use std::path::PathBuf;
 
 use serde_pickle::{from_slice, to_vec_with, SerOptions, Value};
-use world::{case, refused_at, table_originals, tool, verify, Known, Orig, PyCase, Source, ALL};
+use world::{case, refused_at, table_originals, verify, Known, Orig, PyCase, Source, ALL};
 
 // ---------------------------------------------------------------------------
 // The tables
@@ -173,9 +173,10 @@ fn lib_transcode(bytes: &[u8], proto: u8) -> Result<Vec<u8>, String> {
 }
 
 /// Our transcoding of `bytes` at `proto`, through `pickletool transcode`.
+#[cfg(feature = "cli")]
 fn cli_transcode(bytes: &[u8], proto: u8) -> Result<Vec<u8>, String> {
     let p = proto.to_string();
-    let out = tool(&["transcode", "--protocol", &p], bytes);
+    let out = world::tool(&["transcode", "--protocol", &p], bytes);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "pickletool panicked: {stderr}");
     if out.status.success() {
@@ -351,6 +352,7 @@ fn corpus_python2_pickles_survive_transcoding_at_every_protocol() {
 // The same through `pickletool transcode`
 // ---------------------------------------------------------------------------
 
+#[cfg(feature = "cli")]
 #[test]
 fn cli_transcode_preserves_every_kind_at_every_protocol() {
     // Every table; originals at protocols 0, 3 and 5 (text, binary, framed),
