@@ -206,9 +206,12 @@ impl<'a, W: io::Write> Compound<'a, W> {
             }
             Kind::Set { batch, frozen, .. } => {
                 ser.pk.set_item(*frozen, batch);
-                ser.key_mode += 1;
+                // Restored, not decremented: an object failing inside the
+                // item (src/ser/object.rs) leaves key_mode as it set it.
+                let saved = ser.key_mode;
+                ser.key_mode = saved + 1;
                 let result = value.serialize(&mut *ser);
-                ser.key_mode -= 1;
+                ser.key_mode = saved;
                 result
             }
             Kind::Bare => value.serialize(&mut *ser),
@@ -231,9 +234,12 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if *interned {
             ser.next = Next::InternedKey;
         }
-        ser.key_mode += 1;
+        // Restored, not decremented: an object failing inside the key
+        // (src/ser/object.rs) leaves key_mode as it set it.
+        let saved = ser.key_mode;
+        ser.key_mode = saved + 1;
         let result = key.serialize(&mut *ser);
-        ser.key_mode -= 1;
+        ser.key_mode = saved;
         ser.next = Next::Plain;
         result
     }
