@@ -240,15 +240,9 @@ fn shared_references_stay_shared_at_every_protocol() {
     verify("shared references", table_originals(SHARED), &ALL, lib_transcode, &[]);
 }
 
-/// Cycles that cannot be written back yet.
-const KNOWN_CYCLE_FAILURES: &[Known] = &[Known {
-    case: "tuple in a list in the tuple",
-    from: &[0, 1, 2, 3, 4, 5],
-    to: &[0, 1, 2, 3, 4, 5],
-    reason: "the reader makes only the tuple a Value::Shared node (the list has one \
-             reference), so the writer cannot memoize the list before it meets the tuple \
-             again inside it: 'recursive structure'",
-}];
+/// Cycles that cannot be written back yet: none (a cycle through a tuple is
+/// written as CPython does, memoizing the list on it first).
+const KNOWN_CYCLE_FAILURES: &[Known] = &[];
 
 #[test]
 fn cycles_stay_cycles_at_every_protocol() {
@@ -309,12 +303,6 @@ const KNOWN_CORPUS_FAILURES: &[Known] = &[
         reason: "the state is applied by a call to a state_setter function whose result is \
                  popped (REDUCE, POP): a side effect, not part of the value, so the Value \
                  has the object without its state",
-    },
-    Known {
-        case: "recursive_tuple.",
-        from: &[0, 1, 2, 3, 4, 5],
-        to: &[0, 1, 2, 3, 4, 5],
-        reason: "see KNOWN_CYCLE_FAILURES: a tuple in a list in the tuple",
     },
     Known {
         case: "list_subclass.",

@@ -258,6 +258,11 @@ impl Shared {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
+    /// How many places point to this node (an `Arc`'s strong count).
+    pub fn ref_count(&self) -> usize {
+        Arc::strong_count(&self.0)
+    }
+
     /// An identity for this node, stable while it lives (used for memoization when writing).
     pub fn id(&self) -> usize {
         Arc::as_ptr(&self.0) as *const () as usize

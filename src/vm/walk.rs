@@ -18,7 +18,8 @@ pub(crate) fn to_value(
     root: NodeId,
     opts: &DeOptions,
 ) -> Result<Value> {
-    let refs = count_refs(arena, gotten, root, opts.share_atoms);
+    let mut refs = count_refs(arena, gotten, root, opts.share_atoms);
+    share_cycles_through_tuples(arena, gotten, root, &mut refs);
     let mut b = Builder { arena, input, opts, refs, shared: HashMap::new() };
     b.build(root, 0)
 }
@@ -92,6 +93,66 @@ fn count_refs(
         });
     }
     refs
+}
+
+/// A cycle that passes through a tuple (`t = ([],); t[0].append(t)`) can
+/// only be written back if a container on it is memoized before its items,
+/// as CPython's pickler does for every list: mark the first list, dict, set
+/// or object after the tuple on each such cycle as shared. Iterative DFS;
+/// runs only when a memo-fetched tuple or frozenset exists.
+fn share_cycles_through_tuples(
+    arena: &Arena,
+    gotten: &[bool],
+    root: NodeId,
+    refs: &mut HashMap<NodeId, u32>,
+) {
+    let immutable = |id: NodeId| matches!(arena.node(id), Node::Tuple(_) | Node::FrozenSet(_));
+    let candidates = refs.keys().any(|&id| immutable(id));
+    if !candidates || gotten.is_empty() {
+        return;
+    }
+    const WHITE: u8 = 0;
+    const GRAY: u8 = 1;
+    const BLACK: u8 = 2;
+    let mut color = vec![WHITE; arena.nodes.len()];
+    let mut on_path: HashMap<NodeId, usize> = HashMap::new();
+    // (node, its children, next child index)
+    let mut stack: Vec<(NodeId, Vec<NodeId>, usize)> = Vec::new();
+    let children = |id: NodeId| {
+        let mut v = Vec::new();
+        for_each_child(arena, id, |c| v.push(c));
+        v
+    };
+    color[root as usize] = GRAY;
+    on_path.insert(root, 0);
+    stack.push((root, children(root), 0));
+    while let Some(top) = stack.last_mut() {
+        let (id, kids, next) = (top.0, &top.1, top.2);
+        if next == kids.len() {
+            color[id as usize] = BLACK;
+            on_path.remove(&id);
+            stack.pop();
+            continue;
+        }
+        let c = kids[next];
+        top.2 += 1;
+        match color[c as usize] {
+            WHITE => {
+                color[c as usize] = GRAY;
+                on_path.insert(c, stack.len());
+                let k = children(c);
+                stack.push((c, k, 0));
+            }
+            GRAY if immutable(c) => {
+                // Back edge to a tuple: share the first mutable container after it.
+                let start = on_path.get(&c).copied().unwrap_or(0);
+                if let Some(&(m, _, _)) = stack[start + 1..].iter().find(|f| !immutable(f.0)) {
+                    refs.insert(m, 2);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 struct Builder<'a> {

@@ -883,6 +883,18 @@ impl Cmp {
                 ))
             }
             (Value::Shared(sa), e) if untracked(e) => return self.cmp(sa.get(), e),
+            // A list/dict/set/object that closes a cycle through a tuple is
+            // shared by the reader (so the Value can be written back), though
+            // only one place points to it.
+            (Value::Shared(sa), e)
+                if sa.ref_count() == 1
+                    && matches!(
+                        sa.get(),
+                        Value::List(_) | Value::Dict(_) | Value::Set(_) | Value::Object(_)
+                    ) =>
+            {
+                return self.cmp(sa.get(), e)
+            }
             (Value::Shared(_), _) => {
                 return Err(format!(
                     ": a shared node where an unshared one was expected{}",
