@@ -321,3 +321,35 @@ fn failing_object_as_dict_key_is_an_error() {
         assert!(from_slice::<Value>(&bytes).unwrap().same_as(&v));
     }
 }
+
+/// At protocol 0 a persistent id is a line of text, so only a str or an int
+/// can be one; the writer captured the id through any wrapper, and wrote a
+/// persistent id of a persistent id of an int as the plain int. Likewise an
+/// INST class was taken from any pair of strings, not only from a global.
+#[test]
+fn protocol_0_persistent_ids_and_inst_classes_are_not_unwrapped() {
+    use serde_pickle::value::{Global, Object, ObjectKind};
+    let data = regression("from_slice_value-nested-persid-protocol-0");
+    let v: Value = from_slice(&data[1..]).unwrap();
+    assert!(matches!(&v, Value::PersistentId(id) if matches!(**id, Value::PersistentId(_))));
+    let err = to_vec_with(&v, &SerOptions::new().protocol(0)).unwrap_err();
+    assert_eq!(err.category(), Category::Data, "{err}");
+    for protocol in 1..=5 {
+        let bytes = to_vec_with(&v, &SerOptions::new().protocol(protocol)).unwrap();
+        assert!(from_slice::<Value>(&bytes).unwrap().same_as(&v), "protocol {protocol}");
+    }
+
+    let p0 = SerOptions::new().protocol(0);
+    let names = Value::Tuple(vec![Value::Str("os".into()), Value::Str("system".into())]);
+    for class in [names.clone(), Value::PersistentId(Box::new(names))] {
+        let inst = Value::Object(Box::new(Object::new(ObjectKind::Inst, class, vec![])));
+        let err = to_vec_with(&inst, &p0).unwrap_err();
+        assert_eq!(err.category(), Category::Data, "{err}");
+    }
+    let class = Value::Global(Global::new("m", "C"));
+    let inst = Value::Object(Box::new(Object::new(ObjectKind::Inst, class, vec![Value::Int(1)])));
+    assert_eq!(to_vec_with(&inst, &p0).unwrap(), b"(I1\nim\nC\n.");
+    // An int id is still written as its digits.
+    let pid = Value::PersistentId(Box::new(Value::Int(7)));
+    assert_eq!(to_vec_with(&pid, &p0).unwrap(), b"P7\n.");
+}

@@ -5,6 +5,7 @@
 use serde::ser::{self, Impossible, Serialize};
 
 use crate::error::{Error, Result};
+use crate::magic::{self, Magic};
 
 /// What was captured.
 #[derive(Clone, Debug, PartialEq)]
@@ -14,6 +15,8 @@ pub(crate) enum Captured {
     Float(f64),
     Bool(bool),
     Tuple(Vec<Captured>),
+    /// A global (`Value::Global`, `py::Global`): module and name.
+    Global(String, String),
 }
 
 impl Captured {
@@ -33,6 +36,14 @@ impl Captured {
                     _ => Err(Error::message("expected a pair")),
                 }
             }
+            other => Err(invalid(&other)),
+        }
+    }
+
+    /// The module and name of a global (not of a plain pair of strings).
+    pub(crate) fn into_global(self) -> Result<(String, String)> {
+        match self {
+            Captured::Global(module, name) => Ok((module, name)),
             other => Err(invalid(&other)),
         }
     }
@@ -157,10 +168,21 @@ impl ser::Serializer for Capture {
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<Captured> {
-        value.serialize(self)
+        // Only the magic shapes that are plain data pass through: a big
+        // int's digits, a shared node's content, and a global (kept apart
+        // from a pair of strings). Passing the others through lost them: a
+        // persistent id of a persistent id of 1 captured as plain 1.
+        match magic::magic(name) {
+            None | Some(Magic::BigInt | Magic::Shared) => value.serialize(self),
+            Some(Magic::Global) => match value.serialize(self)?.into_pair()? {
+                (Captured::Str(module), Captured::Str(name)) => Ok(Captured::Global(module, name)),
+                _ => Err(Error::message("a global's module and name must be strings")),
+            },
+            Some(_) => Err(unsupported(name.trim_start_matches("$serde_pickle::"))),
+        }
     }
 
     fn serialize_newtype_variant<T: ?Sized + Serialize>(

@@ -96,9 +96,7 @@ impl ObjectWriter {
                 }
             }
             ObjectHint::Inst if proto == 0 => {
-                let names = capture(value)
-                    .and_then(|c| c.into_pair())
-                    .and_then(|(m, n)| Ok((m.into_str()?, n.into_str()?)));
+                let names = capture(value).and_then(|c| c.into_global());
                 let names = names.map_err(|_| {
                     Error::message("an INST object at protocol 0 needs a global class")
                 })?;
