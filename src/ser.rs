@@ -33,6 +33,23 @@ pub use compound::Compound;
 /// (the reader's default depth limit; CPython's recursion limit is 1000).
 const MAX_DEPTH: u32 = 1024;
 
+/// A value that is never memoized, written by `self.pk.em.$method($args)`.
+/// Inside a container with nothing announced (the common case) this is one
+/// check and the write: no top-level end to look for either.
+macro_rules! scalar {
+    ($ser:expr, $what:expr, $method:ident($($arg:expr),*)) => {{
+        let ser = $ser;
+        if ser.is_plain_nested() {
+            ser.pk.em.$method($($arg),*);
+            Ok(())
+        } else {
+            ser.begin_scalar_slow($what)?;
+            ser.pk.em.$method($($arg),*);
+            ser.end_value()
+        }
+    }};
+}
+
 /// A shape announced for the next value by a magic newtype or by the object writer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Next {
@@ -263,9 +280,7 @@ impl<W: io::Write> Serializer<W> {
 
     #[inline]
     fn int(&mut self, v: i64) -> Result<()> {
-        self.begin_scalar("int")?;
-        self.pk.em.int(v);
-        self.end_value()
+        scalar!(self, "int", int(v))
     }
 
     fn magic<T: ?Sized + Serialize>(&mut self, m: Magic, value: &T) -> Result<()> {
@@ -457,22 +472,16 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     }
 
     fn serialize_i128(self, v: i128) -> Result<()> {
-        self.begin_scalar("int")?;
-        self.pk.em.int128(v);
-        self.end_value()
+        scalar!(self, "int", int128(v))
     }
 
     fn serialize_u128(self, v: u128) -> Result<()> {
-        self.begin_scalar("int")?;
-        self.pk.em.uint128(v);
-        self.end_value()
+        scalar!(self, "int", uint128(v))
     }
 
     #[inline]
     fn serialize_bool(self, v: bool) -> Result<()> {
-        self.begin_scalar("bool")?;
-        self.pk.em.bool(v);
-        self.end_value()
+        scalar!(self, "bool", bool(v))
     }
 
     #[inline]
@@ -482,9 +491,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_f64(self, v: f64) -> Result<()> {
-        self.begin_scalar("float")?;
-        self.pk.em.float(v);
-        self.end_value()
+        scalar!(self, "float", float(v))
     }
 
     fn serialize_char(self, v: char) -> Result<()> {
@@ -531,9 +538,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_none(self) -> Result<()> {
-        self.begin_scalar("None")?;
-        self.pk.em.none();
-        self.end_value()
+        scalar!(self, "None", none())
     }
 
     #[inline]

@@ -29,8 +29,16 @@ use crate::error::{Error, Result};
 const NO: u32 = u32::MAX;
 /// Names kept in `Keys::small_names` before `Keys::names` is used.
 const SMALL_NAMES: usize = 16;
-/// Slots in the field-name cache (the slot is the top 6 bits of a hash).
-const NAME_CACHE: usize = 64;
+/// Slots in the field-name cache (two-way: a name lives in its slot or the
+/// one next to it).
+const NAME_CACHE: usize = 32;
+
+/// The slot of a name in `Keys::name_cache`: Fibonacci hashing of its
+/// address, so that the nearby addresses of one struct's fields spread out.
+#[inline(always)]
+fn name_slot(s: &str) -> usize {
+    ((s.as_ptr() as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize
+}
 
 /// Globals the pickler itself writes, with a fixed memo slot each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,10 +129,9 @@ impl Fx {
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Memo indices of the objects memoized by identity or content.
-#[derive(Default)]
 struct Keys {
-    /// The first field and variant names met (and the other addresses of
-    /// the same texts), searched by address: no hashing, no allocation.
+    /// The first field and variant names met, searched by content when a
+    /// name misses `name_cache`: no hashing, no allocation.
     small_names: [&'static str; SMALL_NAMES],
     small_idx: [u32; SMALL_NAMES],
     small_len: usize,
@@ -132,10 +139,10 @@ struct Keys {
     chars: Option<Box<[u32; 257]>>,
     /// Field and variant names (other than singletons).
     names: FxMap<&'static str, u32>,
-    /// A direct-mapped cache in front of `names`, keyed by the name's address
-    /// and length: serde hands out the same `&'static str` for a field every
-    /// time, so most lookups skip hashing and comparing the text.
-    name_cache: Option<Box<[(usize, usize, u32); NAME_CACHE]>>,
+    /// A direct-mapped cache in front of `small_names` and `names`, keyed by
+    /// the name's address and length (0 when empty): serde hands out the same
+    /// `&'static str` for a field every time, so most lookups are one probe.
+    name_cache: [(usize, u32, u32); NAME_CACHE],
     /// Shared bytes: index = the byte of a 1-byte object (below protocol 3), 256 = `b''`.
     bytes: Option<Box<[u32; 257]>>,
     /// The `'latin1'` constant.
@@ -147,6 +154,25 @@ struct Keys {
     interned: FxMap<String, u32>,
     /// `Value::Shared` nodes by id.
     shared: FxMap<usize, u32>,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys {
+            small_names: [""; SMALL_NAMES],
+            small_idx: [0; SMALL_NAMES],
+            small_len: 0,
+            chars: None,
+            names: FxMap::default(),
+            name_cache: [(0, 0, NO); NAME_CACHE],
+            bytes: None,
+            latin1: None,
+            builtins: [None; Builtin::ALL.len()],
+            globals: FxMap::default(),
+            interned: FxMap::default(),
+            shared: FxMap::default(),
+        }
+    }
 }
 
 fn table(slot: &mut Option<Box<[u32; 257]>>) -> &mut [u32; 257] {
@@ -240,43 +266,33 @@ impl Pickler {
     /// A struct field or enum variant name: written once, then fetched.
     #[inline(always)]
     pub(crate) fn name(&mut self, s: &'static str) -> Result<()> {
-        let k = &self.keys;
-        // serde hands out the same `&'static str` for a field every time.
-        for (name, &idx) in k.small_names[..k.small_len].iter().zip(&k.small_idx) {
-            if std::ptr::eq(*name, s) {
+        // serde hands out the same `&'static str` for a field every time:
+        // one probe of a direct-mapped cache keyed by the address.
+        let slot = name_slot(s);
+        for probe in [slot, slot ^ 1] {
+            let (ptr, len, idx) = self.keys.name_cache[probe];
+            if ptr == s.as_ptr() as usize && len as usize == s.len() {
                 self.em.get(idx);
                 return Ok(());
             }
         }
-        self.name_slow(s)
+        self.name_slow(s, slot)
     }
 
-    /// A name whose address is not among the small names: find it by
-    /// content (or write and memoize it) and remember its address.
+    /// A name whose address is not in the cache: find it by content (or
+    /// write and memoize it) and cache its address.
     #[inline(never)]
-    fn name_slow(&mut self, s: &'static str) -> Result<()> {
+    fn name_slow(&mut self, s: &'static str, slot: usize) -> Result<()> {
         let k = &mut self.keys;
         let full = k.small_len == SMALL_NAMES;
-        let key = (s.as_ptr() as usize, s.len());
-        // Fibonacci hashing of the address: nearby addresses spread out.
-        let slot =
-            ((key.0 as u64 ^ key.1 as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize;
-        if full {
-            if let Some(cache) = &k.name_cache {
-                let (ptr, len, idx) = cache[slot];
-                if (ptr, len) == key {
-                    self.em.get(idx);
-                    return Ok(());
-                }
-            }
-        }
         let found = match singleton(s) {
             Some(i) => table(&mut k.chars)[i],
             None => {
                 let small = k.small_names[..k.small_len].iter().position(|n| *n == s);
                 match small {
                     Some(i) => k.small_idx[i],
-                    None => k.names.get(s).copied().unwrap_or(NO),
+                    None if full => k.names.get(s).copied().unwrap_or(NO),
+                    None => NO,
                 }
             }
         };
@@ -286,23 +302,25 @@ impl Pickler {
         } else {
             self.em.str(s)?;
             let idx = self.em.memoize();
+            let k = &mut self.keys;
             match singleton(s) {
-                Some(i) => table(&mut self.keys.chars)[i] = idx,
-                None if !full => {}
+                Some(i) => table(&mut k.chars)[i] = idx,
+                None if !full => {
+                    k.small_names[k.small_len] = s;
+                    k.small_idx[k.small_len] = idx;
+                    k.small_len += 1;
+                }
                 None => {
-                    self.keys.names.insert(s, idx);
+                    k.names.insert(s, idx);
                 }
             }
             idx
         };
-        let k = &mut self.keys;
-        if full {
-            let cache = k.name_cache.get_or_insert_with(|| Box::new([(0, 0, NO); NAME_CACHE]));
-            cache[slot] = (key.0, key.1, idx);
-        } else {
-            k.small_names[k.small_len] = s;
-            k.small_idx[k.small_len] = idx;
-            k.small_len += 1;
+        if let Ok(len) = u32::try_from(s.len()) {
+            // The empty one of the two slots, else the first.
+            let cache = &mut self.keys.name_cache;
+            let slot = if cache[slot].0 != 0 && cache[slot ^ 1].0 == 0 { slot ^ 1 } else { slot };
+            cache[slot] = (s.as_ptr() as usize, len, idx);
         }
         Ok(())
     }
