@@ -110,7 +110,8 @@ def build_tables(out):
     lines = []
     lines.append(
         f"Measured {date} on {cpu}, {nproc} cores ({platform.system()} {platform.machine()}), "
-        f"{rustc}, CPython {pyver}; regenerate with `benches/report.sh`."
+        f"{rustc}, CPython {pyver}; regenerate with `benches/report.sh`. "
+        "One run on a shared virtual machine: treat small differences as noise."
     )
     lines.append("")
     lines.append("**Time** (median, milliseconds, lower is better). Rust: criterion, 10 samples; "
