@@ -281,6 +281,45 @@ impl<'de, 'o> Fast<'de, 'o> {
         Ok(Some(m))
     }
 
+    /// An int in the binary forms picklers write, not followed by a memo put
+    /// (picklers never memoize ints); `None` to take the general path.
+    #[inline(always)]
+    fn int(&mut self) -> Result<Option<i64>> {
+        let (i, p) = (self.input, self.pos);
+        let (v, next) = match i.get(p) {
+            Some(&BININT1) => match i.get(p + 1) {
+                Some(&b) => (b as i64, p + 2),
+                None => return Ok(None),
+            },
+            Some(&BININT) => match i.get(p + 1..p + 5) {
+                Some(b) => (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64, p + 5),
+                None => return Ok(None),
+            },
+            Some(&BININT2) => match i.get(p + 1..p + 3) {
+                Some(b) => (u16::from_le_bytes([b[0], b[1]]) as i64, p + 3),
+                None => return Ok(None),
+            },
+            Some(&LONG1) => match i.get(p + 1) {
+                Some(&n @ 1..=8) => match i.get(p + 2..p + 2 + n as usize) {
+                    Some(b) => {
+                        let neg = b[b.len() - 1] & 0x80 != 0;
+                        let mut buf = if neg { [0xff; 8] } else { [0; 8] };
+                        buf[..b.len()].copy_from_slice(b);
+                        (i64::from_le_bytes(buf), p + 2 + n as usize)
+                    }
+                    None => return Ok(None),
+                },
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        if matches!(i.get(next), Some(&(MEMOIZE | BINPUT | LONG_BINPUT | FRAME | PROTO))) {
+            return Ok(None);
+        }
+        self.pos = next;
+        Ok(Some(v))
+    }
+
     /// The common case first: a short string, or a memoized one (dict keys).
     #[inline]
     fn string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
@@ -550,7 +589,17 @@ fn is_value_start(op: u8) -> bool {
 impl<'de> de::SeqAccess<'de> for Batched<'_, 'de, '_> {
     type Error = Error;
 
+    #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        // Inside a batch, anything but the closer (or a frame) starts an item.
+        if self.state == State::Batch {
+            if let Some(&op) = self.de.input.get(self.de.pos) {
+                if op != self.closer && op != FRAME && op != PROTO {
+                    self.in_batch += 1;
+                    return seed.deserialize(&mut *self.de).map(Some);
+                }
+            }
+        }
         if !self.advance()? {
             return Ok(None);
         }
@@ -680,6 +729,22 @@ macro_rules! forward_scalar {
     };
 }
 
+macro_rules! forward_int {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+                match self.int()? {
+                    Some(i) => visitor.visit_i64(i),
+                    None => match self.scalar()? {
+                        Some(m) => self.visit_scalar(m, visitor),
+                        None => Err(fallback()),
+                    },
+                }
+            }
+        )*
+    };
+}
+
 impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
     type Error = Error;
 
@@ -695,9 +760,12 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
     }
 
     forward_scalar! {
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_bool deserialize_char deserialize_bytes deserialize_byte_buf
+    }
+
+    forward_int! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
         deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
-        deserialize_char deserialize_bytes deserialize_byte_buf
     }
 
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -717,6 +785,21 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
     }
 
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // The common case inline: BINFLOAT not followed by a memo put.
+        let p = self.pos;
+        if self.input.get(p) == Some(&BINFLOAT) {
+            if let Some(b) = self.input.get(p + 1..p + 9) {
+                if !matches!(
+                    self.input.get(p + 9),
+                    Some(&(MEMOIZE | BINPUT | LONG_BINPUT | FRAME | PROTO))
+                ) {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(b);
+                    self.pos = p + 9;
+                    return visitor.visit_f64(f64::from_be_bytes(a));
+                }
+            }
+        }
         match self.scalar()? {
             Some(Memo::Float(f)) => visitor.visit_f64(f),
             // The VM's rule for ints read as floats (exactness) applies.
