@@ -6,7 +6,7 @@
 //! Output goes to one `Vec<u8>` with `extend_from_slice`; frames are laid out
 //! as it grows (see [`super::frame`]).
 
-use super::frame::{push_get, push_put, Framer};
+use super::frame::{memo_op, push_get, push_put, Framer};
 use super::opcodes::*;
 use super::optimize::Fetched;
 use super::repr;
@@ -45,14 +45,23 @@ pub(crate) struct Batch {
     /// or a batch written without a MARK gets a second item).
     event: usize,
     /// Where the current batch's first item starts.
-    batch_start: usize,
+    batch_start: Spot,
     /// Offset of the current batch's MARK, if one was written.
-    mark: Option<usize>,
+    mark: Option<Spot>,
+}
+
+/// A position in the output that later insertions before it may move: the
+/// offset when it was taken and how many shifts had been made then (see
+/// [`Emitter::resolve`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Spot {
+    pos: usize,
+    epoch: usize,
 }
 
 impl Batch {
     pub(crate) fn new(kind: BatchKind, hint: Option<usize>) -> Self {
-        Batch { kind, hint, count: 0, event: 0, batch_start: 0, mark: None }
+        Batch { kind, hint, count: 0, event: 0, batch_start: Spot::default(), mark: None }
     }
 
     fn is_dict(&self) -> bool {
@@ -107,8 +116,18 @@ pub(crate) struct Emitter {
     memo_len: u32,
     /// Which memo entries a GET fetched.
     used: Fetched,
-    /// A MARK was inserted or removed after the fact, so frames must be redone.
+    /// Bytes were inserted or removed after the fact where frames or memo
+    /// numbers cannot simply follow, so [`super::optimize`] must redo them.
     dirty: bool,
+    /// Bytes inserted (`+n`) or removed (`-n`) after the fact, in order.
+    shifts: Vec<(usize, isize)>,
+    /// Where the last memo op ends: memo entries are in stream order up to here.
+    memo_end: Spot,
+    /// Where each memo entry's op is, by index (for renumbering).
+    memo_spots: Vec<Spot>,
+    /// A memo op was inserted before the op of an older entry (protocol 4+,
+    /// where MEMOIZE numbers itself by position): indices need renumbering.
+    renumber: bool,
 }
 
 impl Emitter {
@@ -122,6 +141,10 @@ impl Emitter {
             memo_len: 0,
             used: Fetched::default(),
             dirty: false,
+            shifts: Vec::new(),
+            memo_end: Spot::default(),
+            memo_spots: Vec::new(),
+            renumber: false,
         };
         e.start();
         e
@@ -136,6 +159,10 @@ impl Emitter {
             memo_len: 0,
             used: Fetched::default(),
             dirty: false,
+            shifts: Vec::new(),
+            memo_end: Spot::default(),
+            memo_spots: Vec::new(),
+            renumber: false,
         }
     }
 
@@ -225,7 +252,7 @@ impl Emitter {
     }
 
     /// An int, in the shortest form CPython uses.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn int(&mut self, n: i64) {
         if self.proto >= 1 {
             if (0..=0xff).contains(&n) {
@@ -304,7 +331,7 @@ impl Emitter {
     }
 
     /// A float: BINFLOAT (big-endian) from protocol 1, `F repr\n` at 0.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn float(&mut self, x: f64) {
         if self.proto >= 1 {
             let [a, b, c, d, e, f, g, h] = x.to_be_bytes();
@@ -489,11 +516,59 @@ impl Emitter {
     }
 
     /// Create a memo entry for the top of the stack and return its index.
-    #[inline]
+    #[inline(never)]
     pub(crate) fn memoize(&mut self) -> u32 {
         let idx = self.memo_len;
         self.framer.before_op(&mut self.buf);
+        let at = self.spot();
         push_put(&mut self.buf, self.proto, idx);
+        self.memo_spots.push(at);
+        self.memo_end = self.spot();
+        self.memo_len += 1;
+        self.used.grow(self.memo_len);
+        idx
+    }
+
+    /// The current end of the output, as a [`Spot`].
+    #[inline]
+    pub(crate) fn spot(&self) -> Spot {
+        Spot { pos: self.buf.len(), epoch: self.shifts.len() }
+    }
+
+    /// Where `spot` is now. `after`: a spot at an insertion's exact position
+    /// moves with the inserted bytes (it belongs to what follows them).
+    fn resolve(&self, spot: Spot, after: bool) -> usize {
+        let mut pos = spot.pos;
+        for &(at, delta) in &self.shifts[spot.epoch..] {
+            if at < pos || (after && at == pos) {
+                pos = pos.wrapping_add_signed(delta);
+            }
+        }
+        pos
+    }
+
+    /// Create a memo entry for the object whose opcode ends at `spot`
+    /// (written earlier and not memoized then): insert its memo op there and
+    /// return its index. In the common case (no memo op after `spot`, and
+    /// `spot` in the open frame with room to spare) the pickle stays exactly
+    /// as CPython's; otherwise `finish` redoes frames and numbers.
+    pub(crate) fn memoize_at(&mut self, spot: Spot) -> u32 {
+        let pos = self.resolve(spot, false);
+        let idx = self.memo_len;
+        let in_order = pos >= self.resolve(self.memo_end, false);
+        let (op, n) = memo_op(false, self.proto, idx);
+        if !(in_order && self.framer.fits_in_open_frame(&self.buf, pos)) {
+            self.dirty = true;
+            self.renumber |= !in_order && self.proto >= 4;
+        }
+        self.buf.extend_from_slice(&op[..n]);
+        self.buf[pos..].rotate_right(n);
+        self.framer.shift(pos, n as isize);
+        self.shifts.push((pos, n as isize));
+        self.memo_spots.push(Spot { pos, epoch: self.shifts.len() });
+        if in_order {
+            self.memo_end = Spot { pos: pos + n, epoch: self.shifts.len() };
+        }
         self.memo_len += 1;
         self.used.grow(self.memo_len);
         idx
@@ -541,14 +616,16 @@ impl Emitter {
             if b.expect_single() {
                 b.mark = None;
             } else {
-                self.op(MARK);
-                b.mark = Some(self.buf.len() - 1);
+                self.framer.before_op(&mut self.buf);
+                b.mark = Some(self.spot());
+                self.buf.push(MARK);
             }
-            b.batch_start = self.buf.len();
+            b.batch_start = self.spot();
         } else if in_batch == 1 && b.mark.is_none() {
             // Announced one item, got more: the batch needs its MARK after all.
-            self.insert_byte(b.batch_start, MARK);
-            b.mark = Some(b.batch_start);
+            let at = self.resolve(b.batch_start, true);
+            self.insert_byte(at, MARK);
+            b.mark = Some(Spot { pos: at, epoch: self.shifts.len() });
         }
         b.count += 1;
         b.event = if in_batch == 0 && b.mark.is_none() {
@@ -571,7 +648,8 @@ impl Emitter {
         if last_len == 1 && b.single_without_mark() {
             if let Some(mark) = b.mark {
                 // Announced more items, got one: it takes no MARK.
-                self.remove_byte(mark);
+                let at = self.resolve(mark, true);
+                self.remove_byte(at);
             }
             self.op(b.single_op());
         } else {
@@ -587,12 +665,14 @@ impl Emitter {
     fn insert_byte(&mut self, pos: usize, byte: u8) {
         self.buf.insert(pos, byte);
         self.framer.shift(pos, 1);
+        self.shifts.push((pos, 1));
         self.dirty = true;
     }
 
     fn remove_byte(&mut self, pos: usize) {
         self.buf.remove(pos);
         self.framer.shift(pos, -1);
+        self.shifts.push((pos, -1));
         self.dirty = true;
     }
 
@@ -603,6 +683,18 @@ impl Emitter {
     pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
         self.op(STOP);
         self.framer.end(&mut self.buf);
+        if self.renumber {
+            // Memo ops are not in index order: number them by position.
+            let mut order: Vec<(usize, u32)> = (0..self.memo_len)
+                .map(|i| (self.resolve(self.memo_spots[i as usize], false), i))
+                .collect();
+            order.sort_unstable();
+            let mut stream = vec![0u64; order.len()];
+            for (k, &(_, i)) in order.iter().enumerate() {
+                stream[i as usize] = k as u64;
+            }
+            return super::optimize::renumber(&self.buf, self.proto, &self.used, &stream);
+        }
         if self.dirty {
             return super::optimize::optimize(&self.buf);
         }

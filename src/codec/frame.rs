@@ -47,8 +47,14 @@ impl Framer {
         self.limit = buf.len() + FRAME_TARGET;
     }
 
-    fn is_on(&self) -> bool {
+    pub(crate) fn is_on(&self) -> bool {
         self.limit != usize::MAX
+    }
+
+    /// Whether bytes inserted at `pos` land in the open frame without moving
+    /// any opcode after them across the frame's limit (or framing is off).
+    pub(crate) fn fits_in_open_frame(&self, buf: &[u8], pos: usize) -> bool {
+        !self.is_on() || (pos > self.header && buf.len() < self.limit)
     }
 
     /// Call before writing each opcode: commits the open frame once it is full.
@@ -99,8 +105,8 @@ impl Framer {
         }
     }
 
-    /// Keep the open frame's header in place after one byte was inserted
-    /// (`delta = 1`) or removed (`delta = -1`) at `pos`.
+    /// Keep the open frame's header in place after `delta` bytes were
+    /// inserted (`delta > 0`) or removed (`delta < 0`) at `pos`.
     pub(crate) fn shift(&mut self, pos: usize, delta: isize) {
         if self.is_on() && self.header >= pos {
             self.header = self.header.wrapping_add_signed(delta);

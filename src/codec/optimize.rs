@@ -104,7 +104,25 @@ pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
         }
     }
 
-    rewrite(pickle, proto, header, fetched)
+    rewrite(pickle, proto, header, fetched, None)
+}
+
+/// [`optimize`] for a pickle this crate's writer made at protocol 4+ whose
+/// MEMOIZEs are not in index order: entry `i` (as its GETs name it) is the
+/// `stream[i]`-th MEMOIZE; `used` is indexed like the GETs.
+pub(crate) fn renumber(
+    pickle: &[u8],
+    proto: u8,
+    used: &Fetched,
+    stream: &[u64],
+) -> Result<Vec<u8>> {
+    let mut fetched: IdMap<u32> = IdMap::new();
+    for (i, &s) in stream.iter().enumerate() {
+        if used.get(i as u64) {
+            fetched.insert(s, NO);
+        }
+    }
+    rewrite(pickle, proto, 0..2, fetched, Some(stream))
 }
 
 /// Which memo entries (ids 0, 1, 2... in stream order) the writer fetched
@@ -186,7 +204,7 @@ pub(crate) fn drop_unused(mut buf: Vec<u8>, proto: u8, used: &Fetched) -> Result
         for id in (0..ids).filter(|&id| used.get(id)) {
             fetched.insert(id, NO);
         }
-        return rewrite(&buf, proto, 0..start, fetched);
+        return rewrite(&buf, proto, 0..start, fetched, None);
     }
     let rank = used.ranks();
     // A single frame (or none): its header, if any, stays where it is.
@@ -248,12 +266,14 @@ pub(crate) fn drop_unused(mut buf: Vec<u8>, proto: u8, used: &Fetched) -> Result
 }
 
 /// Pass 2 of [`optimize`]: copy, dropping the PUTs nothing fetches and
-/// renumbering the others, with frames laid out anew.
+/// renumbering the others, with frames laid out anew. `gets`, if given, maps
+/// the ids of GETs to the ids of the stores (see [`renumber`]).
 fn rewrite(
     pickle: &[u8],
     proto: u8,
     header: std::ops::Range<usize>,
     mut fetched: IdMap<u32>,
+    gets: Option<&[u64]>,
 ) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(pickle.len());
     out.extend_from_slice(&pickle[header]);
@@ -280,7 +300,14 @@ fn rewrite(
         match op.code() {
             opcodes::FRAME => {}
             opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
-                let id = memo_id(&op)?;
+                let mut id = memo_id(&op)?;
+                if let Some(gets) = gets {
+                    id = usize::try_from(id)
+                        .ok()
+                        .and_then(|i| gets.get(i))
+                        .copied()
+                        .unwrap_or(u64::MAX);
+                }
                 let idx = fetched.get(id).filter(|&i| i != NO).ok_or_else(|| {
                     Error::syntax(format!("GET of memo id {id} that no earlier PUT stored"))
                 })?;

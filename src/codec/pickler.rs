@@ -15,18 +15,24 @@
 //!
 //! Struct field and enum variant names are memoized by content too: writing
 //! them once per pickle is what makes a list of records as small as CPython's.
-//! Entries are memoized when first written; those never fetched again are
-//! removed at the end by [`super::optimize`].
+//! A name is memoized only when it comes a second time: the memo op is then
+//! inserted after its first occurrence ([`Emitter::memoize_at`]), so a name
+//! used once costs nothing. Other entries are memoized when first written;
+//! those never fetched again are removed at the end by [`super::optimize`].
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::compat;
-use super::emit::{Batch, BatchKind, Emitter};
+use super::emit::{Batch, BatchKind, Emitter, Spot};
 use super::opcodes::*;
 use crate::error::{Error, Result};
 
 const NO: u32 = u32::MAX;
+/// In `Keys::name_cache`: the entry holds a name id (not yet memoized)
+/// rather than a memo index. Memo indices stay below this (the memo of one
+/// pickle would need 2^31 memo ops).
+const PENDING: u32 = 1 << 31;
 /// Names kept in `Keys::small_names` before `Keys::names` is used.
 const SMALL_NAMES: usize = 16;
 /// Slots in the field-name cache (two-way: a name lives in its slot or the
@@ -137,11 +143,15 @@ struct Keys {
     small_len: usize,
     /// Singleton strs: index = code point, 256 = `''`.
     chars: Option<Box<[u32; 257]>>,
-    /// Field and variant names (other than singletons).
+    /// Field and variant names (other than singletons), as name ids.
     names: FxMap<&'static str, u32>,
-    /// A direct-mapped cache in front of `small_names` and `names`, keyed by
-    /// the name's address and length (0 when empty): serde hands out the same
-    /// `&'static str` for a field every time, so most lookups are one probe.
+    /// By name id: the memo index, or `NO` and where the name's only
+    /// occurrence so far ends.
+    name_memo: Vec<(u32, Spot)>,
+    /// A two-way cache in front of `small_names` and `names`, keyed by the
+    /// name's address and length (0 when empty), holding the memo index (or
+    /// `PENDING | id`): serde hands out the same `&'static str` for a field
+    /// every time, so most lookups are one probe.
     name_cache: [(usize, u32, u32); NAME_CACHE],
     /// Shared bytes: index = the byte of a 1-byte object (below protocol 3), 256 = `b''`.
     bytes: Option<Box<[u32; 257]>>,
@@ -164,6 +174,7 @@ impl Default for Keys {
             small_len: 0,
             chars: None,
             names: FxMap::default(),
+            name_memo: Vec::new(),
             name_cache: [(0, 0, NO); NAME_CACHE],
             bytes: None,
             latin1: None,
@@ -263,7 +274,8 @@ impl Pickler {
         Ok(())
     }
 
-    /// A struct field or enum variant name: written once, then fetched.
+    /// A struct field or enum variant name: written once, memoized when it
+    /// comes again (see [`Pickler::promote`]), then fetched.
     #[inline(always)]
     pub(crate) fn name(&mut self, s: &'static str) -> Result<()> {
         // serde hands out the same `&'static str` for a field every time:
@@ -272,57 +284,119 @@ impl Pickler {
         for probe in [slot, slot ^ 1] {
             let (ptr, len, idx) = self.keys.name_cache[probe];
             if ptr == s.as_ptr() as usize && len as usize == s.len() {
-                self.em.get(idx);
+                if idx & PENDING == 0 {
+                    self.em.get(idx);
+                    return Ok(());
+                }
+                self.promote(idx & !PENDING);
                 return Ok(());
             }
         }
         self.name_slow(s, slot)
     }
 
+    /// A name met before, as name `id`: fetch it.
+    #[inline(always)]
+    fn name_again(&mut self, id: u32) -> Result<()> {
+        let (idx, _) = self.keys.name_memo[id as usize];
+        if idx != NO {
+            self.em.get(idx);
+            return Ok(());
+        }
+        self.promote(id);
+        Ok(())
+    }
+
+    /// The second time a name comes: memoize its first occurrence after the
+    /// fact. Names met once are never memoized, as CPython's pickle of the
+    /// loaded value (each name one str object) optimized would have it.
+    #[inline(never)]
+    fn promote(&mut self, id: u32) {
+        let (_, spot) = self.keys.name_memo[id as usize];
+        let idx = self.em.memoize_at(spot);
+        self.keys.name_memo[id as usize].0 = idx;
+        for entry in self.keys.name_cache.iter_mut().filter(|e| e.2 == PENDING | id) {
+            *entry = if idx < PENDING { (entry.0, entry.1, idx) } else { (0, 0, NO) };
+        }
+        self.em.get(idx);
+    }
+
     /// A name whose address is not in the cache: find it by content (or
-    /// write and memoize it) and cache its address.
+    /// write it) and cache its address.
     #[inline(never)]
     fn name_slow(&mut self, s: &'static str, slot: usize) -> Result<()> {
         let k = &mut self.keys;
         let full = k.small_len == SMALL_NAMES;
         let found = match singleton(s) {
-            Some(i) => table(&mut k.chars)[i],
+            Some(i) => {
+                // Singletons share their memo entry with equal str values.
+                let idx = table(&mut k.chars)[i];
+                if idx == NO {
+                    self.em.str(s)?;
+                    let idx = self.em.memoize();
+                    table(&mut self.keys.chars)[i] = idx;
+                    self.new_name(s, slot, idx, Spot::default());
+                    return Ok(());
+                }
+                self.em.get(idx);
+                self.new_name(s, slot, idx, Spot::default());
+                return Ok(());
+            }
             None => {
                 let small = k.small_names[..k.small_len].iter().position(|n| *n == s);
                 match small {
-                    Some(i) => k.small_idx[i],
-                    None if full => k.names.get(s).copied().unwrap_or(NO),
-                    None => NO,
+                    Some(i) => Some(k.small_idx[i]),
+                    None if full => k.names.get(s).copied(),
+                    None => None,
                 }
             }
         };
-        let idx = if found != NO {
-            self.em.get(found);
-            found
-        } else {
-            self.em.str(s)?;
-            let idx = self.em.memoize();
-            let k = &mut self.keys;
-            match singleton(s) {
-                Some(i) => table(&mut k.chars)[i] = idx,
-                None if !full => {
-                    k.small_names[k.small_len] = s;
-                    k.small_idx[k.small_len] = idx;
-                    k.small_len += 1;
-                }
-                None => {
-                    k.names.insert(s, idx);
-                }
+        match found {
+            Some(id) => {
+                self.cache_name(s, slot, id);
+                self.name_again(id)
             }
-            idx
+            None => {
+                self.em.str(s)?;
+                let spot = self.em.spot();
+                self.new_name(s, slot, NO, spot);
+                Ok(())
+            }
+        }
+    }
+
+    /// Record a name met for the first time, memoized as `idx` or not yet
+    /// (`NO`, its str ending at `spot`).
+    fn new_name(&mut self, s: &'static str, slot: usize, idx: u32, spot: Spot) {
+        let k = &mut self.keys;
+        let id = k.name_memo.len() as u32;
+        k.name_memo.push((idx, spot));
+        if singleton(s).is_none() {
+            if k.small_len < SMALL_NAMES {
+                k.small_names[k.small_len] = s;
+                k.small_idx[k.small_len] = id;
+                k.small_len += 1;
+            } else {
+                k.names.insert(s, id);
+            }
+        }
+        self.cache_name(s, slot, id);
+    }
+
+    /// Cache the address of name `id`: its memo index, or the id marked
+    /// `PENDING` while it has none.
+    fn cache_name(&mut self, s: &'static str, slot: usize, id: u32) {
+        let entry = match self.keys.name_memo[id as usize].0 {
+            NO if id < PENDING => PENDING | id,
+            idx if idx < PENDING => idx,
+            _ => return,
         };
         if let Ok(len) = u32::try_from(s.len()) {
             // The empty one of the two slots, else the first.
             let cache = &mut self.keys.name_cache;
             let slot = if cache[slot].0 != 0 && cache[slot ^ 1].0 == 0 { slot ^ 1 } else { slot };
-            cache[slot] = (s.as_ptr() as usize, len, idx);
+            cache[slot] = (s.as_ptr() as usize, len, entry);
         }
-        Ok(())
     }
 
     /// An interned str (STACK_GLOBAL module, instance state key).
