@@ -254,9 +254,7 @@ impl<W: io::Write> Serializer<W> {
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(Error::limit(format!(
-                "value nested deeper than {MAX_DEPTH} levels cannot be pickled"
-            )));
+            return Err(too_deep());
         }
         Ok(())
     }
@@ -436,6 +434,14 @@ impl<W: io::Write> Serializer<W> {
     }
 }
 
+#[cold]
+#[inline(never)]
+fn too_deep() -> Error {
+    Error::limit(format!("value nested deeper than {MAX_DEPTH} levels cannot be pickled"))
+}
+
+#[cold]
+#[inline(never)]
 fn malformed(what: &str) -> Error {
     Error::message(format!("malformed serde_pickle special value (unexpected {what})"))
 }

@@ -147,7 +147,12 @@ struct Keys {
     names: FxMap<&'static str, u32>,
     /// By name id: the memo index, or `NO` and where the name's only
     /// occurrence so far ends.
+    /// occurrence so far ends: ids below `SMALL_NAMES` here, no allocation...
+    small_memo: [(u32, Spot); SMALL_NAMES],
+    /// ...and the others here.
     name_memo: Vec<(u32, Spot)>,
+    /// Name ids given out.
+    name_count: u32,
     /// A two-way cache in front of `small_names` and `names`, keyed by the
     /// name's address and length (0 when empty), holding the memo index (or
     /// `PENDING | id`): serde hands out the same `&'static str` for a field
@@ -174,7 +179,9 @@ impl Default for Keys {
             small_len: 0,
             chars: None,
             names: FxMap::default(),
+            small_memo: [(NO, Spot::default()); SMALL_NAMES],
             name_memo: Vec::new(),
+            name_count: 0,
             name_cache: [(0, 0, NO); NAME_CACHE],
             bytes: None,
             latin1: None,
@@ -182,6 +189,18 @@ impl Default for Keys {
             globals: FxMap::default(),
             interned: FxMap::default(),
             shared: FxMap::default(),
+        }
+    }
+}
+
+impl Keys {
+    /// The memo state of name `id`.
+    #[inline]
+    fn memo_of(&mut self, id: u32) -> &mut (u32, Spot) {
+        let i = id as usize;
+        match self.small_memo.get_mut(i) {
+            Some(m) => m,
+            None => &mut self.name_memo[i - SMALL_NAMES],
         }
     }
 }
@@ -298,7 +317,7 @@ impl Pickler {
     /// A name met before, as name `id`: fetch it.
     #[inline(always)]
     fn name_again(&mut self, id: u32) -> Result<()> {
-        let (idx, _) = self.keys.name_memo[id as usize];
+        let (idx, _) = *self.keys.memo_of(id);
         if idx != NO {
             self.em.get(idx);
             return Ok(());
@@ -312,9 +331,9 @@ impl Pickler {
     /// loaded value (each name one str object) optimized would have it.
     #[inline(never)]
     fn promote(&mut self, id: u32) {
-        let (_, spot) = self.keys.name_memo[id as usize];
+        let (_, spot) = *self.keys.memo_of(id);
         let idx = self.em.memoize_at(spot);
-        self.keys.name_memo[id as usize].0 = idx;
+        self.keys.memo_of(id).0 = idx;
         for entry in self.keys.name_cache.iter_mut().filter(|e| e.2 == PENDING | id) {
             *entry = if idx < PENDING { (entry.0, entry.1, idx) } else { (0, 0, NO) };
         }
@@ -369,8 +388,12 @@ impl Pickler {
     /// (`NO`, its str ending at `spot`).
     fn new_name(&mut self, s: &'static str, slot: usize, idx: u32, spot: Spot) {
         let k = &mut self.keys;
-        let id = k.name_memo.len() as u32;
-        k.name_memo.push((idx, spot));
+        let id = k.name_count;
+        k.name_count += 1;
+        match k.small_memo.get_mut(id as usize) {
+            Some(slot) => *slot = (idx, spot),
+            None => k.name_memo.push((idx, spot)),
+        }
         if singleton(s).is_none() {
             if k.small_len < SMALL_NAMES {
                 k.small_names[k.small_len] = s;
@@ -386,7 +409,7 @@ impl Pickler {
     /// Cache the address of name `id`: its memo index, or the id marked
     /// `PENDING` while it has none.
     fn cache_name(&mut self, s: &'static str, slot: usize, id: u32) {
-        let entry = match self.keys.name_memo[id as usize].0 {
+        let entry = match self.keys.memo_of(id).0 {
             NO if id < PENDING => PENDING | id,
             idx if idx < PENDING => idx,
             _ => return,

@@ -50,6 +50,7 @@ enum Kind {
 }
 
 impl<'a, W: io::Write> Compound<'a, W> {
+    #[inline]
     fn new(ser: &'a mut Serializer<W>, kind: Kind, variant: bool) -> Result<Self> {
         ser.enter()?;
         Ok(Compound { ser, kind, variant })
@@ -244,7 +245,20 @@ impl<'a, W: io::Write> Compound<'a, W> {
         result
     }
 
+    /// Write one field of a struct: a plain dict's take the short path.
+    #[inline(always)]
     fn field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
+        if let Kind::Dict { batch, interned: false } = &mut self.kind {
+            let ser = &mut *self.ser;
+            ser.pk.em.batch_item(batch);
+            ser.pk.name(name)?;
+            return value.serialize(&mut *ser);
+        }
+        self.other_field(name, value)
+    }
+
+    #[inline(never)]
+    fn other_field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
         let ser = &mut *self.ser;
         match &mut self.kind {
             Kind::Dict { batch, interned } => {
