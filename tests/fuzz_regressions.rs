@@ -353,3 +353,30 @@ fn protocol_0_persistent_ids_and_inst_classes_are_not_unwrapped() {
     let pid = Value::PersistentId(Box::new(Value::Int(7)));
     assert_eq!(to_vec_with(&pid, &p0).unwrap(), b"P7\n.");
 }
+
+/// `copyreg.__newobj__({...})` was read as a NEWOBJ object whose class is a
+/// dict; written back (NEWOBJ), that does not read: plain data is not a
+/// class. Such a call now stays the REDUCE of `copyreg.__newobj__` it is
+/// (and likewise `copyreg._reconstructor`).
+#[test]
+fn copyreg_helpers_of_plain_data_stay_reduce_calls() {
+    use serde_pickle::value::{Global, ObjectKind};
+    let data = regression("from_slice_value-newobj-helper-of-plain-data");
+    let v: Value = from_slice(&data[1..]).unwrap();
+    let o = v.as_object().expect("an object");
+    assert_eq!(o.kind, ObjectKind::Reduce);
+    assert_eq!(o.global(), Some(&Global::new("copyreg", "__newobj__")));
+    assert!(matches!(o.args.as_slice(), [Value::Dict(_)]), "{v:?}");
+    for protocol in 0..=5 {
+        let bytes = to_vec_with(&v, &SerOptions::new().protocol(protocol)).unwrap();
+        assert!(from_slice::<Value>(&bytes).unwrap().same_as(&v), "protocol {protocol}");
+    }
+    // copyreg._reconstructor(1, object, None) likewise.
+    let r = b"\x80\x02ccopyreg\n_reconstructor\nK\x01cbuiltins\nobject\nN\x87R.";
+    let v: Value = from_slice(r).unwrap();
+    assert_eq!(v.as_object().map(|o| o.kind), Some(ObjectKind::Reduce), "{v:?}");
+    // A class is still instantiated.
+    let ok = b"\x80\x02ccopyreg\n__newobj__\ncm\nC\nK\x01\x86R.";
+    let v: Value = from_slice(ok).unwrap();
+    assert_eq!(v.as_object().map(|o| o.kind), Some(ObjectKind::NewObj), "{v:?}");
+}

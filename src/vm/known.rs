@@ -142,6 +142,12 @@ pub(crate) fn reduce(
                 _ => return Ok(None),
             }
         }
+        // Only a class can be instantiated: with plain data for `cls` the
+        // call fails in CPython, and it stays the REDUCE it is (as an
+        // object it would be a NEWOBJ of plain data, which does not read).
+        (b"copyreg", b"_reconstructor" | b"__newobj__", [cls, ..]) if !may_be_class(m, *cls) => {
+            return Ok(None)
+        }
         (b"copyreg", b"_reconstructor", [cls, base, state]) => {
             let plain = matches!(global_name(m, input, *base), Some((b"builtins", b"object")))
                 && matches!(m.arena.node(*state), Node::None);
@@ -162,6 +168,11 @@ pub(crate) fn reduce(
         _ => return Ok(None),
     };
     Ok(Some(node))
+}
+
+/// What the VM accepts as the class of NEWOBJ (see `Machine::check_callable`).
+fn may_be_class(m: &Machine, id: NodeId) -> bool {
+    matches!(m.arena.node(id), Node::Global(_) | Node::Object(_) | Node::PersId(_))
 }
 
 fn new_object(m: &mut Machine, kind: ObjectKind, cls: NodeId, args: NodeId) -> Node {
