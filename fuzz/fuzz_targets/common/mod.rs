@@ -88,7 +88,7 @@ use serde_pickle::value::{Dict, Global, Object, ObjectKind, Shared};
 /// What reading back `to_vec_with(value, protocol)` gives, for a `value` that
 /// was itself read from a pickle.
 pub fn expect_rewritten(value: &Value, protocol: u8) -> Value {
-    let dotted_refs = if protocol < 4 { dotted_refs(value) } else { HashMap::new() };
+    let dotted_refs = if protocol < 4 { dotted_refs(value, protocol) } else { HashMap::new() };
     Rewrite { protocol, shared: HashMap::new(), dotted_refs, dotted: HashMap::new() }.map(value)
 }
 
@@ -128,15 +128,23 @@ pub fn for_each_node<'a>(value: &'a Value, mut f: impl FnMut(&'a Value)) {
 /// CPython writes it, `getattr(<global str>, 'upper')`, and memoized: how
 /// many references each such `(module, name)` gets in the written pickle
 /// (its uses, plus one from the `getattr` of each longer name built on it).
-fn dotted_refs(value: &Value) -> HashMap<(String, String), usize> {
-    let mut refs: HashMap<(String, String), usize> = HashMap::new();
-    for_each_node(value, |v| {
-        if let Value::Global(g) = v {
-            if g.name.contains('.') {
-                *refs.entry((g.module.clone(), g.name.clone())).or_default() += 1;
+/// (The class of an `INST`, at protocol 0, is written as two lines of text
+/// instead, whatever its name.)
+fn dotted_refs(value: &Value, protocol: u8) -> HashMap<(String, String), usize> {
+    let mut uses: HashMap<(String, String), i64> = HashMap::new();
+    for_each_node(value, |v| match v {
+        Value::Global(g) if g.name.contains('.') => {
+            *uses.entry((g.module.clone(), g.name.clone())).or_default() += 1;
+        }
+        Value::Object(o) if o.kind == ObjectKind::Inst && protocol == 0 => {
+            if let Value::Global(g) = &o.callable {
+                *uses.entry((g.module.clone(), g.name.clone())).or_default() -= 1;
             }
         }
+        _ => {}
     });
+    let mut refs: HashMap<(String, String), usize> =
+        uses.into_iter().filter(|&(_, n)| n > 0).map(|(k, n)| (k, n as usize)).collect();
     let mut created: Vec<(String, String)> = refs.keys().cloned().collect();
     let mut done: std::collections::HashSet<(String, String)> = created.iter().cloned().collect();
     while let Some((m, n)) = created.pop() {
@@ -253,7 +261,13 @@ impl Rewrite {
     }
 
     fn object(&mut self, o: &Object) -> Object {
-        let callable = self.map(&o.callable);
+        let callable = match &o.callable {
+            // INST at protocol 0 names its class in text: no getattr.
+            Value::Global(g) if o.kind == ObjectKind::Inst && self.protocol == 0 => {
+                Value::Global(g.clone())
+            }
+            other => self.map(other),
+        };
         let args = self.all(&o.args);
         let kwargs = o.kwargs.as_ref().map(|d| self.dict(d));
         let mut out = match o.kind {
