@@ -366,13 +366,19 @@ impl Emitter {
     }
 
     /// The binary str opcodes.
+    #[inline]
     fn str_utf8(&mut self, bytes: &[u8]) -> Result<()> {
         if self.proto >= 4 && bytes.len() <= 0xff {
             self.short_payload(SHORT_BINUNICODE, bytes);
             Ok(())
         } else {
-            self.counted(BINUNICODE, BINUNICODE8, bytes, "str")
+            self.str_counted(bytes)
         }
+    }
+
+    #[inline(never)]
+    fn str_counted(&mut self, bytes: &[u8]) -> Result<()> {
+        self.counted(BINUNICODE, BINUNICODE8, bytes, "str")
     }
 
     /// The str whose code points are `bytes` (Latin-1), as bytes objects are
