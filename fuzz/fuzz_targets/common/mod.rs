@@ -87,9 +87,44 @@ use serde_pickle::value::{Dict, Global, Object, ObjectKind, Shared};
 
 /// What reading back `to_vec_with(value, protocol)` gives, for a `value` that
 /// was itself read from a pickle.
+///
+/// Also right for a `value` built by hand (tests/proptest_roundtrip.rs),
+/// which a reader never produces: a `Shared` node around an atom, or
+/// referenced from one place only, reads back as its plain content (a reader
+/// makes a node shared only when the pickle fetches it from the memo, and
+/// only a container can be); `kwargs` outside `NewObjEx` are not written.
 pub fn expect_rewritten(value: &Value, protocol: u8) -> Value {
     let dotted_refs = if protocol < 4 { dotted_refs(value, protocol) } else { HashMap::new() };
-    Rewrite { protocol, shared: HashMap::new(), dotted_refs, dotted: HashMap::new() }.map(value)
+    let mut shared_refs: HashMap<usize, usize> = HashMap::new();
+    for_each_node(value, |v| {
+        if let Value::Shared(s) = v {
+            *shared_refs.entry(s.id()).or_default() += 1;
+        }
+    });
+    Rewrite {
+        protocol,
+        shared: HashMap::new(),
+        shared_refs,
+        buffers: 0,
+        dotted_refs,
+        dotted: HashMap::new(),
+    }
+    .map(value)
+}
+
+/// Whether a reader can share `v` (keep its identity): only containers.
+fn shareable(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::List(_)
+            | Value::Tuple(_)
+            | Value::Dict(_)
+            | Value::Set(_)
+            | Value::FrozenSet(_)
+            | Value::ByteArray(_)
+            | Value::Object(_)
+            | Value::PersistentId(_)
+    )
 }
 
 /// Each node of `value` once (a shared node's content once, however often
@@ -114,11 +149,7 @@ pub fn for_each_node<'a>(value: &'a Value, mut f: impl FnMut(&'a Value)) {
                 work.extend(o.args.iter().rev());
                 work.push(&o.callable);
             }
-            Value::Shared(s) => {
-                if seen.insert(s.id()) {
-                    work.push(s.get());
-                }
-            }
+            Value::Shared(s) if seen.insert(s.id()) => work.push(s.get()),
             _ => {}
         }
     }
@@ -132,9 +163,23 @@ pub fn for_each_node<'a>(value: &'a Value, mut f: impl FnMut(&'a Value)) {
 /// instead, whatever its name.)
 fn dotted_refs(value: &Value, protocol: u8) -> HashMap<(String, String), usize> {
     let mut uses: HashMap<(String, String), i64> = HashMap::new();
+    // A shared node holding a global (built by hand: readers never share
+    // atoms) counts once per reference to it, not once for its content.
+    let mut shared_globals = std::collections::HashSet::new();
     for_each_node(value, |v| match v {
         Value::Global(g) if g.name.contains('.') => {
             *uses.entry((g.module.clone(), g.name.clone())).or_default() += 1;
+        }
+        Value::Shared(s) => {
+            if let Value::Global(g) = s.get() {
+                if g.name.contains('.') {
+                    let n = uses.entry((g.module.clone(), g.name.clone())).or_default();
+                    *n += 1;
+                    if shared_globals.insert(s.id()) {
+                        *n -= 1;
+                    }
+                }
+            }
         }
         Value::Object(o) if o.kind == ObjectKind::Inst && protocol == 0 => {
             if let Value::Global(g) = &o.callable {
@@ -165,6 +210,10 @@ struct Rewrite {
     protocol: u8,
     /// Shared nodes already mapped (by identity), so sharing and cycles survive.
     shared: HashMap<usize, Shared>,
+    /// How many references each shared node has in the value.
+    shared_refs: HashMap<usize, usize>,
+    /// Out-of-band buffers written so far.
+    buffers: usize,
     /// See [`dotted_refs`].
     dotted_refs: HashMap<(String, String), usize>,
     /// The shared `getattr` objects made for dotted globals referenced more than once.
@@ -207,6 +256,13 @@ impl Rewrite {
 
     fn map(&mut self, v: &Value) -> Value {
         match v {
+            // NEXT_BUFFER takes the next buffer: each buffer written is
+            // numbered by its position (a buffer referenced twice is taken
+            // twice, as CPython writes it).
+            Value::Buffer { readonly, .. } => {
+                self.buffers += 1;
+                Value::Buffer { index: self.buffers - 1, readonly: *readonly }
+            }
             Value::Float(x) => Value::Float(self.float(*x)),
             Value::Complex(re, im) => Value::Complex(self.float(*re), self.float(*im)),
             Value::Global(g) if self.protocol < 4 && g.name.contains('.') => {
@@ -234,6 +290,13 @@ impl Rewrite {
             // A persistent id is written at each reference (CPython's
             // save() never memoizes one), so sharing one is dropped.
             Value::Shared(s) if matches!(s.get(), Value::PersistentId(_)) => self.map(s.get()),
+            // Atoms are never shared; a node referenced once is not shared.
+            Value::Shared(s)
+                if !shareable(s.get())
+                    || self.shared_refs.get(&s.id()).copied().unwrap_or(0) < 2 =>
+            {
+                self.map(s.get())
+            }
             Value::Shared(s) => {
                 if let Some(done) = self.shared.get(&s.id()) {
                     return Value::Shared(done.clone());
@@ -268,8 +331,15 @@ impl Rewrite {
             }
             other => self.map(other),
         };
+        // In the order the writer writes them (buffers are numbered so).
         let args = self.all(&o.args);
-        let kwargs = o.kwargs.as_ref().map(|d| self.dict(d));
+        let kwargs = match o.kind {
+            ObjectKind::NewObjEx => o.kwargs.as_ref().map(|d| self.dict(d)),
+            _ => None,
+        };
+        let list_items = self.all(&o.list_items);
+        let dict_items = self.pairs(&o.dict_items);
+        let state = self.all(&o.state);
         let mut out = match o.kind {
             // Below protocol 4 there is no NEWOBJ_EX: it is written as
             // `copyreg.__newobj_ex__(cls, args, kwargs)`, which CPython
@@ -285,15 +355,12 @@ impl Rewrite {
                 out.kwargs = Some(kwargs.unwrap_or_default());
                 out
             }
-            kind => {
-                let mut out = Object::new(kind, callable, args);
-                out.kwargs = kwargs;
-                out
-            }
+            // Only NEWOBJ_EX has keyword arguments.
+            kind => Object::new(kind, callable, args),
         };
-        out.state = self.all(&o.state);
-        out.list_items = self.all(&o.list_items);
-        out.dict_items = self.pairs(&o.dict_items);
+        out.state = state;
+        out.list_items = list_items;
+        out.dict_items = dict_items;
         out
     }
 }
@@ -335,11 +402,7 @@ pub fn renames_globals(value: &Value, protocol: u8) -> bool {
                 work.extend(&o.list_items);
                 work.extend(o.dict_items.iter().flat_map(|(k, v)| [k, v]));
             }
-            Value::Shared(s) => {
-                if seen.insert(s.id()) {
-                    work.push(s.get());
-                }
-            }
+            Value::Shared(s) if seen.insert(s.id()) => work.push(s.get()),
             _ => {}
         }
     }
