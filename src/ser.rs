@@ -393,6 +393,38 @@ impl<W: io::Write> Serializer<W> {
         }
     }
 
+    /// Bytes with something announced, or at the top level.
+    #[inline(never)]
+    fn bytes_slow(&mut self, v: &[u8]) -> Result<()> {
+        self.check_top()?;
+        let next = std::mem::take(&mut self.next);
+        let shared = self.shared.take();
+        if next == Next::ByteArray {
+            self.hashable("bytearray")?;
+            self.pk.bytearray(v)?;
+            if let Some(id) = shared {
+                self.pk.memoize_shared(id);
+            }
+        } else if next == Next::SurrogateStr {
+            // Never a singleton: a lone surrogate is above U+00FF.
+            self.pk.em.str_surrogatepass(v)?;
+            if let Some(id) = shared {
+                self.pk.memoize_shared(id);
+            }
+        } else if !next.is_soft() {
+            return Err(malformed("bytes"));
+        } else {
+            match shared {
+                Some(id) if !self.pk.bytes_shared_by_content(v) => {
+                    self.pk.fresh_bytes(v)?;
+                    self.pk.memoize_shared(id);
+                }
+                _ => self.pk.bytes(v)?,
+            }
+        }
+        self.end_value()
+    }
+
     /// A str with something announced, or at the top level.
     #[inline(never)]
     fn str_slow(&mut self, v: &str) -> Result<()> {
@@ -512,34 +544,12 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
         self.str_slow(v)
     }
 
+    #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        self.check_top()?;
-        let next = std::mem::take(&mut self.next);
-        let shared = self.shared.take();
-        if next == Next::ByteArray {
-            self.hashable("bytearray")?;
-            self.pk.bytearray(v)?;
-            if let Some(id) = shared {
-                self.pk.memoize_shared(id);
-            }
-        } else if next == Next::SurrogateStr {
-            // Never a singleton: a lone surrogate is above U+00FF.
-            self.pk.em.str_surrogatepass(v)?;
-            if let Some(id) = shared {
-                self.pk.memoize_shared(id);
-            }
-        } else if !next.is_soft() {
-            return Err(malformed("bytes"));
-        } else {
-            match shared {
-                Some(id) if !self.pk.bytes_shared_by_content(v) => {
-                    self.pk.fresh_bytes(v)?;
-                    self.pk.memoize_shared(id);
-                }
-                _ => self.pk.bytes(v)?,
-            }
+        if self.is_plain_nested() {
+            return self.pk.bytes(v);
         }
-        self.end_value()
+        self.bytes_slow(v)
     }
 
     #[inline]

@@ -402,14 +402,20 @@ impl Emitter {
     }
 
     /// A bytes object with a bytes opcode (protocol 3+).
+    #[inline]
     pub(crate) fn bytes(&mut self, bytes: &[u8]) -> Result<()> {
         debug_assert!(self.proto >= 3);
         if bytes.len() <= 0xff {
             self.short_payload(SHORT_BINBYTES, bytes);
             Ok(())
         } else {
-            self.counted(BINBYTES, BINBYTES8, bytes, "bytes")
+            self.bytes_counted(bytes)
         }
+    }
+
+    #[inline(never)]
+    fn bytes_counted(&mut self, bytes: &[u8]) -> Result<()> {
+        self.counted(BINBYTES, BINBYTES8, bytes, "bytes")
     }
 
     /// A bytearray with BYTEARRAY8 (protocol 5).

@@ -452,7 +452,17 @@ impl Pickler {
     }
 
     /// A bytes value.
+    #[inline]
     pub(crate) fn bytes(&mut self, b: &[u8]) -> Result<()> {
+        if b.len() > 1 && self.proto() >= 3 {
+            // Not shared by content (see `bytes_slot`).
+            return self.em.bytes(b);
+        }
+        self.bytes_small(b)
+    }
+
+    #[inline(never)]
+    fn bytes_small(&mut self, b: &[u8]) -> Result<()> {
         let Some(i) = self.bytes_slot(b) else {
             return self.fresh_bytes(b);
         };
