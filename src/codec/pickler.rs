@@ -138,7 +138,7 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 struct Keys {
     /// The first field and variant names met, searched by content when a
     /// name misses `name_cache`: no hashing, no allocation.
-    small_names: [&'static str; SMALL_NAMES],
+    small_names: [Option<&'static str>; SMALL_NAMES],
     small_idx: [u32; SMALL_NAMES],
     small_len: usize,
     /// Singleton strs: index = code point, 256 = `''`.
@@ -174,15 +174,17 @@ struct Keys {
 impl Default for Keys {
     fn default() -> Self {
         Keys {
-            small_names: [""; SMALL_NAMES],
+            // All zeros (cheap to set up for every pickle): empty cache
+            // slots have address 0, and the other entries are set before use.
+            small_names: [None; SMALL_NAMES],
             small_idx: [0; SMALL_NAMES],
             small_len: 0,
             chars: None,
             names: FxMap::default(),
-            small_memo: [(NO, Spot::default()); SMALL_NAMES],
+            small_memo: [(0, Spot::default()); SMALL_NAMES],
             name_memo: Vec::new(),
             name_count: 0,
-            name_cache: [(0, 0, NO); NAME_CACHE],
+            name_cache: [(0, 0, 0); NAME_CACHE],
             bytes: None,
             latin1: None,
             builtins: [None; Builtin::ALL.len()],
@@ -362,7 +364,7 @@ impl Pickler {
                 return Ok(());
             }
             None => {
-                let small = k.small_names[..k.small_len].iter().position(|n| *n == s);
+                let small = k.small_names[..k.small_len].iter().position(|n| *n == Some(s));
                 match small {
                     Some(i) => Some(k.small_idx[i]),
                     None if full => k.names.get(s).copied(),
@@ -396,7 +398,7 @@ impl Pickler {
         }
         if singleton(s).is_none() {
             if k.small_len < SMALL_NAMES {
-                k.small_names[k.small_len] = s;
+                k.small_names[k.small_len] = Some(s);
                 k.small_idx[k.small_len] = id;
                 k.small_len += 1;
             } else {
