@@ -216,7 +216,9 @@ impl Emitter {
     fn op_payload(&mut self, code: u8, len_bytes: &[u8], payload: &[u8]) {
         let total = 1 + len_bytes.len() + payload.len();
         let frameless = self.framer.before_sized_op(&mut self.buf, total);
-        self.buf.reserve(total);
+        // A little slack: a huge payload that exactly fills the buffer would
+        // otherwise make the STOP after it double (and copy) the whole output.
+        self.buf.reserve(total + 16);
         self.buf.push(code);
         self.buf.extend_from_slice(len_bytes);
         self.buf.extend_from_slice(payload);
