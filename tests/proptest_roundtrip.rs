@@ -4,8 +4,8 @@
 //! * `value_roundtrips`: any [`Value`] tree of the domain below reads back
 //!   [`Value::same_as`] the value expected after writing it at that protocol:
 //!   the value itself, up to the documented normalizations listed in
-//!   `fuzz/fuzz_targets/common/mod.rs` (`expect_rewritten`, shared with the
-//!   `from_slice_value` fuzz target): a `Shared` node around an atom, or
+//!   `fuzz/fuzz_targets/common/mod.rs` (`expect_rewritten_by_hand`, shared
+//!   with the `from_slice_value` fuzz target): a `Shared` node around an atom, or
 //!   referenced from one place only, reads back as its content (only a
 //!   container fetched from the memo is shared); the empty tuple and
 //!   persistent ids are never shared; `NewObjEx` is written as
@@ -339,7 +339,7 @@ fn check_value(v: &Value) -> Result<(), TestCaseError> {
         let back: Value = from_slice(&bytes).map_err(|e| {
             TestCaseError::fail(format!("protocol {protocol}: read: {e}\n{v:?}\n{bytes:?}"))
         })?;
-        let expected = common::expect_rewritten(v, protocol);
+        let expected = common::expect_rewritten_by_hand(v, protocol);
         prop_assert!(
             back.same_as(&expected),
             "protocol {}:\nvalue    {:?}\nexpected {:?}\nread     {:?}\nbytes {:?}",
@@ -494,7 +494,7 @@ proptest! {
         let v = Value::List(items);
         let bytes = to_vec_with(&v, &SerOptions::new().protocol(5)).unwrap();
         let back: Value = from_slice(&bytes).unwrap();
-        prop_assert!(back.same_as(&common::expect_rewritten(&v, 5)), "{:?} read {:?}", v, back);
+        prop_assert!(back.same_as(&common::expect_rewritten_by_hand(&v, 5)), "{:?} read {:?}", v, back);
         for protocol in 0..5 {
             let err = to_vec_with(&v, &SerOptions::new().protocol(protocol)).unwrap_err();
             prop_assert_eq!(err.category(), Category::Data);

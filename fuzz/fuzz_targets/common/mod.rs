@@ -86,21 +86,31 @@ pub fn expands_to_at_most(v: &Value, limit: usize) -> bool {
 use serde_pickle::value::{Dict, Global, Object, ObjectKind, Shared};
 
 /// What reading back `to_vec_with(value, protocol)` gives, for a `value` that
-/// was itself read from a pickle.
-///
-/// Also right for a `value` built by hand (tests/proptest_roundtrip.rs),
-/// which a reader never produces: a `Shared` node around an atom, or
-/// referenced from one place only, reads back as its plain content (a reader
-/// makes a node shared only when the pickle fetches it from the memo, and
-/// only a container can be); `kwargs` outside `NewObjEx` are not written.
+/// was itself read from a pickle (whose sharing the reader chose so that it
+/// writes back: a node fetched from the memo and referenced more than once,
+/// or a container on a cycle through a tuple).
 pub fn expect_rewritten(value: &Value, protocol: u8) -> Value {
-    let dotted_refs = if protocol < 4 { dotted_refs(value, protocol) } else { HashMap::new() };
-    let mut shared_refs: HashMap<usize, usize> = HashMap::new();
+    rewrite(value, protocol, None)
+}
+
+/// [`expect_rewritten`] for a `value` built by hand (tests/proptest_roundtrip.rs),
+/// which may hold what a reader never produces: a `Shared` node around an
+/// atom, or referenced from one place only, reads back as its plain content
+/// (a reader makes a node shared only when the pickle fetches it from the
+/// memo, and only a container can be; the value must not have a cycle
+/// through a tuple); `kwargs` outside `NewObjEx` are not written.
+pub fn expect_rewritten_by_hand(value: &Value, protocol: u8) -> Value {
+    let mut refs: HashMap<usize, usize> = HashMap::new();
     for_each_node(value, |v| {
         if let Value::Shared(s) = v {
-            *shared_refs.entry(s.id()).or_default() += 1;
+            *refs.entry(s.id()).or_default() += 1;
         }
     });
+    rewrite(value, protocol, Some(refs))
+}
+
+fn rewrite(value: &Value, protocol: u8, shared_refs: Option<HashMap<usize, usize>>) -> Value {
+    let dotted_refs = if protocol < 4 { dotted_refs(value, protocol) } else { HashMap::new() };
     Rewrite {
         protocol,
         shared: HashMap::new(),
@@ -210,8 +220,8 @@ struct Rewrite {
     protocol: u8,
     /// Shared nodes already mapped (by identity), so sharing and cycles survive.
     shared: HashMap<usize, Shared>,
-    /// How many references each shared node has in the value.
-    shared_refs: HashMap<usize, usize>,
+    /// How many references each shared node has in a value built by hand.
+    shared_refs: Option<HashMap<usize, usize>>,
     /// Out-of-band buffers written so far.
     buffers: usize,
     /// See [`dotted_refs`].
@@ -291,12 +301,7 @@ impl Rewrite {
             // save() never memoizes one), so sharing one is dropped.
             Value::Shared(s) if matches!(s.get(), Value::PersistentId(_)) => self.map(s.get()),
             // Atoms are never shared; a node referenced once is not shared.
-            Value::Shared(s)
-                if !shareable(s.get())
-                    || self.shared_refs.get(&s.id()).copied().unwrap_or(0) < 2 =>
-            {
-                self.map(s.get())
-            }
+            Value::Shared(s) if !shareable(s.get()) || self.referenced_once(s) => self.map(s.get()),
             Value::Shared(s) => {
                 if let Some(done) = self.shared.get(&s.id()) {
                     return Value::Shared(done.clone());
@@ -309,6 +314,10 @@ impl Rewrite {
             }
             other => other.clone(),
         }
+    }
+
+    fn referenced_once(&self, s: &Shared) -> bool {
+        self.shared_refs.as_ref().is_some_and(|r| r.get(&s.id()).copied().unwrap_or(0) < 2)
     }
 
     fn all(&mut self, items: &[Value]) -> Vec<Value> {
