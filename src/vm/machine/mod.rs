@@ -2,6 +2,8 @@
 
 use num_bigint::BigInt;
 
+mod calls;
+
 use super::arena::{Arena, GlobalRef, Node, NodeId, ObjNode, Seq, Text, NIL};
 use super::known;
 use super::memo::Memo;
@@ -191,102 +193,6 @@ impl Machine {
         Ok(self.stack[idx])
     }
 
-    fn global(&mut self, module: &[u8], name: &[u8], opts: &DeOptions) -> Result<Node> {
-        let module =
-            std::str::from_utf8(module).map_err(|_| Error::syntax("global module is not UTF-8"))?;
-        let name =
-            std::str::from_utf8(name).map_err(|_| Error::syntax("global name is not UTF-8"))?;
-        if module.is_empty() || name.is_empty() {
-            return Err(Error::syntax("empty module or name in global"));
-        }
-        let (module, name) = if self.proto < 3 {
-            known::py2_to_py3(module, name)
-        } else {
-            (module.into(), name.into())
-        };
-        if let Some(t) = &mut self.trace {
-            t.push(Event::Global { module: module.to_string(), name: name.to_string() });
-        }
-        check_policy(&module, &name, opts)?;
-        let start = self.arena.scratch.len();
-        self.arena.scratch.extend_from_slice(module.as_bytes());
-        let m = Span::scratch(start, module.len());
-        let start = self.arena.scratch.len();
-        self.arena.scratch.extend_from_slice(name.as_bytes());
-        let n = Span::scratch(start, name.len());
-        self.arena.globals.push(GlobalRef { module: m, name: n });
-        Ok(Node::Global(self.arena.globals.len() as u32 - 1))
-    }
-
-    /// Record a call on `callable` (REDUCE, NEWOBJ, BUILD...) when tracing.
-    fn trace_call(&mut self, opcode: u8, callable: NodeId, input: &[u8]) {
-        if self.trace.is_none() {
-            return;
-        }
-        let callable = match self.arena.nodes.get(callable as usize) {
-            Some(Node::Global(g)) => {
-                let g = self.arena.globals[*g as usize];
-                let text = |s| String::from_utf8_lossy(self.arena.bytes(input, s)).into_owned();
-                Some((text(g.module), text(g.name)))
-            }
-            Some(Node::Object(o)) if opcode == BUILD => {
-                let cls = self.arena.objects[*o as usize].callable;
-                match self.arena.nodes.get(cls as usize) {
-                    Some(Node::Global(g)) => {
-                        let g = self.arena.globals[*g as usize];
-                        let text =
-                            |s| String::from_utf8_lossy(self.arena.bytes(input, s)).into_owned();
-                        Some((text(g.module), text(g.name)))
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
-        let offset = self.op_offset;
-        if let Some(t) = &mut self.trace {
-            t.push(Event::Call { offset, opcode, callable });
-        }
-    }
-
-    /// CPython calls the callable of REDUCE and OBJ and instantiates the class
-    /// of NEWOBJ/NEWOBJ_EX, so plain data there (`N)R.`: None is not callable)
-    /// fails in both of its loaders. Globals, objects and persistent ids may be
-    /// callable; they are kept as data, never called.
-    fn check_callable(&self, id: NodeId, opcode: &str) -> Result<()> {
-        let what = match self.arena.node(id) {
-            Node::Global(_) | Node::Object(_) | Node::PersId(_) => return Ok(()),
-            Node::None => "NoneType",
-            Node::Bool(_) => "bool",
-            Node::Int(_) | Node::BigInt(_) => "int",
-            Node::Float(_) => "float",
-            Node::Complex(..) => "complex",
-            Node::Str(..) | Node::Py2Str(_) => "str",
-            Node::Bytes(_) => "bytes",
-            Node::ByteArray(_) => "bytearray",
-            Node::List(_) => "list",
-            Node::Tuple(_) => "tuple",
-            Node::Dict(_) => "dict",
-            Node::Set(_) => "set",
-            Node::FrozenSet(_) => "frozenset",
-            Node::Buffer { .. } => "PickleBuffer",
-        };
-        Err(Error::syntax(format!("{opcode}: '{what}' object is not callable")))
-    }
-
-    fn object(&mut self, kind: ObjectKind, callable: NodeId, args: NodeId, kwargs: NodeId) -> Node {
-        self.arena.objects.push(ObjNode {
-            kind,
-            callable,
-            args,
-            kwargs,
-            state: Seq::EMPTY,
-            list_items: Seq::EMPTY,
-            dict_items: Seq::EMPTY,
-        });
-        Node::Object(self.arena.objects.len() as u32 - 1)
-    }
-
     /// Note that `id` is now referenced from more than one place.
     fn mark_shared(&mut self, id: NodeId) {
         if self.gotten.len() <= id as usize {
@@ -300,38 +206,6 @@ impl Machine {
         self.mark_shared(id);
         self.stack.push(id);
         Ok(())
-    }
-
-    /// CPython raises `TypeError: unhashable type` when a list, dict, set or
-    /// bytearray (or a tuple holding one) is used as a dict key or set item.
-    pub(crate) fn check_hashable(&self, items: &[NodeId]) -> Result<()> {
-        let mut work: Vec<NodeId> = items.to_vec();
-        let mut budget = 4096usize;
-        while let Some(id) = work.pop() {
-            match self.arena.node(id) {
-                Node::List(_) | Node::Dict(_) | Node::Set(_) | Node::ByteArray(_) => {
-                    let what = match self.arena.node(id) {
-                        Node::List(_) => "list",
-                        Node::Dict(_) => "dict",
-                        Node::Set(_) => "set",
-                        _ => "bytearray",
-                    };
-                    return Err(Error::syntax(format!("unhashable type: '{what}'")));
-                }
-                Node::Tuple(s) | Node::FrozenSet(s) if budget > 0 => {
-                    budget = budget.saturating_sub(s.len as usize + 1);
-                    work.extend(self.arena.iter(s));
-                }
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn check_keys(&self, pairs: &[NodeId]) -> Result<()> {
-        // Only keys: every other item.
-        let keys: Vec<NodeId> = pairs.iter().step_by(2).copied().collect();
-        self.check_hashable(&keys)
     }
 
     fn memo_put(&mut self, idx: u64, opts: &DeOptions) -> Result<()> {
@@ -772,35 +646,8 @@ impl Machine {
         self.push(node, opts)
     }
 
-    fn persistent(&mut self, id: NodeId, input: &[u8], opts: &DeOptions) -> Result<()> {
-        let node = match &opts.persistent_load {
-            Some(hook) => {
-                let pid = crate::vm::walk::to_value(&self.arena, input, &self.gotten, id, opts)?;
-                let value = hook(&pid)?;
-                let id = known::import_value(self, &value, opts)?;
-                self.stack.push(id);
-                return Ok(());
-            }
-            None => Node::PersId(id),
-        };
-        self.push(node, opts)
-    }
-
     pub(crate) fn add_node(&mut self, node: Node, opts: &DeOptions) -> Result<NodeId> {
         self.add(node, opts)
-    }
-}
-
-fn check_policy(module: &str, name: &str, opts: &DeOptions) -> Result<()> {
-    let allowed = match &opts.globals {
-        GlobalsPolicy::KeepAsData => true,
-        GlobalsPolicy::AllowList(list) => list.iter().any(|g| g.module == module && g.name == name),
-        GlobalsPolicy::RejectAll => false,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(Error::new(ErrorCode::ForbiddenGlobal { module: module.into(), name: name.into() }))
     }
 }
 

@@ -11,7 +11,11 @@
 //! never answers differently: every accepted shape is one whose meaning it has
 //! checked opcode by opcode up to the final `STOP`.
 
-use serde::de::{self, DeserializeSeed, Visitor};
+mod access;
+
+use serde::de::{self, Visitor};
+
+use access::{Batched, Fixed, Marked, Variant};
 
 use crate::codec::opcodes::*;
 use crate::error::{Error, ErrorCode, Result};
@@ -46,7 +50,7 @@ pub(crate) struct Fast<'de, 'o> {
     depth: usize,
 }
 
-fn fallback() -> Error {
+pub(super) fn fallback() -> Error {
     Error::new(ErrorCode::Fallback)
 }
 
@@ -56,7 +60,7 @@ fn fallback() -> Error {
 const FAST_MAX_DEPTH: usize = 128;
 
 /// CPython's batch size: a list/dict/set batch of exactly this many items may be followed by another.
-const BATCH: usize = 1000;
+pub(super) const BATCH: usize = 1000;
 
 impl<'de, 'o> Fast<'de, 'o> {
     pub(crate) fn new(input: &'de [u8], opts: &'o DeOptions) -> Self {
@@ -478,242 +482,6 @@ enum Open {
     EmptyTuple,
     Mark,
     Other,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum State {
-    /// Right after the opener: a MARK starts the first batch, a value is a single item.
-    Start,
-    /// Inside a MARK ... closer batch.
-    Batch,
-    /// After a single item: its APPEND/SETITEM must follow.
-    Single,
-    /// After a batch of `n` items.
-    Between(usize),
-    /// Complete.
-    Done,
-}
-
-/// Items of a list/dict/set filled by batches (`MARK items APPENDS`) or, for
-/// a one-item container, `item APPEND`.
-struct Batched<'a, 'de, 'o> {
-    de: &'a mut Fast<'de, 'o>,
-    closer: u8,
-    single: Option<u8>,
-    state: State,
-    in_batch: usize,
-}
-
-impl<'a, 'de, 'o> Batched<'a, 'de, 'o> {
-    fn new(de: &'a mut Fast<'de, 'o>, closer: u8, single: Option<u8>) -> Self {
-        Batched { de, closer, single, state: State::Start, in_batch: 0 }
-    }
-
-    /// Position at the next item; false when the container is complete.
-    fn advance(&mut self) -> Result<bool> {
-        loop {
-            let op = self.de.peek()?;
-            match self.state {
-                State::Batch => {
-                    if op == self.closer {
-                        self.de.pos += 1;
-                        self.state = State::Between(self.in_batch);
-                        continue;
-                    }
-                    self.in_batch += 1;
-                    return Ok(true);
-                }
-                State::Single => {
-                    if Some(op) != self.single {
-                        return Err(fallback());
-                    }
-                    self.de.pos += 1;
-                    self.state = State::Done;
-                }
-                State::Done => return Ok(false),
-                State::Start | State::Between(_) => {
-                    // Picklers start a new batch only after a full one; a MARK
-                    // after a shorter batch belongs to whatever follows the container.
-                    let more = matches!(self.state, State::Start | State::Between(BATCH));
-                    if more && op == MARK {
-                        self.de.pos += 1;
-                        self.in_batch = 0;
-                        self.state = State::Batch;
-                        continue;
-                    }
-                    if more && self.single.is_some() && is_value_start(op) {
-                        self.state = State::Single;
-                        return Ok(true);
-                    }
-                    self.state = State::Done;
-                    return Ok(false);
-                }
-            }
-        }
-    }
-
-    /// After the visitor is done: the container must be complete.
-    fn finish(mut self) -> Result<()> {
-        if self.advance()? {
-            return Err(fallback());
-        }
-        Ok(())
-    }
-}
-
-fn is_value_start(op: u8) -> bool {
-    matches!(
-        op,
-        NONE | NEWTRUE
-            | NEWFALSE
-            | BININT
-            | BININT1
-            | BININT2
-            | LONG1
-            | BINFLOAT
-            | SHORT_BINUNICODE
-            | BINUNICODE
-            | BINUNICODE8
-            | SHORT_BINBYTES
-            | BINBYTES
-            | BINBYTES8
-            | BINGET
-            | LONG_BINGET
-            | EMPTY_LIST
-            | EMPTY_DICT
-            | EMPTY_SET
-            | EMPTY_TUPLE
-    )
-}
-
-impl<'de> de::SeqAccess<'de> for Batched<'_, 'de, '_> {
-    type Error = Error;
-
-    #[inline]
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        // Inside a batch, anything but the closer (or a frame) starts an item.
-        if self.state == State::Batch {
-            if let Some(&op) = self.de.input.get(self.de.pos) {
-                if op != self.closer && op != FRAME && op != PROTO {
-                    self.in_batch += 1;
-                    return seed.deserialize(&mut *self.de).map(Some);
-                }
-            }
-        }
-        if !self.advance()? {
-            return Ok(None);
-        }
-        seed.deserialize(&mut *self.de).map(Some)
-    }
-}
-
-impl<'de> de::MapAccess<'de> for Batched<'_, 'de, '_> {
-    type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        if !self.advance()? {
-            return Ok(None);
-        }
-        seed.deserialize(&mut *self.de).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        seed.deserialize(&mut *self.de)
-    }
-}
-
-/// Items of a `MARK items TUPLE/LIST/FROZENSET` container, up to the closer.
-struct Marked<'a, 'de, 'o> {
-    de: &'a mut Fast<'de, 'o>,
-}
-
-impl<'de> de::SeqAccess<'de> for Marked<'_, 'de, '_> {
-    type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if matches!(self.de.peek()?, TUPLE | LIST | FROZENSET) {
-            return Ok(None);
-        }
-        seed.deserialize(&mut *self.de).map(Some)
-    }
-}
-
-/// Exactly `left` items (a postfix TUPLE1..3, or an empty tuple).
-struct Fixed<'a, 'de, 'o> {
-    de: &'a mut Fast<'de, 'o>,
-    left: usize,
-}
-
-impl<'de> de::SeqAccess<'de> for Fixed<'_, 'de, '_> {
-    type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        seed.deserialize(&mut *self.de).map(Some)
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.left)
-    }
-}
-
-struct Variant<'a, 'de, 'o> {
-    de: &'a mut Fast<'de, 'o>,
-    /// Inside a one-entry dict: the opcode that must close it (SETITEM or SETITEMS).
-    closer: Option<u8>,
-}
-
-impl<'a, 'de, 'o> de::EnumAccess<'de> for Variant<'a, 'de, 'o> {
-    type Error = Error;
-    type Variant = Self;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
-        let v = seed.deserialize(&mut *self.de)?;
-        Ok((v, self))
-    }
-}
-
-impl<'de> Variant<'_, 'de, '_> {
-    /// The content of `{'Variant': content}`, then the dict's closer.
-    fn content<T>(self, read: impl FnOnce(&mut Fast<'de, '_>) -> Result<T>) -> Result<T> {
-        let Some(closer) = self.closer else { return Err(fallback()) };
-        let v = read(&mut *self.de)?;
-        if self.de.byte()? != closer {
-            return Err(fallback());
-        }
-        self.de.depth -= 1;
-        Ok(v)
-    }
-}
-
-impl<'de> de::VariantAccess<'de> for Variant<'_, 'de, '_> {
-    type Error = Error;
-
-    fn unit_variant(self) -> Result<()> {
-        match self.closer {
-            None => Ok(()),
-            Some(_) => Err(fallback()),
-        }
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
-        self.content(|de| seed.deserialize(de))
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
-        self.content(|de| de.seq(visitor, Some(len)))
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.content(|de| de.map(visitor))
-    }
 }
 
 macro_rules! forward_scalar {
