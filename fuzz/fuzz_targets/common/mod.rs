@@ -86,19 +86,23 @@ pub fn expands_to_at_most(v: &Value, limit: usize) -> bool {
 use serde_pickle::value::{Dict, Global, Object, ObjectKind, Shared};
 
 /// What reading back `to_vec_with(value, protocol)` gives, for a `value` that
-/// was itself read from a pickle (whose sharing the reader chose so that it
-/// writes back: a node fetched from the memo and referenced more than once,
-/// or a container on a cycle through a tuple).
+/// was itself read from a pickle.
+///
+/// The reader shares what the pickle fetched from the memo and references
+/// more than once, and a container on a cycle through a tuple. A node left
+/// with one reference is written once and reads back unshared: the pickle
+/// used it twice as the same dict key (`{o: 1, o: 2}`), one of which the
+/// dict dropped.
 pub fn expect_rewritten(value: &Value, protocol: u8) -> Value {
-    rewrite(value, protocol, None)
+    expect_rewritten_by_hand(value, protocol)
 }
 
 /// [`expect_rewritten`] for a `value` built by hand (tests/proptest_roundtrip.rs),
 /// which may hold what a reader never produces: a `Shared` node around an
-/// atom, or referenced from one place only, reads back as its plain content
-/// (a reader makes a node shared only when the pickle fetches it from the
-/// memo, and only a container can be; the value must not have a cycle
-/// through a tuple); `kwargs` outside `NewObjEx` are not written.
+/// atom, or referenced from one place only (and not on a cycle), reads back
+/// as its plain content (a reader makes a node shared only when the pickle
+/// fetches it from the memo, and only a container can be); `kwargs` outside
+/// `NewObjEx` are not written.
 pub fn expect_rewritten_by_hand(value: &Value, protocol: u8) -> Value {
     let mut refs: HashMap<usize, usize> = HashMap::new();
     for_each_node(value, |v| {
@@ -106,10 +110,21 @@ pub fn expect_rewritten_by_hand(value: &Value, protocol: u8) -> Value {
             *refs.entry(s.id()).or_default() += 1;
         }
     });
-    rewrite(value, protocol, Some(refs))
+    rewrite(value, protocol, refs)
 }
 
-fn rewrite(value: &Value, protocol: u8, shared_refs: Option<HashMap<usize, usize>>) -> Value {
+/// Whether the shared node `s` can reach itself.
+fn on_cycle(s: &Shared) -> bool {
+    let mut found = false;
+    for_each_node(s.get(), |v| {
+        if let Value::Shared(t) = v {
+            found |= t.ptr_eq(s);
+        }
+    });
+    found
+}
+
+fn rewrite(value: &Value, protocol: u8, shared_refs: HashMap<usize, usize>) -> Value {
     let dotted_refs = if protocol < 4 { dotted_refs(value, protocol) } else { HashMap::new() };
     Rewrite {
         protocol,
@@ -220,8 +235,8 @@ struct Rewrite {
     protocol: u8,
     /// Shared nodes already mapped (by identity), so sharing and cycles survive.
     shared: HashMap<usize, Shared>,
-    /// How many references each shared node has in a value built by hand.
-    shared_refs: Option<HashMap<usize, usize>>,
+    /// How many references each shared node has in the value.
+    shared_refs: HashMap<usize, usize>,
     /// Out-of-band buffers written so far.
     buffers: usize,
     /// See [`dotted_refs`].
@@ -317,7 +332,7 @@ impl Rewrite {
     }
 
     fn referenced_once(&self, s: &Shared) -> bool {
-        self.shared_refs.as_ref().is_some_and(|r| r.get(&s.id()).copied().unwrap_or(0) < 2)
+        self.shared_refs.get(&s.id()).copied().unwrap_or(0) < 2 && !on_cycle(s)
     }
 
     fn all(&mut self, items: &[Value]) -> Vec<Value> {
