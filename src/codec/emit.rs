@@ -38,16 +38,21 @@ pub(crate) enum BatchKind {
 #[derive(Debug)]
 pub(crate) struct Batch {
     kind: BatchKind,
-    /// The number of items the caller announced, if any.
-    hint: Option<usize>,
+    /// The number of items the caller announced (`usize::MAX`: none; no
+    /// count can reach it). Not an `Option`: a smaller `Batch` keeps the
+    /// serializer's compound values cheap to move.
+    hint: usize,
     count: usize,
     /// The item count at which `batch_item` has work to do (a batch starts,
     /// or a batch written without a MARK gets a second item).
     event: usize,
     /// Where the current batch's first item starts.
     batch_start: Spot,
-    /// Offset of the current batch's MARK, if one was written.
-    mark: Option<Spot>,
+    /// Offset of the current batch's MARK, if `has_mark` (not an
+    /// `Option<Spot>`, for the same reason as `hint`).
+    mark: Spot,
+    /// A MARK was written for the current batch.
+    has_mark: bool,
 }
 
 /// A position in the output that later insertions before it may move: the
@@ -61,7 +66,16 @@ pub(crate) struct Spot {
 
 impl Batch {
     pub(crate) fn new(kind: BatchKind, hint: Option<usize>) -> Self {
-        Batch { kind, hint, count: 0, event: 0, batch_start: Spot::default(), mark: None }
+        let hint = hint.unwrap_or(usize::MAX);
+        Batch {
+            kind,
+            hint,
+            count: 0,
+            event: 0,
+            batch_start: Spot::default(),
+            mark: Spot::default(),
+            has_mark: false,
+        }
     }
 
     fn is_dict(&self) -> bool {
@@ -88,11 +102,9 @@ impl Batch {
     /// and so is written without a MARK.
     fn expect_single(&self) -> bool {
         match self.kind {
-            BatchKind::List | BatchKind::Dict => self.count == 0 && self.hint == Some(1),
+            BatchKind::List | BatchKind::Dict => self.count == 0 && self.hint == 1,
             BatchKind::Set => false,
-            BatchKind::ObjList | BatchKind::ObjDict => {
-                self.hint.is_some_and(|n| n.saturating_sub(self.count) == 1)
-            }
+            BatchKind::ObjList | BatchKind::ObjDict => self.hint.saturating_sub(self.count) == 1,
         }
     }
 
@@ -628,21 +640,23 @@ impl Emitter {
                 self.op(b.batch_op());
             }
             if b.expect_single() {
-                b.mark = None;
+                b.has_mark = false;
             } else {
                 self.framer.before_op(&mut self.buf);
-                b.mark = Some(self.spot());
+                b.mark = self.spot();
+                b.has_mark = true;
                 self.buf.push(MARK);
             }
             b.batch_start = self.spot();
-        } else if in_batch == 1 && b.mark.is_none() {
+        } else if in_batch == 1 && !b.has_mark {
             // Announced one item, got more: the batch needs its MARK after all.
             let at = self.resolve(b.batch_start, true);
             self.insert_byte(at, MARK);
-            b.mark = Some(Spot { pos: at, epoch: self.shifts.len() });
+            b.mark = Spot { pos: at, epoch: self.shifts.len() };
+            b.has_mark = true;
         }
         b.count += 1;
-        b.event = if in_batch == 0 && b.mark.is_none() {
+        b.event = if in_batch == 0 && !b.has_mark {
             b.count
         } else {
             (b.count - 1) / BATCH * BATCH + BATCH
@@ -660,7 +674,8 @@ impl Emitter {
         }
         let last_len = (b.count - 1) % BATCH + 1;
         if last_len == 1 && b.single_without_mark() {
-            if let Some(mark) = b.mark {
+            if b.has_mark {
+                let mark = b.mark;
                 // Announced more items, got one: it takes no MARK.
                 let at = self.resolve(mark, true);
                 self.remove_byte(at);

@@ -17,18 +17,32 @@ use crate::magic::ObjectHint;
 /// Returned by the `serialize_seq`/`serialize_map`/... methods; not used directly.
 pub struct Compound<'a, W> {
     ser: &'a mut Serializer<W>,
+    /// Which of the short paths applies: one explicit byte to test per item.
+    fast: Fast,
+    /// The items of a list, dict or set (unused by the other kinds).
+    batch: Batch,
     kind: Kind,
     /// A `{'Variant': ...}` wrapper to close with SETITEM.
     variant: bool,
 }
 
+/// The short path a compound's items take.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    /// `Kind::List`: each element is counted and written.
+    List,
+    /// `Kind::Dict` with `interned: false`: each field is a name and a value.
+    Dict,
+    /// Anything else: see `other_element` / `other_field`.
+    Other,
+}
+
 enum Kind {
     /// List items, or items appended to an object.
-    List(Batch),
+    List,
     /// Dict items, or items set on an object; `interned`: a state dict, whose
     /// str keys `BUILD` interns.
     Dict {
-        batch: Batch,
         interned: bool,
     },
     Tuple {
@@ -38,7 +52,6 @@ enum Kind {
         state: bool,
     },
     Set {
-        batch: Batch,
         frozen: bool,
         shared: Option<usize>,
     },
@@ -52,36 +65,51 @@ enum Kind {
 impl<'a, W: io::Write> Compound<'a, W> {
     #[inline]
     fn new(ser: &'a mut Serializer<W>, kind: Kind, variant: bool) -> Result<Self> {
+        Self::with_batch(ser, kind, Batch::new(BatchKind::List, None), variant)
+    }
+
+    #[inline]
+    fn with_batch(
+        ser: &'a mut Serializer<W>,
+        kind: Kind,
+        batch: Batch,
+        variant: bool,
+    ) -> Result<Self> {
         ser.enter()?;
-        Ok(Compound { ser, kind, variant })
+        let fast = match kind {
+            Kind::List => Fast::List,
+            Kind::Dict { interned: false } => Fast::Dict,
+            _ => Fast::Other,
+        };
+        Ok(Compound { ser, fast, batch, kind, variant })
     }
 
     /// `serialize_seq`: a list, or a shape announced by a magic newtype.
     pub(super) fn seq(ser: &'a mut Serializer<W>, len: Option<usize>) -> Result<Self> {
         if ser.is_plain_nested() && ser.key_mode == 0 {
             ser.pk.em.empty_list();
-            return Self::new(ser, Kind::List(Batch::new(BatchKind::List, len)), false);
+            return Self::with_batch(ser, Kind::List, Batch::new(BatchKind::List, len), false);
         }
         ser.check_top()?;
         let shared = ser.shared.take();
-        let kind = match std::mem::take(&mut ser.next) {
+        let (kind, batch) = match std::mem::take(&mut ser.next) {
             next @ (Next::Set | Next::FrozenSet) => {
                 return Self::set(ser, len, next == Next::FrozenSet, shared);
             }
-            Next::BareItems => Kind::Bare,
-            Next::ObjListItems => Kind::List(Batch::new(BatchKind::ObjList, len)),
-            Next::States => Kind::States,
+            Next::BareItems => (Kind::Bare, Batch::new(BatchKind::List, None)),
+            Next::ObjListItems => (Kind::List, Batch::new(BatchKind::ObjList, len)),
+            Next::States => (Kind::States, Batch::new(BatchKind::List, None)),
             next if next.is_soft() => {
                 ser.hashable("list")?;
                 ser.pk.em.empty_list();
                 if let Some(id) = shared {
                     ser.pk.memoize_shared(id);
                 }
-                Kind::List(Batch::new(BatchKind::List, len))
+                (Kind::List, Batch::new(BatchKind::List, len))
             }
             _ => return Err(malformed("sequence")),
         };
-        Self::new(ser, kind, false)
+        Self::with_batch(ser, kind, batch, false)
     }
 
     fn set(
@@ -98,10 +126,10 @@ impl<'a, W: io::Write> Compound<'a, W> {
             if !frozen && ser.pk.proto() >= 4 {
                 // A mutable set is memoized before its items (save_set).
                 ser.pk.memoize_shared(id);
-                return Self::new(ser, Kind::Set { batch, frozen, shared: None }, false);
+                return Self::with_batch(ser, Kind::Set { frozen, shared: None }, batch, false);
             }
         }
-        Self::new(ser, Kind::Set { batch, frozen, shared }, false)
+        Self::with_batch(ser, Kind::Set { frozen, shared }, batch, false)
     }
 
     /// `serialize_tuple`: a tuple, or bare items for an object's arguments.
@@ -137,13 +165,13 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if !variant && ser.is_plain_nested() && ser.key_mode == 0 {
             ser.pk.em.empty_dict();
             let batch = Batch::new(BatchKind::Dict, len);
-            return Self::new(ser, Kind::Dict { batch, interned: false }, false);
+            return Self::with_batch(ser, Kind::Dict { interned: false }, batch, false);
         }
         ser.check_top()?;
         let shared = ser.shared.take();
-        let kind = match std::mem::take(&mut ser.next) {
+        let (kind, batch) = match std::mem::take(&mut ser.next) {
             Next::ObjDictItems => {
-                Kind::Dict { batch: Batch::new(BatchKind::ObjDict, len), interned: false }
+                (Kind::Dict { interned: false }, Batch::new(BatchKind::ObjDict, len))
             }
             next if next.is_soft() => {
                 if !variant {
@@ -154,11 +182,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
                     ser.pk.memoize_shared(id);
                 }
                 let interned = next == Next::StateValue;
-                Kind::Dict { batch: Batch::new(BatchKind::Dict, len), interned }
+                (Kind::Dict { interned }, Batch::new(BatchKind::Dict, len))
             }
             _ => return Err(malformed("map")),
         };
-        Self::new(ser, kind, variant)
+        Self::with_batch(ser, kind, batch, variant)
     }
 
     /// An object (`serialize_struct` announced by the object magic).
@@ -177,11 +205,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
     /// short path: this frame is on the stack once per nesting level.
     #[inline]
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        if self.fast == Fast::List {
+            self.ser.pk.em.batch_item(&mut self.batch);
+            return value.serialize(&mut *self.ser);
+        }
         match &mut self.kind {
-            Kind::List(batch) => {
-                self.ser.pk.em.batch_item(batch);
-                value.serialize(&mut *self.ser)
-            }
             Kind::Tuple { count, state: false, .. } => {
                 *count += 1;
                 value.serialize(&mut *self.ser)
@@ -194,8 +222,8 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn other_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let ser = &mut *self.ser;
         match &mut self.kind {
-            Kind::List(batch) => {
-                ser.pk.em.batch_item(batch);
+            Kind::List => {
+                ser.pk.em.batch_item(&mut self.batch);
                 value.serialize(&mut *ser)
             }
             Kind::Tuple { count, state, .. } => {
@@ -205,8 +233,8 @@ impl<'a, W: io::Write> Compound<'a, W> {
                 }
                 value.serialize(&mut *ser)
             }
-            Kind::Set { batch, frozen, .. } => {
-                ser.pk.set_item(*frozen, batch);
+            Kind::Set { frozen, .. } => {
+                ser.pk.set_item(*frozen, &mut self.batch);
                 // Restored, not decremented: an object failing inside the
                 // item (src/ser/object.rs) leaves key_mode as it set it.
                 let saved = ser.key_mode;
@@ -228,10 +256,10 @@ impl<'a, W: io::Write> Compound<'a, W> {
 
     fn key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
         let ser = &mut *self.ser;
-        let Kind::Dict { batch, interned } = &mut self.kind else {
+        let Kind::Dict { interned } = &mut self.kind else {
             return Err(malformed("map key"));
         };
-        ser.pk.em.batch_item(batch);
+        ser.pk.em.batch_item(&mut self.batch);
         if *interned {
             ser.next = Next::InternedKey;
         }
@@ -248,9 +276,9 @@ impl<'a, W: io::Write> Compound<'a, W> {
     /// Write one field of a struct: a plain dict's take the short path.
     #[inline(always)]
     fn field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
-        if let Kind::Dict { batch, interned: false } = &mut self.kind {
+        if self.fast == Fast::Dict {
             let ser = &mut *self.ser;
-            ser.pk.em.batch_item(batch);
+            ser.pk.em.batch_item(&mut self.batch);
             ser.pk.name(name)?;
             return value.serialize(&mut *ser);
         }
@@ -261,8 +289,8 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn other_field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
         let ser = &mut *self.ser;
         match &mut self.kind {
-            Kind::Dict { batch, interned } => {
-                ser.pk.em.batch_item(batch);
+            Kind::Dict { interned } => {
+                ser.pk.em.batch_item(&mut self.batch);
                 if *interned {
                     ser.pk.interned_str(name)?;
                 } else {
@@ -278,7 +306,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn finish(self) -> Result<()> {
         let ser = self.ser;
         match self.kind {
-            Kind::List(batch) | Kind::Dict { batch, .. } => ser.pk.em.batch_end(batch),
+            Kind::List | Kind::Dict { .. } => ser.pk.em.batch_end(self.batch),
             Kind::Tuple { len, count, shared, .. } => {
                 if count != len {
                     return Err(Error::message(format!(
@@ -289,7 +317,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
                     close_tuple(ser, len, shared);
                 }
             }
-            Kind::Set { batch, frozen, shared } => close_set(ser, batch, frozen, shared),
+            Kind::Set { frozen, shared } => close_set(ser, self.batch, frozen, shared),
             Kind::Bare | Kind::States => {}
             Kind::Object(writer) => writer.end(ser)?,
         }

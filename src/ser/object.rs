@@ -35,7 +35,7 @@ pub(super) struct ObjectWriter {
     /// The key mode outside: an object's parts are not dict keys themselves.
     saved_key_mode: u32,
     /// Protocol 0 INST: the class names, written after the arguments.
-    inst: Option<(String, String)>,
+    inst: Option<Box<(String, String)>>,
     /// The object turned out to be memoized already (a cycle through its
     /// arguments): it was fetched, the remaining parts are not written.
     done: bool,
@@ -100,7 +100,7 @@ impl ObjectWriter {
                 let names = names.map_err(|_| {
                     Error::message("an INST object at protocol 0 needs a global class")
                 })?;
-                self.inst = Some(names);
+                self.inst = Some(Box::new(names));
                 ser.pk.em.op(MARK);
                 return Ok(());
             }
@@ -153,7 +153,7 @@ impl ObjectWriter {
                     ser.pk.em.op(REDUCE);
                 }
             }
-            ObjectHint::Inst => match self.inst.take() {
+            ObjectHint::Inst => match self.inst.take().map(|b| *b) {
                 Some((module, name)) => ser.pk.inst(&module, &name)?,
                 None => ser.pk.em.op(OBJ),
             },
