@@ -624,6 +624,22 @@ impl Emitter {
 
     #[inline(never)]
     fn batch_event(&mut self, b: &mut Batch) {
+        if b.count == 0 && self.proto != 0 {
+            // The first item (the general case below, shortened).
+            if b.expect_single() {
+                b.has_mark = false;
+                b.event = 1;
+            } else {
+                self.framer.before_op(&mut self.buf);
+                b.mark = self.spot();
+                b.has_mark = true;
+                self.buf.push(MARK);
+                b.event = BATCH;
+            }
+            b.batch_start = self.spot();
+            b.count = 1;
+            return;
+        }
         if self.proto == 0 {
             // No batching opcodes: each item is followed by APPEND/SETITEM,
             // written here for the previous item.
@@ -664,7 +680,18 @@ impl Emitter {
     }
 
     /// Close a batch after its last item.
+    #[inline]
     pub(crate) fn batch_end(&mut self, b: Batch) {
+        if self.proto != 0 && (2..BATCH).contains(&b.count) {
+            // One batch of 2 to 999 items (the general case, shortened).
+            self.op(b.batch_op());
+            return;
+        }
+        self.batch_end_slow(b);
+    }
+
+    #[inline(never)]
+    fn batch_end_slow(&mut self, b: Batch) {
         if b.count == 0 {
             return;
         }
