@@ -162,23 +162,7 @@ impl Emitter {
         e
     }
 
-    /// A placeholder left behind by [`Emitter::finish`]-ing one: no buffer.
-    pub(crate) fn spent(proto: u8) -> Self {
-        Emitter {
-            buf: Vec::new(),
-            proto,
-            framer: Framer::off(),
-            memo_len: 0,
-            used: Fetched::default(),
-            dirty: false,
-            shifts: Vec::new(),
-            memo_end: Spot::default(),
-            memo_spots: Vec::new(),
-            renumber: false,
-        }
-    }
-
-    /// Whether this is the placeholder made by [`Emitter::spent`].
+    /// Whether [`Emitter::finish`] took the output (the buffer is gone).
     pub(crate) fn is_spent(&self) -> bool {
         self.buf.capacity() == 0
     }
@@ -736,9 +720,13 @@ impl Emitter {
     /// was never fetched (or a MARK was patched in or out), the result goes
     /// through [`super::optimize`] so that it is exactly what
     /// `pickletools.optimize` would make of it.
-    pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
+    ///
+    /// The output is taken, not the emitter (which is spent afterwards, see
+    /// [`Emitter::is_spent`]): no copy of the emitter for every pickle.
+    pub(crate) fn finish(&mut self) -> Result<Vec<u8>> {
         self.op(STOP);
         self.framer.end(&mut self.buf);
+        let buf = std::mem::take(&mut self.buf);
         if self.renumber {
             // Memo ops are not in index order: number them by position.
             let mut order: Vec<(usize, u32)> = (0..self.memo_len)
@@ -749,15 +737,15 @@ impl Emitter {
             for (k, &(_, i)) in order.iter().enumerate() {
                 stream[i as usize] = k as u64;
             }
-            return super::optimize::renumber(&self.buf, self.proto, &self.used, &stream);
+            return super::optimize::renumber(&buf, self.proto, &self.used, &stream);
         }
         if self.dirty {
-            return super::optimize::optimize(&self.buf);
+            return super::optimize::optimize(&buf);
         }
         if !self.used.all(self.memo_len) {
-            return super::optimize::drop_unused(self.buf, self.proto, &self.used);
+            return super::optimize::drop_unused(buf, self.proto, &self.used);
         }
-        Ok(self.buf)
+        Ok(buf)
     }
 }
 
@@ -781,7 +769,7 @@ fn too_large(what: &str, proto: u8) -> Error {
 mod tests {
     use super::*;
 
-    fn finish(e: Emitter) -> Vec<u8> {
+    fn finish(mut e: Emitter) -> Vec<u8> {
         e.finish().unwrap()
     }
 

@@ -251,8 +251,7 @@ impl Pickler {
     /// lazily, so that `to_vec` allocates nothing after its pickle).
     pub(crate) fn finish(&mut self) -> Result<Vec<u8>> {
         // The keys are left as they are: a spent Pickler is never used again.
-        let proto = self.proto();
-        std::mem::replace(&mut self.em, Emitter::spent(proto)).finish()
+        self.em.finish()
     }
 
     /// Whether [`Pickler::finish`] was called.
