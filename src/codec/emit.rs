@@ -264,22 +264,24 @@ impl Emitter {
                 let [a, b, c, d] = n.to_le_bytes();
                 self.put(&[BININT, a, b, c, d]);
                 return;
+            } else if self.proto >= 2 {
+                // LONG1 with the minimal two's complement, 5 to 8 bytes here:
+                // write all 8 and cut the buffer back (no variable-length
+                // copy). Inline: no call, no second protocol check.
+                let magnitude = if n < 0 { !n } else { n };
+                let len = (64 - magnitude.leading_zeros() + 1).div_ceil(8) as usize;
+                let [a, b, c, d, e, f, g, h] = n.to_le_bytes();
+                self.put(&[LONG1, len as u8, a, b, c, d, e, f, g, h]);
+                self.buf.truncate(self.buf.len() - (8 - len));
+                return;
             }
         }
         self.int_slow(n);
     }
 
-    /// An int outside i32 (or any int at protocol 0).
+    /// An int outside i32 below protocol 2 (or any int at protocol 0).
     fn int_slow(&mut self, n: i64) {
-        if self.proto >= 2 {
-            // LONG1 with the minimal two's complement, 5 to 8 bytes here:
-            // write all 8 and cut the buffer back (no variable-length copy).
-            let magnitude = if n < 0 { !n } else { n };
-            let len = (64 - magnitude.leading_zeros() + 1).div_ceil(8) as usize;
-            let [a, b, c, d, e, f, g, h] = n.to_le_bytes();
-            self.put(&[LONG1, len as u8, a, b, c, d, e, f, g, h]);
-            self.buf.truncate(self.buf.len() - (8 - len));
-        } else if self.proto == 0 && i32::try_from(n).is_ok() {
+        if self.proto == 0 && i32::try_from(n).is_ok() {
             self.op_line(INT, |b| repr::push_int(b, i128::from(n)));
         } else {
             self.long_text(|b| repr::push_int(b, i128::from(n)));
