@@ -592,3 +592,188 @@ fn a_serializer_writes_one_complete_pickle_per_value() {
         assert_eq!(out, want, "protocol {proto}");
     }
 }
+
+// Names, batches and frames in awkward combinations (the writer's short
+// paths for field names, first batch items and batch ends must agree with
+// the general ones): struct names out of order, enum variants, one-off
+// names, announced lengths that are wrong, frames crossed by big values.
+mod tricky {
+    use serde::ser::{SerializeSeq, Serializer};
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub struct P {
+        pub aaa: u8,
+        pub bbb: u8,
+    }
+    #[derive(Serialize)]
+    pub struct Q {
+        pub bbb: u8,
+        pub ccc: u8,
+    }
+    #[derive(Serialize)]
+    pub enum E {
+        P(P),
+        Q(Q),
+        U,
+        S { zed: u8, aaa: u8 },
+    }
+    #[derive(Serialize)]
+    pub struct L {
+        pub label: String,
+        pub x: u8,
+    }
+    #[derive(Serialize)]
+    pub struct Big {
+        pub first: u8,
+        #[serde(with = "serde_bytes")]
+        pub blob: Vec<u8>,
+        pub s: String,
+    }
+
+    /// A sequence announcing `.1` items whatever it holds.
+    pub struct Hinted<T>(pub Vec<T>, pub usize);
+    impl<T: Serialize> Serialize for Hinted<T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.1))?;
+            for x in &self.0 {
+                seq.serialize_element(x)?;
+            }
+            seq.end()
+        }
+    }
+
+    macro_rules! many { ($($n:ident),*) => {
+        #[derive(Serialize)]
+        pub struct Many { $(pub $n: u32),* }
+        pub fn many(i: u32) -> Many { Many { $($n: i),* } }
+        pub const MANY_FIELDS: &str = concat!($(stringify!($n), " "),*);
+    }}
+    many!(
+        f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11, f12, f13, f14, f15, f16, f17, f18,
+        f19, f20
+    );
+
+    pub fn p(aaa: u8, bbb: u8) -> P {
+        P { aaa, bbb }
+    }
+    pub fn q(bbb: u8, ccc: u8) -> Q {
+        Q { bbb, ccc }
+    }
+    pub fn l(label: &str, x: u8) -> L {
+        L { label: label.into(), x }
+    }
+}
+
+#[test]
+fn names_batches_and_frames_in_tricky_combinations() {
+    use tricky::*;
+    let many_py = |i: u32| {
+        let fields: Vec<String> =
+            MANY_FIELDS.split_whitespace().map(|f| format!("'{f}': {i}")).collect();
+        format!("{{{}}}", fields.join(", "))
+    };
+    let mut j = Judge::new();
+    j.add(
+        "structs with shared names out of order",
+        &(p(1, 2), q(3, 4), q(5, 6), p(7, 8)),
+        "({'aaa': 1, 'bbb': 2}, {'bbb': 3, 'ccc': 4}, {'bbb': 5, 'ccc': 6}, {'aaa': 7, 'bbb': 8})",
+    );
+    j.add(
+        "enum variants and their fields",
+        &vec![
+            E::U,
+            E::S { zed: 1, aaa: 2 },
+            E::P(p(1, 2)),
+            E::U,
+            E::Q(q(3, 4)),
+            E::S { zed: 3, aaa: 4 },
+            E::P(p(1, 2)),
+            E::Q(q(3, 4)),
+        ],
+        "['U', {'S': {'zed': 1, 'aaa': 2}}, {'P': {'aaa': 1, 'bbb': 2}}, 'U', \
+         {'Q': {'bbb': 3, 'ccc': 4}}, {'S': {'zed': 3, 'aaa': 4}}, \
+         {'P': {'aaa': 1, 'bbb': 2}}, {'Q': {'bbb': 3, 'ccc': 4}}]",
+    );
+    j.add(
+        "1-char values equal to a field name",
+        &vec![l("a", 1), l("x", 2), l("q", 3)],
+        "[{'label': 'a', 'x': 1}, {'label': 'x', 'x': 2}, {'label': 'q', 'x': 3}]",
+    );
+    j.add(
+        "a 1-char str value before its field name",
+        &(l("zz", 1), "x", l("x", 2)),
+        "({'label': 'zz', 'x': 1}, 'x', {'label': 'x', 'x': 2})",
+    );
+    j.add(
+        "names around values bigger than a frame",
+        &vec![
+            Big { first: 1, blob: vec![7u8; 70_000], s: "s".repeat(10) },
+            Big { first: 2, blob: vec![1u8; 10], s: "t".repeat(66_000) },
+            Big { first: 3, blob: vec![], s: String::new() },
+        ],
+        "[{'first': 1, 'blob': b'\\x07' * 70000, 's': 's' * 10}, \
+         {'first': 2, 'blob': b'\\x01' * 10, 's': 't' * 66000}, \
+         {'first': 3, 'blob': b'', 's': ''}]",
+    );
+    j.add(
+        "names again after several frames",
+        &(
+            p(1, 2),
+            (0..30_000u32).collect::<Vec<_>>(),
+            q(1, 2),
+            (0..30_000u32).map(f64::from).collect::<Vec<_>>(),
+            p(3, 4),
+            q(5, 6),
+        ),
+        "({'aaa': 1, 'bbb': 2}, list(range(30000)), {'bbb': 1, 'ccc': 2}, \
+         [float(i) for i in range(30000)], {'aaa': 3, 'bbb': 4}, {'bbb': 5, 'ccc': 6})",
+    );
+    j.add(
+        "a list announcing 1 item holding 2",
+        &Hinted(vec![p(1, 2), p(3, 4)], 1),
+        "[{'aaa': 1, 'bbb': 2}, {'aaa': 3, 'bbb': 4}]",
+    );
+    j.add(
+        "lists announcing the wrong length, names inside",
+        &(
+            p(9, 9),
+            Hinted(vec![q(1, 2)], 3),
+            Hinted(vec![(q(1, 2), p(0, 0))], 1),
+            Hinted(vec![q(1, 2), q(1, 2)], 1),
+        ),
+        "({'aaa': 9, 'bbb': 9}, [{'bbb': 1, 'ccc': 2}], \
+         [({'bbb': 1, 'ccc': 2}, {'aaa': 0, 'bbb': 0})], \
+         [{'bbb': 1, 'ccc': 2}, {'bbb': 1, 'ccc': 2}])",
+    );
+    j.add(
+        "300 structs of 20 fields",
+        &(0..300).map(many).collect::<Vec<_>>(),
+        &format!("[{} for i in range(300)]", many_py(0).replace(": 0", ": i")),
+    );
+    j.add("one struct of 20 fields", &many(5), &many_py(5));
+    j.add(
+        "structs, lists of strs and unit variants mixed",
+        &(many(1), vec!["a", "b", "a"], p(1, 1), many(2), vec!["b"], p(1, 1), E::U, E::U),
+        &format!(
+            "({}, ['a', 'b', 'a'], {{'aaa': 1, 'bbb': 1}}, {}, ['b'], \
+             {{'aaa': 1, 'bbb': 1}}, 'U', 'U')",
+            many_py(1),
+            many_py(2)
+        ),
+    );
+    let huge: Vec<(Many, Vec<u8>, P, Vec<String>)> = (0..400)
+        .map(|i| (many(i), vec![i as u8; 300], p(1, 2), vec!["a".into(), format!("{}", i % 3)]))
+        .collect();
+    j.add(
+        "names out of order across many frames",
+        &(p(1, 1), huge, q(1, 1), E::S { zed: 1, aaa: 1 }),
+        &format!(
+            "({{'aaa': 1, 'bbb': 1}}, [({}, [i % 256] * 300, {{'aaa': 1, 'bbb': 2}}, \
+             ['a', str(i % 3)]) for i in range(400)], {{'bbb': 1, 'ccc': 1}}, \
+             {{'S': {{'zed': 1, 'aaa': 1}}}})",
+            many_py(0).replace(": 0", ": i")
+        ),
+    );
+    j.run();
+}
