@@ -202,8 +202,7 @@ impl Emitter {
     fn short_payload(&mut self, code: u8, payload: &[u8]) {
         self.framer.before_op(&mut self.buf);
         self.buf.reserve(2 + payload.len());
-        self.buf.push(code);
-        self.buf.push(payload.len() as u8);
+        self.buf.extend_from_slice(&[code, payload.len() as u8]);
         self.buf.extend_from_slice(payload);
     }
 
