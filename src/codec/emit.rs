@@ -343,6 +343,16 @@ impl Emitter {
     /// A str. Errors only for strings over 4 GiB below protocol 4.
     #[inline]
     pub(crate) fn str(&mut self, s: &str) -> Result<()> {
+        if self.proto >= 4 && s.len() <= 0xff {
+            // The common case first: one protocol check.
+            self.short_payload(SHORT_BINUNICODE, s.as_bytes());
+            return Ok(());
+        }
+        self.str_other(s)
+    }
+
+    #[inline(never)]
+    fn str_other(&mut self, s: &str) -> Result<()> {
         if self.proto == 0 {
             self.op_line(UNICODE, |b| repr::push_raw_unicode_escape(b, s));
             return Ok(());
