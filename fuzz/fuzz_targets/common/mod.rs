@@ -154,7 +154,18 @@ fn shareable(v: &Value) -> bool {
 
 /// Each node of `value` once (a shared node's content once, however often
 /// it is referenced), parents before children.
-pub fn for_each_node<'a>(value: &'a Value, mut f: impl FnMut(&'a Value)) {
+pub fn for_each_node<'a>(value: &'a Value, f: impl FnMut(&'a Value)) {
+    walk(value, f, |_| false)
+}
+
+/// Each node of `value` as often as the writer writes it: the content of a
+/// shared node once, except that of a persistent id (never memoized) or of an
+/// atom (shared by hand only), written at each reference.
+fn for_each_written<'a>(value: &'a Value, f: impl FnMut(&'a Value)) {
+    walk(value, f, |s| matches!(s.get(), Value::PersistentId(_)) || !shareable(s.get()))
+}
+
+fn walk<'a>(value: &'a Value, mut f: impl FnMut(&'a Value), again: impl Fn(&Shared) -> bool) {
     let mut seen = std::collections::HashSet::new();
     let mut work = vec![value];
     while let Some(v) = work.pop() {
@@ -174,7 +185,7 @@ pub fn for_each_node<'a>(value: &'a Value, mut f: impl FnMut(&'a Value)) {
                 work.extend(o.args.iter().rev());
                 work.push(&o.callable);
             }
-            Value::Shared(s) if seen.insert(s.id()) => work.push(s.get()),
+            Value::Shared(s) if again(s) || seen.insert(s.id()) => work.push(s.get()),
             _ => {}
         }
     }
@@ -188,23 +199,9 @@ pub fn for_each_node<'a>(value: &'a Value, mut f: impl FnMut(&'a Value)) {
 /// instead, whatever its name.)
 fn dotted_refs(value: &Value, protocol: u8) -> HashMap<(String, String), usize> {
     let mut uses: HashMap<(String, String), i64> = HashMap::new();
-    // A shared node holding a global (built by hand: readers never share
-    // atoms) counts once per reference to it, not once for its content.
-    let mut shared_globals = std::collections::HashSet::new();
-    for_each_node(value, |v| match v {
+    for_each_written(value, |v| match v {
         Value::Global(g) if g.name.contains('.') => {
             *uses.entry((g.module.clone(), g.name.clone())).or_default() += 1;
-        }
-        Value::Shared(s) => {
-            if let Value::Global(g) = s.get() {
-                if g.name.contains('.') {
-                    let n = uses.entry((g.module.clone(), g.name.clone())).or_default();
-                    *n += 1;
-                    if shared_globals.insert(s.id()) {
-                        *n -= 1;
-                    }
-                }
-            }
         }
         Value::Object(o) if o.kind == ObjectKind::Inst && protocol == 0 => {
             if let Value::Global(g) = &o.callable {
