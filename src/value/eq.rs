@@ -212,31 +212,44 @@ fn hop(v: &Value) -> &Value {
     }
 }
 
+/// What one `==` computation has worked out so far. Set members and dict
+/// keys are compared pairwise, in both directions for sets: without the
+/// memo, sets nested in sets compared the same pairs again at every level,
+/// in time exponential in the nesting (40 nested frozensets, a 200-byte
+/// pickle, did not finish). Keyed by address: the values are borrowed for
+/// the whole computation.
+#[derive(Default)]
+struct EqMemo {
+    members: HashMap<(usize, usize), bool>,
+    hashes: HashMemo,
+}
+
 /// Element equality used for set membership and dict keys.
-fn member_eq(a: &Value, b: &Value, nest: usize) -> bool {
-    if nest > NEST_LIMIT {
-        a.same_as(b)
-    } else {
-        py_eq(a, b, nest + 1)
+fn member_eq(a: &Value, b: &Value, nest: usize, memo: &mut EqMemo) -> bool {
+    let key = (a as *const Value as usize, b as *const Value as usize);
+    if let Some(&known) = memo.members.get(&key) {
+        return known;
     }
+    let eq = if nest > NEST_LIMIT { a.same_as(b) } else { py_eq(a, b, nest + 1, memo) };
+    memo.members.insert(key, eq);
+    eq
 }
 
 /// For each item of `a`, the index of an equal item of `b`.
-fn find_all(a: &[&Value], b: &[&Value], nest: usize) -> Option<Vec<usize>> {
+fn find_all(a: &[&Value], b: &[&Value], nest: usize, memo: &mut EqMemo) -> Option<Vec<usize>> {
     let mut out = Vec::with_capacity(a.len());
     if b.len() >= INDEX_MIN {
-        let mut memo = HashMemo::new();
         let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
         for (j, y) in b.iter().enumerate() {
-            index.entry(node_hash(y, HASH_DEPTH, &mut memo)).or_default().push(j);
+            index.entry(node_hash(y, HASH_DEPTH, &mut memo.hashes)).or_default().push(j);
         }
         for x in a {
-            let candidates = index.get(&node_hash(x, HASH_DEPTH, &mut memo))?;
-            out.push(*candidates.iter().find(|&&j| member_eq(x, b[j], nest))?);
+            let candidates = index.get(&node_hash(x, HASH_DEPTH, &mut memo.hashes))?;
+            out.push(*candidates.iter().find(|&&j| member_eq(x, b[j], nest, memo))?);
         }
     } else {
         for x in a {
-            out.push(b.iter().position(|y| member_eq(x, y, nest))?);
+            out.push(b.iter().position(|y| member_eq(x, y, nest, memo))?);
         }
     }
     Some(out)
@@ -248,13 +261,14 @@ fn dict_eq<'a>(
     b: &'a [(Value, Value)],
     nest: usize,
     stack: &mut Vec<(&'a Value, &'a Value)>,
+    memo: &mut EqMemo,
 ) -> bool {
     if a.len() != b.len() {
         return false;
     }
     let ka: Vec<&Value> = a.iter().map(|(k, _)| k).collect();
     let kb: Vec<&Value> = b.iter().map(|(k, _)| k).collect();
-    match find_all(&ka, &kb, nest) {
+    match find_all(&ka, &kb, nest, memo) {
         Some(found) => {
             stack.extend(a.iter().zip(found).map(|((_, v), j)| (v, &b[j].1)));
             true
@@ -264,20 +278,25 @@ fn dict_eq<'a>(
 }
 
 /// Python set equality (each contains the other; duplicates don't count).
-fn set_eq(a: &[Value], b: &[Value], nest: usize) -> bool {
+fn set_eq(a: &[Value], b: &[Value], nest: usize, memo: &mut EqMemo) -> bool {
     let ra: Vec<&Value> = a.iter().collect();
     let rb: Vec<&Value> = b.iter().collect();
-    find_all(&ra, &rb, nest).is_some() && find_all(&rb, &ra, nest).is_some()
+    find_all(&ra, &rb, nest, memo).is_some() && find_all(&rb, &ra, nest, memo).is_some()
 }
 
 /// Python `==`, iteratively; cycles through shared nodes are assumed equal
 /// when met again (so two equal cyclic structures compare equal).
-fn py_eq(a: &Value, b: &Value, nest: usize) -> bool {
-    run_eq(vec![(a, b)], nest)
+fn py_eq(a: &Value, b: &Value, nest: usize, memo: &mut EqMemo) -> bool {
+    run_eq(vec![(a, b)], nest, memo)
+}
+
+/// Python `==` of two values, a computation of its own.
+fn py_eq_new(a: &Value, b: &Value) -> bool {
+    py_eq(a, b, 0, &mut EqMemo::default())
 }
 
 /// Python `==` of every pair on `stack` (which grows as containers open).
-fn run_eq<'a>(mut stack: Vec<(&'a Value, &'a Value)>, nest: usize) -> bool {
+fn run_eq<'a>(mut stack: Vec<(&'a Value, &'a Value)>, nest: usize, memo: &mut EqMemo) -> bool {
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
     while let Some((x, y)) = stack.pop() {
         if matches!(x, Value::Shared(_)) || matches!(y, Value::Shared(_)) {
@@ -316,13 +335,13 @@ fn run_eq<'a>(mut stack: Vec<(&'a Value, &'a Value)>, nest: usize) -> bool {
                 }
             }
             (Value::Dict(a), Value::Dict(b)) => {
-                dict_eq(a.as_slice(), b.as_slice(), nest, &mut stack)
+                dict_eq(a.as_slice(), b.as_slice(), nest, &mut stack, memo)
             }
             (Value::Set(a) | Value::FrozenSet(a), Value::Set(b) | Value::FrozenSet(b)) => {
-                set_eq(a, b, nest)
+                set_eq(a, b, nest, memo)
             }
             (Value::Global(a), Value::Global(b)) => a == b,
-            (Value::Object(a), Value::Object(b)) => object_eq(a, b, nest, &mut stack),
+            (Value::Object(a), Value::Object(b)) => object_eq(a, b, nest, &mut stack, memo),
             (Value::Buffer { index: i, readonly: r }, Value::Buffer { index: j, readonly: s }) => {
                 i == j && r == s
             }
@@ -345,6 +364,7 @@ fn object_eq<'a>(
     b: &'a Object,
     nest: usize,
     stack: &mut Vec<(&'a Value, &'a Value)>,
+    memo: &mut EqMemo,
 ) -> bool {
     let kwargs = |o: &'a Object| o.kwargs.as_ref().map_or(&[][..], Dict::as_slice);
     let same_shape = a.kind == b.kind
@@ -352,7 +372,7 @@ fn object_eq<'a>(
         && a.state.len() == b.state.len()
         && a.list_items.len() == b.list_items.len()
         && a.dict_items.len() == b.dict_items.len();
-    if !same_shape || !dict_eq(kwargs(a), kwargs(b), nest, stack) {
+    if !same_shape || !dict_eq(kwargs(a), kwargs(b), nest, stack, memo) {
         return false;
     }
     stack.push((&a.callable, &b.callable));
@@ -397,7 +417,7 @@ fn object_eq<'a>(
 /// ```
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
-        py_eq(self, other, 0)
+        py_eq_new(self, other)
     }
 }
 
@@ -411,8 +431,9 @@ impl PartialEq for Value {
 /// ```
 impl PartialEq for Dict {
     fn eq(&self, other: &Dict) -> bool {
-        let mut pending = Vec::new();
-        dict_eq(self.as_slice(), other.as_slice(), 0, &mut pending) && run_eq(pending, 0)
+        let (mut pending, mut memo) = (Vec::new(), EqMemo::default());
+        dict_eq(self.as_slice(), other.as_slice(), 0, &mut pending, &mut memo)
+            && run_eq(pending, 0, &mut memo)
     }
 }
 
@@ -425,8 +446,8 @@ impl PartialEq for Dict {
 /// ```
 impl PartialEq for Object {
     fn eq(&self, other: &Object) -> bool {
-        let mut pending = Vec::new();
-        object_eq(self, other, 0, &mut pending) && run_eq(pending, 0)
+        let (mut pending, mut memo) = (Vec::new(), EqMemo::default());
+        object_eq(self, other, 0, &mut pending, &mut memo) && run_eq(pending, 0, &mut memo)
     }
 }
 
@@ -438,7 +459,7 @@ impl PartialEq for Object {
 /// ```
 impl PartialEq for Shared {
     fn eq(&self, other: &Shared) -> bool {
-        self.ptr_eq(other) || py_eq(self.get(), other.get(), 0)
+        self.ptr_eq(other) || py_eq_new(self.get(), other.get())
     }
 }
 
@@ -452,13 +473,13 @@ macro_rules! eq_scalar {
         /// ```
         impl PartialEq<$t> for Value {
             fn eq(&self, other: &$t) -> bool {
-                py_eq(self, &Value::from(*other), 0)
+                py_eq_new(self, &Value::from(*other))
             }
         }
         /// Compares as `Value::from(self) == other` would.
         impl PartialEq<Value> for $t {
             fn eq(&self, other: &Value) -> bool {
-                py_eq(&Value::from(*self), other, 0)
+                py_eq_new(&Value::from(*self), other)
             }
         }
     )*};
