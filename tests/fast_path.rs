@@ -83,3 +83,11 @@ fn fast_path_agrees_with_vm_on_every_cpython_pickle() {
     // Many shapes must actually decode, or the comparison proves little.
     assert!(decoded > 1500, "only {decoded} successful decodes");
 }
+
+#[test]
+fn a_frame_longer_than_the_input_is_an_error_on_both_paths() {
+    // PROTO 5, FRAME 6 with only 2 bytes after it (found by the typed_roundtrip fuzzer).
+    let data = b"\x80\x05\x95\x06\x00\x00\x00\x00\x00\x00\x00].";
+    let (fast, vm) = both::<Vec<i64>>(data);
+    assert_eq!((fast, vm), (None, None));
+}

@@ -118,7 +118,13 @@ impl<'de, 'o> Fast<'de, 'o> {
                     }
                 }
                 Some(&FRAME) => {
-                    self.pos += 9;
+                    // A frame longer than the rest of the input is truncated
+                    // data for the VM (as for CPython's C unpickler).
+                    self.pos += 1;
+                    let n = u64::from_le_bytes(self.fixed()?);
+                    if n > (self.input.len() - self.pos) as u64 {
+                        return Err(fallback());
+                    }
                 }
                 _ => return Ok(()),
             }
