@@ -404,3 +404,39 @@ fn equality_of_nested_sets_is_polynomial() {
     assert!(deep == other);
     assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
 }
+
+/// The fast path read `frozenset([(), set()])`, a set item or a dict key
+/// that is a list, dict or set, where the VM (like CPython) rejects the
+/// unhashable item: fast path and VM disagreed. The fast path now leaves
+/// such input to the VM.
+#[test]
+fn fast_path_leaves_unhashable_keys_and_items_to_the_vm() {
+    let data = regression("typed_roundtrip-unhashable-frozenset-item");
+    let inputs: [&[u8]; 5] = [
+        &data[1..],
+        // {(): 1, []: 2} with SETITEMS
+        b"\x80\x02}(K\x01K\x01]K\x02u.",
+        // {[]: 1} with SETITEM
+        b"\x80\x02}]K\x01s.",
+        // {((1, {}),)} with ADDITEMS
+        b"\x80\x04\x8f(K\x01}\x86\x85\x90.",
+        // frozenset([[]])
+        b"\x80\x04(]\x91.",
+    ];
+    for input in inputs {
+        let vm = from_slice_with::<serde_json::Value>(input, &DeOptions::new().fast_path(false));
+        let fast = from_slice::<serde_json::Value>(input);
+        let err = vm.expect_err("the VM rejects an unhashable key or item");
+        assert_eq!(err.category(), Category::Syntax, "{err}");
+        assert_eq!(fast.unwrap_err().to_string(), err.to_string());
+    }
+    // Hashable keys and items still take the fast path's answer.
+    let ok: std::collections::BTreeMap<(i64, String), Vec<i64>> = from_slice(
+        &serde_pickle::to_vec(
+            &[((1, "a"), vec![2])].into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(ok.len(), 1);
+}

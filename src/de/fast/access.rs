@@ -119,16 +119,21 @@ impl<'de> de::SeqAccess<'de> for Batched<'_, 'de, '_> {
     #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
         // Inside a batch, anything but the closer (or a frame) starts an item.
+        let mut ready = false;
         if self.state == State::Batch {
             if let Some(&op) = self.de.input.get(self.de.pos) {
                 if op != self.closer && op != FRAME && op != PROTO {
                     self.in_batch += 1;
-                    return seed.deserialize(&mut *self.de).map(Some);
+                    ready = true;
                 }
             }
         }
-        if !self.advance()? {
+        if !ready && !self.advance()? {
             return Ok(None);
+        }
+        if self.closer == ADDITEMS {
+            // A set item must be hashable.
+            return self.de.hashable(|de| seed.deserialize(de)).map(Some);
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
@@ -141,7 +146,8 @@ impl<'de> de::MapAccess<'de> for Batched<'_, 'de, '_> {
         if !self.advance()? {
             return Ok(None);
         }
-        seed.deserialize(&mut *self.de).map(Some)
+        // A dict key must be hashable.
+        self.de.hashable(|de| seed.deserialize(de)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {

@@ -48,6 +48,10 @@ pub(crate) struct Fast<'de, 'o> {
     memo_count: usize,
     opts: &'o DeOptions,
     depth: usize,
+    /// Lists, dicts and sets opened so far: one opened inside a dict key, a
+    /// set item or a frozenset is CPython's "unhashable type" error, which
+    /// the VM reports (see [`Fast::hashable`]).
+    mutable_opened: usize,
 }
 
 pub(super) fn fallback() -> Error {
@@ -67,7 +71,7 @@ impl<'de, 'o> Fast<'de, 'o> {
         // Picklers memoize nearly every string and container; reserving by
         // the input size avoids regrowing (untouched capacity costs no memory).
         let memo = Vec::with_capacity(input.len() / 16);
-        Fast { input, pos: 0, memo, memo_count: 0, opts, depth: 0 }
+        Fast { input, pos: 0, memo, memo_count: 0, opts, depth: 0, mutable_opened: 0 }
     }
 
     /// Parse the whole input as one pickle and deserialize `T`.
@@ -193,6 +197,17 @@ impl<'de, 'o> Fast<'de, 'o> {
             self.put(idx, m)?;
         }
         Ok(())
+    }
+
+    /// Deserialize something that must be hashable (a dict key, a set item):
+    /// if a list, dict or set was opened in it, the VM decides (and rejects it).
+    pub(super) fn hashable<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let before = self.mutable_opened;
+        let v = f(self)?;
+        if self.mutable_opened != before {
+            return Err(fallback());
+        }
+        Ok(v)
     }
 
     fn enter(&mut self) -> Result<()> {
@@ -401,6 +416,7 @@ impl<'de, 'o> Fast<'de, 'o> {
             _ => return Ok(Open::Other),
         };
         self.pos += 1;
+        self.mutable_opened += 1;
         self.memo_after(Last::Container)?;
         Ok(kind)
     }
@@ -429,8 +445,10 @@ impl<'de, 'o> Fast<'de, 'o> {
                 if matches!(self.peek()?, LIST | DICT) {
                     return Err(fallback());
                 }
+                let before = self.mutable_opened;
                 let v = visitor.visit_seq(Marked { de: self })?;
                 match self.byte()? {
+                    FROZENSET if self.mutable_opened != before => return Err(fallback()),
                     TUPLE | LIST | FROZENSET => {}
                     _ => return Err(fallback()),
                 }
