@@ -440,3 +440,21 @@ fn fast_path_leaves_unhashable_keys_and_items_to_the_vm() {
     .unwrap();
     assert_eq!(ok.len(), 1);
 }
+
+/// `PUT -0` is index 0 for CPython's `int()` and for the VM, but the
+/// tokenizer (and so `optimize`) read PUT/GET arguments as bare digits and
+/// failed on a pickle that reads. It now parses them as the VM does.
+#[test]
+fn optimize_reads_memo_indices_like_the_vm() {
+    use serde_pickle::codec::ops::ops;
+    let data = regression("scan-put-minus-zero");
+    for input in [&data[..], b"Va\np+0\ng 0 \n\x86.", b"Va\np1_0\ng10\n\x86."] {
+        let v: Value = from_slice(input).unwrap();
+        let opt = optimize(input).unwrap();
+        assert!(from_slice::<Value>(&opt).unwrap().same_as(&v), "{input:?}");
+    }
+    let put = ops(b"p-0\n").next().unwrap().unwrap();
+    assert_eq!(put.memo_index(), Some(0));
+    let put = ops(b"p-1\n").next().unwrap().unwrap();
+    assert_eq!(put.memo_index(), None);
+}

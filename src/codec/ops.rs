@@ -87,23 +87,12 @@ impl Op<'_> {
     }
 }
 
-/// Parse the decimal text of a PUT/GET argument (`int()` of an ASCII line:
-/// surrounding whitespace allowed, as CPython's loader allows it).
+/// Parse the decimal text of a PUT/GET argument as the VM does, which is
+/// CPython's `int()`: surrounding whitespace, a sign (`-0` is 0) and
+/// underscores between digits are allowed. `None` for a negative index
+/// (which the VM rejects) or text that is not an int.
 fn parse_decimal(text: &[u8]) -> Option<u64> {
-    let start = text.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(text.len());
-    let end = text.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(start, |i| i + 1);
-    let text = &text[start..end];
-    if text.is_empty() || text.len() > 19 {
-        return None;
-    }
-    let mut n: u64 = 0;
-    for &b in text {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        n = n * 10 + u64::from(b - b'0');
-    }
-    Some(n)
+    crate::vm::text::parse_index(text).ok().and_then(|i| u64::try_from(i).ok())
 }
 
 /// The encoded length of the opcode at the start of `data` (opcode byte

@@ -9,7 +9,7 @@ pub(crate) mod arena;
 mod known;
 pub(crate) mod machine;
 mod memo;
-mod text;
+pub(crate) mod text;
 pub(crate) mod walk;
 
 pub(crate) use machine::Machine;
