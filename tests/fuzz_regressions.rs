@@ -412,8 +412,11 @@ fn equality_of_nested_sets_is_polynomial() {
 #[test]
 fn fast_path_leaves_unhashable_keys_and_items_to_the_vm() {
     let data = regression("typed_roundtrip-unhashable-frozenset-item");
-    let inputs: [&[u8]; 5] = [
+    let data2 = regression("typed_roundtrip-frozenset-list-any");
+    let inputs: [&[u8]; 6] = [
         &data[1..],
+        // frozenset([[]]) with a PROTO in the middle, read by an untagged enum
+        &data2[1..],
         // {(): 1, []: 2} with SETITEMS
         b"\x80\x02}(K\x01K\x01]K\x02u.",
         // {[]: 1} with SETITEM
