@@ -244,11 +244,55 @@ impl serde::de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         Error::message(msg)
     }
+
+    fn invalid_type(unexp: serde::de::Unexpected<'_>, exp: &dyn serde::de::Expected) -> Self {
+        Error::message(format_args!("invalid type: {}, expected {}", Shortened(unexp), exp))
+    }
+
+    fn invalid_value(unexp: serde::de::Unexpected<'_>, exp: &dyn serde::de::Expected) -> Self {
+        Error::message(format_args!("invalid value: {}, expected {}", Shortened(unexp), exp))
+    }
+}
+
+/// serde's `Unexpected`, with a long string or bytes cut short: the message
+/// quotes the data, and a pickle's string can be gigabytes.
+struct Shortened<'a>(serde::de::Unexpected<'a>);
+
+impl fmt::Display for Shortened<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use serde::de::Unexpected;
+        const KEEP: usize = 64;
+        match self.0 {
+            Unexpected::Str(s) if s.len() > KEEP => {
+                let cut = (0..=KEEP).rev().find(|&i| s.is_char_boundary(i)).unwrap_or(0);
+                write!(f, "string {:?}… ({} bytes)", &s[..cut], s.len())
+            }
+            Unexpected::Bytes(b) if b.len() > KEEP => {
+                write!(f, "byte array {:?}… ({} bytes)", &b[..KEEP], b.len())
+            }
+            ref other => fmt::Display::fmt(other, f),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn type_errors_quote_at_most_64_bytes_of_a_string() {
+        use serde::de::{Error as _, Unexpected};
+        let long = "é".repeat(1000);
+        let e = Error::invalid_type(Unexpected::Str(&long), &"a sequence");
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with(&format!("invalid type: string {:?}… (2000 bytes)", "é".repeat(32)))
+        );
+        let e = Error::invalid_value(Unexpected::Str("short"), &"a number");
+        assert!(e.to_string().starts_with(r#"invalid value: string "short", expected a number"#));
+        let e = Error::invalid_type(Unexpected::Bytes(&[7; 100]), &"a string");
+        assert!(e.to_string().contains("… (100 bytes)"), "{e}");
+    }
 
     #[test]
     fn error_is_one_pointer() {

@@ -330,7 +330,7 @@
 //! | [`DeOptions::max_depth`]: nesting of containers | 1024 (CPython's recursion limit is 1000) | [`Category::Limit`] |
 //! | [`DeOptions::max_memo`]: memo entries | 16 Mi (2<sup>24</sup>) | [`Category::Limit`] |
 //! | [`DeOptions::max_alloc`]: the reader's working memory (its table of values and the payloads it copies); also the most [`from_reader`] reads | 4 GiB | [`Category::Limit`] |
-//! | shared references expanded by a typed read (a "billion laughs") | 64 visits per value in the pickle, plus 2<sup>20</sup> | [`Category::Limit`] |
+//! | [`DeOptions::max_expansion`]: shared references expanded by a read (a "billion laughs"): containers a typed read enters, and bytes of strings, bytes and ints copied | 64 × the values in the pickle, plus 2<sup>16</sup>; 64 × the pickle's size, plus 1 MiB | [`Category::Limit`] |
 //!
 //! Within them, memory grows with the data that is actually there: a length
 //! field claiming gigabytes costs nothing until the gigabytes arrive, and a

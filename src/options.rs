@@ -99,6 +99,7 @@ pub struct DeOptions {
     pub(crate) max_depth: usize,
     pub(crate) max_memo: usize,
     pub(crate) max_alloc: usize,
+    pub(crate) max_expansion: u64,
     pub(crate) py2_strings: Py2Strings,
     pub(crate) globals: GlobalsPolicy,
     pub(crate) buffers: Option<Arc<Vec<Vec<u8>>>>,
@@ -114,6 +115,7 @@ impl fmt::Debug for DeOptions {
             .field("max_depth", &self.max_depth)
             .field("max_memo", &self.max_memo)
             .field("max_alloc", &self.max_alloc)
+            .field("max_expansion", &self.max_expansion)
             .field("py2_strings", &self.py2_strings)
             .field("globals", &self.globals)
             .field("buffers", &self.buffers.as_ref().map(|b| b.len()))
@@ -132,6 +134,7 @@ impl Default for DeOptions {
             max_depth: 1024,
             max_memo: 1 << 24,
             max_alloc: 1 << 32,
+            max_expansion: 64,
             py2_strings: Py2Strings::default(),
             globals: GlobalsPolicy::default(),
             buffers: None,
@@ -165,6 +168,57 @@ impl DeOptions {
     pub fn max_alloc(mut self, bytes: usize) -> Self {
         self.max_alloc = bytes;
         self
+    }
+
+    /// How far memo references may multiply the pickle when it is read
+    /// (default 64). A pickle names a string, bytes or container once and
+    /// then refers to it again with a two-byte `BINGET`; a Rust value (and
+    /// a [`Value`]'s strings and bytes) holds a copy per reference, so a
+    /// small pickle could otherwise ask for gigabytes (a "billion laughs").
+    ///
+    /// A read may visit `factor` × (the number of values in the pickle)
+    /// containers, plus 2<sup>16</sup>, and copy `factor` × (the pickle's
+    /// size, out-of-band buffers included) bytes of strings, bytes and
+    /// integers, plus 1 MiB, but never more than [`max_alloc`](Self::max_alloc).
+    /// Beyond that the read fails with [`Category::Limit`](crate::Category::Limit).
+    /// Data without repeated references never comes near it.
+    ///
+    /// ```
+    /// use serde_pickle::{from_slice_with, DeOptions, Category};
+    /// // ['x' * 1000] * 5000 at protocol 2 (CPython reads it): 11 KB that ask for
+    /// // 5 MB of strings, 450 times the pickle's size.
+    /// let mut pickle = b"\x80\x02]q\x00(X\xe8\x03\x00\x00".to_vec();
+    /// pickle.extend([b'x'; 1000]);
+    /// pickle.extend(b"q\x01"); // BINPUT 1
+    /// for _ in 0..4999 {
+    ///     pickle.extend(b"h\x01"); // BINGET 1
+    /// }
+    /// pickle.extend(b"e.");
+    /// let err = from_slice_with::<Vec<String>>(&pickle, &DeOptions::new().max_expansion(64))
+    ///     .unwrap_err();
+    /// assert_eq!(err.category(), Category::Limit);
+    /// let v: Vec<String> = from_slice_with(&pickle, &DeOptions::new().max_expansion(1000)).unwrap();
+    /// assert_eq!(v.len(), 5000);
+    /// ```
+    pub fn max_expansion(mut self, factor: u64) -> Self {
+        self.max_expansion = factor;
+        self
+    }
+
+    /// Bytes of payload (str, bytes, int digits) a read of `input_len`
+    /// bytes may produce, counting every reference to a shared one.
+    pub(crate) fn payload_budget(&self, input_len: usize) -> u64 {
+        let buffers: u64 =
+            self.buffers.as_ref().map_or(0, |b| b.iter().map(|b| b.len() as u64).sum());
+        (input_len as u64 + buffers)
+            .saturating_mul(self.max_expansion)
+            .saturating_add(1 << 20)
+            .min(self.max_alloc as u64)
+    }
+
+    /// Containers a typed read of a pickle of `nodes` values may enter.
+    pub(crate) fn visit_budget(&self, nodes: usize) -> u64 {
+        (nodes as u64).saturating_mul(self.max_expansion).saturating_add(1 << 16)
     }
 
     /// How Python 2 strings are decoded.

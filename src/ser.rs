@@ -308,8 +308,16 @@ impl<W: io::Write> Serializer<W> {
             }
             Magic::BigInt => {
                 self.begin_scalar("int")?;
-                let digits = capture(value)?.into_str()?;
-                self.bigint(&digits)?;
+                let n = match capture(value)? {
+                    capture::Captured::Bytes(le) => num_bigint::BigInt::from_signed_bytes_le(&le),
+                    other => {
+                        let digits = other.into_str()?;
+                        num_bigint::BigInt::parse_bytes(digits.as_bytes(), 10).ok_or_else(|| {
+                            Error::message(format!("invalid big int digits {digits:?}"))
+                        })?
+                    }
+                };
+                self.bigint(&n)?;
                 self.end_value()
             }
             Magic::Complex => {
@@ -451,20 +459,39 @@ impl<W: io::Write> Serializer<W> {
         self.depth != 0 && self.next == Next::Plain && self.shared.is_none()
     }
 
-    /// An int beyond 128 bits, from its decimal digits.
-    fn bigint(&mut self, digits: &str) -> Result<()> {
-        let n = num_bigint::BigInt::parse_bytes(digits.as_bytes(), 10)
-            .ok_or_else(|| Error::message(format!("invalid big int digits {digits:?}")))?;
-        if let Ok(small) = i64::try_from(&n) {
+    /// An int beyond 128 bits.
+    fn bigint(&mut self, n: &num_bigint::BigInt) -> Result<()> {
+        if let Ok(small) = i64::try_from(n) {
             self.pk.em.int(small);
         } else if self.pk.proto() >= 2 {
             self.pk.em.long_le(&n.to_signed_bytes_le());
         } else {
-            self.pk.em.long_text(|b| b.extend_from_slice(n.to_string().as_bytes()));
+            // Protocols 0 and 1 write ints in decimal, and CPython reads no
+            // more than 4300 digits (sys.int_info.default_max_str_digits).
+            // (Checking the size first keeps a huge int from a quadratic
+            // conversion to decimal.)
+            let digits = (n.bits() <= MAX_TEXT_INT_BITS).then(|| n.to_string());
+            match digits {
+                Some(d) if d.trim_start_matches('-').len() <= 4300 => {
+                    self.pk.em.long_text(|b| b.extend_from_slice(d.as_bytes()))
+                }
+                _ => {
+                    return Err(Error::message(format!(
+                        "an int of {} bits has more than 4300 decimal digits, which CPython \
+                         cannot read at protocol {} (use protocol 2 or higher)",
+                        n.bits(),
+                        self.pk.proto()
+                    )))
+                }
+            }
         }
         Ok(())
     }
 }
+
+/// Ints of more bits than this have more than 4300 decimal digits, CPython's
+/// default limit on converting between `str` and `int` (2^14286 > 10^4301).
+const MAX_TEXT_INT_BITS: u64 = 14_286;
 
 #[cold]
 #[inline(never)]

@@ -352,8 +352,8 @@ impl<'de> Deserialize<'de> for Leaves {
 
 #[test]
 fn billion_laughs_into_a_rust_type_stop_at_the_expansion_budget() {
-    // The budget allows about a million node visits (a couple of seconds in a
-    // debug build), so one of the two bombs is read this way.
+    // The budget allows 64 visits per node plus 65,536 (well under a second
+    // in a debug build), so one of the two bombs is read this way.
     let name = "memo_billion_laughs";
     let c = cases().iter().find(|c| c.name == name).expect(name);
     let data = c.data.clone();

@@ -8,6 +8,26 @@
 
 use std::io::Write as _;
 
+/// CPython's limit on converting an `int` to or from decimal
+/// (`sys.int_info.default_max_str_digits`, 3.11+).
+pub(crate) const MAX_STR_DIGITS: usize = 4300;
+
+/// Python's `repr()` of an int: decimal. Beyond CPython's 4300-digit limit,
+/// where its `repr` raises `ValueError`, hex (`0x…`, `-0x…`): still a Python
+/// literal of the same value, and linear time, where decimal conversion is
+/// quadratic (a 4 MB int took 11 s) and a hostile pickle can hold any size.
+pub(crate) fn bigint_repr(n: &num_bigint::BigInt) -> String {
+    // 2^14286 > 10^4300: more bits always mean more than 4300 digits.
+    if n.bits() <= 14_286 {
+        let d = n.to_string();
+        if d.trim_start_matches('-').len() <= MAX_STR_DIGITS {
+            return d;
+        }
+    }
+    let sign = if n.sign() == num_bigint::Sign::Minus { "-" } else { "" };
+    format!("{sign}0x{}", n.magnitude().to_str_radix(16))
+}
+
 /// Append the decimal digits of `n` (with a leading `-` if negative).
 pub(crate) fn push_int(buf: &mut Vec<u8>, n: i128) {
     if n < 0 {
@@ -248,6 +268,20 @@ mod tests {
         let mut b = Vec::new();
         push_float(&mut b, x);
         String::from_utf8(b).unwrap()
+    }
+
+    #[test]
+    fn bigint_repr_is_decimal_up_to_4300_digits_then_hex() {
+        use num_bigint::BigInt;
+        let ten = BigInt::from(10);
+        let max = ten.pow(4300) - 1u8; // 4300 nines
+        assert_eq!(bigint_repr(&max), "9".repeat(4300));
+        assert_eq!(bigint_repr(&-&max), format!("-{}", "9".repeat(4300)));
+        let over = ten.pow(4300); // 4301 digits
+        let hex = bigint_repr(&over);
+        assert!(hex.starts_with("0x"), "{hex}");
+        assert_eq!(BigInt::parse_bytes(&hex.as_bytes()[2..], 16), Some(over.clone()));
+        assert!(bigint_repr(&-over).starts_with("-0x"));
     }
 
     #[test]

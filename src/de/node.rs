@@ -16,6 +16,7 @@ use crate::options::{DeOptions, Py2Strings};
 use crate::read::Span;
 use crate::value::Value;
 use crate::vm::arena::{Arena, Node, NodeId, Seq, Text};
+use crate::vm::walk::expansion_error;
 use crate::vm::Machine;
 
 /// Everything the walk shares: the arena, the input, the limits.
@@ -26,23 +27,30 @@ pub(crate) struct Ctx<'a, 'de> {
     pub opts: &'a DeOptions,
     /// Nodes left to visit before the expansion budget is exhausted.
     budget: Cell<u64>,
+    /// Payload bytes (str, bytes) still allowed to be visited, every
+    /// reference counted (see [`DeOptions::max_expansion`]).
+    payload_left: Cell<u64>,
     /// Shared nodes on the current path (a repeat is a cycle).
     path: RefCell<HashSet<NodeId>>,
 }
 
 impl<'a, 'de> Ctx<'a, 'de> {
     pub(crate) fn new(machine: &'a Machine, input: &'de [u8], opts: &'a DeOptions) -> Self {
-        let nodes = machine.arena.nodes.len() as u64;
         // Without sharing every node is visited once; shared data may be
         // visited more, up to a budget relative to the pickle's size (like
         // serde_yaml's repetition limit), so a "billion laughs" fails fast.
-        let budget = nodes.saturating_mul(64).saturating_add(1 << 20);
+        // Containers and payload bytes are counted apart: a list repeated a
+        // million times and a megabyte string repeated a thousand times are
+        // both bombs.
+        let budget = opts.visit_budget(machine.arena.nodes.len());
+        let payload_left = Cell::new(opts.payload_budget(input.len()));
         Ctx {
             arena: &machine.arena,
             input,
             gotten: &machine.gotten,
             opts,
             budget: Cell::new(budget),
+            payload_left,
             path: RefCell::new(HashSet::new()),
         }
     }
@@ -53,6 +61,30 @@ impl<'a, 'de> Ctx<'a, 'de> {
         match span.range() {
             (true, r) => Bytes::Input(&self.input[r]),
             (false, r) => Bytes::Scratch(&self.arena.scratch[r]),
+        }
+    }
+
+    /// The bytes of a str or bytes about to be handed to a visitor, charged
+    /// to the payload budget. (The fast path charges the same visits.)
+    #[inline]
+    pub(crate) fn payload(&self, span: Span) -> Result<Bytes<'a, 'de>> {
+        let b = self.span(span);
+        let n = match &b {
+            Bytes::Input(b) => b.len(),
+            Bytes::Scratch(b) => b.len(),
+        };
+        self.charge(n)?;
+        Ok(b)
+    }
+
+    /// Account for `n` payload bytes visited.
+    pub(crate) fn charge(&self, n: usize) -> Result<()> {
+        match self.payload_left.get().checked_sub(n as u64) {
+            Some(left) => {
+                self.payload_left.set(left);
+                Ok(())
+            }
+            None => Err(expansion_error()),
         }
     }
 }
@@ -111,7 +143,7 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
         }
         let left = self.ctx.budget.get();
         if left == 0 {
-            return Err(Error::limit("shared references expand beyond the expansion budget"));
+            return Err(Error::limit("shared references expand beyond the expansion budget (see DeOptions::max_expansion)"));
         }
         self.ctx.budget.set(left - 1);
         if self.ctx.gotten.get(self.id as usize).copied().unwrap_or(false) {
@@ -127,20 +159,23 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
         if text == Text::Surrogates {
             return Err(crate::vm::walk::surrogate_error());
         }
-        match self.ctx.span(span) {
+        match self.ctx.payload(span)? {
             Bytes::Input(b) => visitor.visit_borrowed_str(utf8(b)?),
             Bytes::Scratch(b) => visitor.visit_str(utf8(b)?),
         }
     }
 
     fn visit_py2<V: Visitor<'de>>(&self, span: Span, visitor: V) -> Result<V::Value> {
-        let bytes = self.ctx.span(span);
+        let bytes = self.ctx.payload(span)?;
         let raw = match &bytes {
             Bytes::Input(b) => *b,
             Bytes::Scratch(b) => *b,
         };
         match self.ctx.opts.py2_strings {
-            Py2Strings::Bytes => self.visit_bytes_of(span, visitor),
+            Py2Strings::Bytes => match bytes {
+                Bytes::Input(b) => visitor.visit_borrowed_bytes(b),
+                Bytes::Scratch(b) => visitor.visit_bytes(b),
+            },
             _ if raw.is_ascii() => match bytes {
                 Bytes::Input(b) => visitor.visit_borrowed_str(utf8(b)?),
                 Bytes::Scratch(b) => visitor.visit_str(utf8(b)?),
@@ -153,7 +188,7 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
     }
 
     fn visit_bytes_of<V: Visitor<'de>>(&self, span: Span, visitor: V) -> Result<V::Value> {
-        match self.ctx.span(span) {
+        match self.ctx.payload(span)? {
             Bytes::Input(b) => visitor.visit_borrowed_bytes(b),
             Bytes::Scratch(b) => visitor.visit_bytes(b),
         }
@@ -187,8 +222,14 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
             visitor.visit_i128(v)
         } else if let Ok(v) = u128::try_from(b) {
             visitor.visit_u128(v)
-        } else {
+        } else if b.bits() <= 256 {
             Err(Error::message(format!("integer {b} is out of range for any Rust integer type")))
+        } else {
+            // Not in decimal: that is quadratic in the size, and unreadable.
+            Err(Error::message(format!(
+                "an integer of {} bits is out of range for any Rust integer type",
+                b.bits()
+            )))
         }
     }
 
@@ -196,8 +237,8 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
         match self.node() {
             Node::Int(i) => visitor.visit_i64(i),
             Node::BigInt(i) => {
-                let b = self.big(i).clone();
-                self.visit_big(&b, visitor)
+                let b = self.big(i);
+                self.visit_big(b, visitor)
             }
             _ => de::Deserializer::deserialize_any(self, visitor),
         }
@@ -226,8 +267,8 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
             Node::Bool(b) => visitor.visit_bool(b),
             Node::Int(i) => visitor.visit_i64(i),
             Node::BigInt(i) => {
-                let b = self.big(i).clone();
-                self.visit_big(&b, visitor)
+                let b = self.big(i);
+                self.visit_big(b, visitor)
             }
             Node::Float(f) => visitor.visit_f64(f),
             Node::Complex(re, im) => {
@@ -245,6 +286,7 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
                 let g = self.ctx.arena.globals[g as usize];
                 let module = self.ctx.arena.bytes(self.ctx.input, g.module);
                 let name = self.ctx.arena.bytes(self.ctx.input, g.name);
+                self.ctx.charge(module.len() + name.len())?;
                 visitor.visit_string(format!("{}.{}", utf8(module)?, utf8(name)?))
             }
             Node::Object(o) => pytypes::deserialize_object(self, o, visitor),
@@ -378,6 +420,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
             Node::Bytes(span) | Node::ByteArray(span) => {
                 let _g = self.enter()?;
                 let bytes = self.ctx.arena.bytes(self.ctx.input, span);
+                self.ctx.charge(bytes.len())?;
                 visitor.visit_seq(de::value::SeqDeserializer::new(bytes.iter().copied()))
             }
             _ => self.deserialize_any(visitor),

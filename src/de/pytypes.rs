@@ -67,7 +67,14 @@ fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
     }
     let int = |i| match n.ctx.arena.node(nth(n, args, i)?) {
         Node::Int(v) => Some(v.to_string()),
-        Node::BigInt(b) => Some(n.ctx.arena.bigints[b as usize].to_string()),
+        // CPython's str() refuses more than 4300 digits (and decimal
+        // conversion is quadratic): such a Fraction is not read as a string.
+        Node::BigInt(b) => {
+            let b = &n.ctx.arena.bigints[b as usize];
+            (b.bits() <= 14_286)
+                .then(|| b.to_string())
+                .filter(|d| d.trim_start_matches('-').len() <= 4300)
+        }
         _ => None,
     };
     let (num, den) = (int(0)?, int(1)?);

@@ -11,6 +11,8 @@ use crate::magic::{self, Magic};
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Captured {
     Str(String),
+    /// A big int's two's-complement little-endian bytes (see `value::ser::BigDigits`).
+    Bytes(Vec<u8>),
     Int(i128),
     Float(f64),
     Bool(bool),
@@ -142,8 +144,14 @@ impl ser::Serializer for Capture {
         Ok(Captured::Str(v.to_owned()))
     }
 
-    fn serialize_bytes(self, _: &[u8]) -> Result<Captured> {
-        Err(unsupported("bytes"))
+    fn serialize_bytes(self, v: &[u8]) -> Result<Captured> {
+        Ok(Captured::Bytes(v.to_vec()))
+    }
+
+    /// Binary: a big int's payload comes as bytes, not decimal digits
+    /// (converting to decimal and back is quadratic in the int's size).
+    fn is_human_readable(&self) -> bool {
+        false
     }
 
     fn serialize_none(self) -> Result<Captured> {

@@ -138,6 +138,8 @@ impl Value {
         match follow(self) {
             Value::Float(x) => Some(*x),
             Value::Int(i) => Some(*i as f64),
+            // More than 1024 bits is beyond f64 (Python's OverflowError).
+            Value::BigInt(b) if b.bits() > 1024 => None,
             Value::BigInt(b) => b.to_string().parse::<f64>().ok().filter(|x| x.is_finite()),
             _ => None,
         }

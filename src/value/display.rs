@@ -321,7 +321,7 @@ fn write_repr<W: fmt::Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Result {
             Value::Bool(true) => out.write_str("True")?,
             Value::Bool(false) => out.write_str("False")?,
             Value::Int(i) => write!(out, "{i}")?,
-            Value::BigInt(i) => write!(out, "{i}")?,
+            Value::BigInt(i) => out.write_str(&crate::codec::repr::bigint_repr(i))?,
             Value::Float(x) => write_float_repr(out, *x, true, false)?,
             Value::Complex(re, im) => write_complex_repr(out, *re, *im)?,
             Value::Str(s) => write_str_repr(out, s)?,
@@ -588,7 +588,12 @@ impl fmt::Debug for Dbg<'_> {
             Value::None => f.write_str("None"),
             Value::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
             Value::Int(i) => f.debug_tuple("Int").field(i).finish(),
-            Value::BigInt(i) => f.debug_tuple("BigInt").field(i).finish(),
+            Value::BigInt(i) => {
+                // Not num-bigint's Debug: decimal is quadratic in the size.
+                f.write_str("BigInt(")?;
+                f.write_str(&crate::codec::repr::bigint_repr(i))?;
+                f.write_str(")")
+            }
             Value::Float(x) => f.debug_tuple("Float").field(x).finish(),
             Value::Complex(re, im) => f.debug_tuple("Complex").field(re).field(im).finish(),
             Value::Str(s) => f.debug_tuple("Str").field(s).finish(),

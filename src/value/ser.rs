@@ -35,6 +35,22 @@ impl Serialize for Value {
     }
 }
 
+/// A big int's payload: decimal digits for human-readable formats
+/// (serde_json writes `"1234…"`), two's-complement little-endian bytes for
+/// binary ones, this crate's among them (LONG1/LONG4 take those bytes as
+/// they are; decimal would cost time quadratic in the int's size).
+struct BigDigits<'a>(&'a num_bigint::BigInt);
+
+impl Serialize for BigDigits<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            s.collect_str(self.0)
+        } else {
+            s.serialize_bytes(&self.0.to_signed_bytes_le())
+        }
+    }
+}
+
 /// The kinds written as magic newtypes (see `src/magic.rs`).
 #[inline(never)]
 fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
@@ -45,7 +61,7 @@ fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
             } else if let Ok(u) = u128::try_from(n) {
                 s.serialize_u128(u)
             } else {
-                s.serialize_newtype_struct(magic::BIGINT, &n.to_string())
+                s.serialize_newtype_struct(magic::BIGINT, &BigDigits(n))
             }
         }
         Value::Complex(re, im) => s.serialize_newtype_struct(magic::COMPLEX, &(re, im)),

@@ -20,7 +20,8 @@ pub(crate) fn to_value(
 ) -> Result<Value> {
     let mut refs = count_refs(arena, gotten, root, opts.share_atoms);
     share_cycles_through_tuples(arena, gotten, root, &mut refs);
-    let mut b = Builder { arena, input, opts, refs, shared: HashMap::new() };
+    let payload_left = opts.payload_budget(input.len());
+    let mut b = Builder { arena, input, opts, refs, shared: HashMap::new(), payload_left };
     b.build(root, 0)
 }
 
@@ -161,6 +162,10 @@ struct Builder<'a> {
     opts: &'a DeOptions,
     refs: HashMap<NodeId, u32>,
     shared: HashMap<NodeId, Shared>,
+    /// Payload bytes (str, bytes, int digits, global names) still allowed
+    /// to be copied: an unshared str referenced many times is copied each
+    /// time (see [`DeOptions::max_expansion`]).
+    payload_left: u64,
 }
 
 /// What a container frame assembles once its children are built.
@@ -318,8 +323,26 @@ impl<'a> Builder<'a> {
         self.arena.bytes(self.input, span)
     }
 
+    /// Account for copying a node's payload (see `payload_left`).
+    fn charge(&mut self, node: Node) -> Result<()> {
+        let n = match node {
+            Node::Str(span, _) | Node::Py2Str(span) | Node::Bytes(span) | Node::ByteArray(span) => {
+                self.text(span).len() as u64
+            }
+            Node::BigInt(i) => self.arena.bigints[i as usize].bits() / 8,
+            Node::Global(g) => {
+                let g = self.arena.globals[g as usize];
+                (self.text(g.module).len() + self.text(g.name).len()) as u64
+            }
+            _ => 0,
+        };
+        self.payload_left = self.payload_left.checked_sub(n).ok_or_else(expansion_error)?;
+        Ok(())
+    }
+
     /// A node without children.
-    fn scalar(&self, id: NodeId) -> Result<Value> {
+    fn scalar(&mut self, id: NodeId) -> Result<Value> {
+        self.charge(self.arena.node(id))?;
         Ok(match self.arena.node(id) {
             Node::None => Value::None,
             Node::Bool(b) => Value::Bool(b),
@@ -405,6 +428,14 @@ fn finish(frame: Frame<'_>) -> Value {
 
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).map_err(|_| surrogate_error())
+}
+
+/// Memo references expanded beyond [`DeOptions::max_expansion`].
+pub(crate) fn expansion_error() -> Error {
+    Error::limit(
+        "shared strings, bytes or ints expand beyond the expansion budget \
+         (see DeOptions::max_expansion)",
+    )
 }
 
 pub(crate) fn surrogate_error() -> Error {

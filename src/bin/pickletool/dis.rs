@@ -243,7 +243,8 @@ fn arg_repr(code: u8, arg: &OpArg<'_>) -> Result<Option<String>, String> {
             _ => Value::Str(latin1(&escape_decode(l)?)).to_string(),
         },
         OpArg::Bytes(b) => match code {
-            LONG1 | LONG4 => BigInt::from_signed_bytes_le(b).to_string(),
+            // Value's repr: hex beyond 4300 digits, where pickletools raises.
+            LONG1 | LONG4 => Value::BigInt(BigInt::from_signed_bytes_le(b)).to_string(),
             SHORT_BINUNICODE | BINUNICODE | BINUNICODE8 => utf8_repr(code, b)?,
             // Python 2 strs: pickletools decodes them as Latin-1.
             SHORT_BINSTRING | BINSTRING => Value::Str(latin1(b)).to_string(),

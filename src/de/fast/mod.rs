@@ -52,6 +52,11 @@ pub(crate) struct Fast<'de, 'o> {
     /// set item or a frozenset is CPython's "unhashable type" error, which
     /// the VM reports (see [`Fast::hashable`]).
     mutable_opened: usize,
+    /// Payload bytes (str, bytes) still allowed to be visited: memo
+    /// references may repeat a string; see [`DeOptions::max_expansion`].
+    /// The VM charges the same visits, so a read within the budget here is
+    /// within it there.
+    payload_left: u64,
 }
 
 pub(super) fn fallback() -> Error {
@@ -71,7 +76,8 @@ impl<'de, 'o> Fast<'de, 'o> {
         // Picklers memoize nearly every string and container; reserving by
         // the input size avoids regrowing (untouched capacity costs no memory).
         let memo = Vec::with_capacity(input.len() / 16);
-        Fast { input, pos: 0, memo, memo_count: 0, opts, depth: 0, mutable_opened: 0 }
+        let payload_left = opts.payload_budget(input.len());
+        Fast { input, pos: 0, memo, memo_count: 0, opts, depth: 0, mutable_opened: 0, payload_left }
     }
 
     /// Parse the whole input as one pickle and deserialize `T`.
@@ -384,19 +390,25 @@ impl<'de, 'o> Fast<'de, 'o> {
         })
     }
 
-    fn visit_scalar<V: Visitor<'de>>(&self, m: Memo, visitor: V) -> Result<V::Value> {
+    /// The payload `[s, s + n)` of a str or bytes about to be visited,
+    /// charged to the expansion budget (beyond it, the VM reports the limit).
+    #[inline]
+    fn payload(&mut self, s: u32, n: u32) -> Result<&'de [u8]> {
+        self.payload_left = self.payload_left.checked_sub(n as u64).ok_or_else(fallback)?;
+        Ok(&self.input[s as usize..(s + n) as usize])
+    }
+
+    fn visit_scalar<V: Visitor<'de>>(&mut self, m: Memo, visitor: V) -> Result<V::Value> {
         match m {
             Memo::None => visitor.visit_unit(),
             Memo::Bool(b) => visitor.visit_bool(b),
             Memo::Int(i) => visitor.visit_i64(i),
             Memo::Float(f) => visitor.visit_f64(f),
             Memo::Str(s, n) => {
-                let b = &self.input[s as usize..(s + n) as usize];
+                let b = self.payload(s, n)?;
                 visitor.visit_borrowed_str(std::str::from_utf8(b).map_err(|_| fallback())?)
             }
-            Memo::Bytes(s, n) => {
-                visitor.visit_borrowed_bytes(&self.input[s as usize..(s + n) as usize])
-            }
+            Memo::Bytes(s, n) => visitor.visit_borrowed_bytes(self.payload(s, n)?),
             Memo::Unset | Memo::Container => Err(fallback()),
         }
     }
@@ -467,7 +479,7 @@ impl<'de, 'o> Fast<'de, 'o> {
                 }
                 _ => {
                     if let Some(Memo::Bytes(s, n)) = self.scalar()? {
-                        let b = &self.input[s as usize..(s + n) as usize];
+                        let b = self.payload(s, n)?;
                         visitor.visit_seq(de::value::SeqDeserializer::<_, Error>::new(
                             b.iter().copied(),
                         ))?
