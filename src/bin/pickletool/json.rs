@@ -7,7 +7,7 @@
 //!
 //! | Python | JSON |
 //! |---|---|
-//! | big int | `{"$int": "123456789012345678901234567890"}` |
+//! | big int | `{"$int": "123456789012345678901234567890"}`; beyond 4300 digits in hex, `{"$int": "0x1f..."}` (decimal conversion is quadratic) |
 //! | nan, inf, -inf | `{"$float": "nan"}` |
 //! | tuple / set / frozenset | `{"$tuple": [...]}`, `{"$set": [...]}`, `{"$frozenset": [...]}` |
 //! | bytes / bytearray | `{"$bytes": "hex"}`, `{"$bytearray": "hex"}` |
@@ -193,7 +193,8 @@ impl ToJson {
             Value::None => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
             Value::Int(i) => Json::from(*i),
-            Value::BigInt(b) => Json::tag("$int", b.to_string().as_str().into()),
+            // Value's repr: decimal, or hex beyond 4300 digits.
+            Value::BigInt(_) => Json::tag("$int", v.to_string().as_str().into()),
             Value::Float(f) => match Number::from_f64(*f) {
                 Some(n) => Json::Number(n),
                 None => Json::tag(
@@ -359,8 +360,7 @@ impl FromJson {
         Ok(match tag {
             "$int" => {
                 let s = Self::text(v, tag)?;
-                let n: serde_pickle::value::BigInt =
-                    s.parse().map_err(|_| format!("bad $int {s:?}"))?;
+                let n = parse_int_text(s).ok_or_else(|| format!("bad $int {s:?}"))?;
                 // An int that fits in i64 is always a Value::Int.
                 match i64::try_from(&n) {
                     Ok(i) => Value::Int(i),
@@ -469,4 +469,24 @@ fn float(v: &Value) -> R<f64> {
 
 fn array<'a>(v: &'a Json, what: &str) -> R<&'a Vec<Json>> {
     v.as_array().ok_or_else(|| format!("{what} needs an array"))
+}
+
+/// A `$int`: decimal (at most 4300 digits, CPython's limit for `int()`) or
+/// `0x` hex (what `json` writes beyond it), either with a leading `-`.
+fn parse_int_text(s: &str) -> Option<serde_pickle::value::BigInt> {
+    use serde_pickle::value::BigInt;
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let n = match body.strip_prefix("0x") {
+        Some(hex) if hex.bytes().next()?.is_ascii_hexdigit() => {
+            BigInt::parse_bytes(hex.as_bytes(), 16)?
+        }
+        None if body.len() <= 4300 && body.bytes().next()?.is_ascii_digit() => {
+            BigInt::parse_bytes(body.as_bytes(), 10)?
+        }
+        _ => return None,
+    };
+    Some(if neg { -n } else { n })
 }
