@@ -7,6 +7,7 @@ use std::process::Command;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_pickle::Value;
 use serde_pickle::{from_slice_with, DeOptions};
 
 fn cpython_pickles() -> Vec<Vec<u8>> {
@@ -82,6 +83,30 @@ fn fast_path_agrees_with_vm_on_every_cpython_pickle() {
     decoded += check::<Vec<f64>>(&pickles, "Vec<f64>");
     // Many shapes must actually decode, or the comparison proves little.
     assert!(decoded > 1500, "only {decoded} successful decodes");
+}
+
+/// `from_slice::<Value>` builds plain data without the VM; the result must
+/// be the VM's exactly (`same_as`: types, order, sharing), and so must errors.
+#[test]
+fn value_fast_path_agrees_with_vm_on_every_cpython_pickle() {
+    let pickles = cpython_pickles();
+    let mut bad = Vec::new();
+    let mut decoded = 0;
+    for (i, p) in pickles.iter().enumerate() {
+        let fast = from_slice_with::<Value>(p, &DeOptions::new());
+        let vm = from_slice_with::<Value>(p, &DeOptions::new().fast_path(false));
+        let agree = match (&fast, &vm) {
+            (Ok(a), Ok(b)) => a.same_as(b),
+            (Err(a), Err(b)) => a.to_string() == b.to_string(),
+            _ => false,
+        };
+        if !agree {
+            bad.push(format!("#{i}: fast={fast:?} vm={vm:?}"));
+        }
+        decoded += vm.is_ok() as usize;
+    }
+    assert!(bad.is_empty(), "{} disagreements:\n{}", bad.len(), bad.join("\n"));
+    assert!(decoded > 1000, "only {decoded} successful decodes");
 }
 
 #[test]

@@ -306,6 +306,19 @@ fn simple_key(k: &Value) -> bool {
 }
 
 fn has_duplicate_simple_keys(pairs: &[(Value, Value)]) -> bool {
+    // A struct's few fields: comparing each pair costs less than hashing.
+    if pairs.len() <= 16 {
+        fn key(k: &Value) -> Option<(u8, &[u8])> {
+            match k {
+                Value::Str(s) => Some((0, s.as_bytes())),
+                Value::Bytes(b) => Some((1, b.as_slice())),
+                _ => None,
+            }
+        }
+        return pairs.iter().enumerate().any(|(i, (a, _))| {
+            key(a).is_some_and(|a| pairs[i + 1..].iter().any(|(b, _)| key(b) == Some(a)))
+        });
+    }
     let mut seen = std::collections::HashSet::with_capacity(pairs.len());
     for (k, _) in pairs {
         let key: (u8, &[u8]) = match k {

@@ -12,6 +12,7 @@
 //! checked opcode by opcode up to the final `STOP`.
 
 mod access;
+mod value;
 
 use serde::de::{self, Visitor};
 
@@ -640,8 +641,13 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        if name == crate::magic::VALUE || name.starts_with('$') {
-            // Value and the Python wrapper types need the VM.
+        if name == crate::magic::VALUE && self.depth == 0 && !self.opts.share_atoms {
+            // A whole-pickle Value of plain data is built here; nested ones
+            // (a Value field) and the Python wrapper types need the VM.
+            let value = self.whole_value()?;
+            return crate::value::de::deliver(value, visitor);
+        }
+        if name.starts_with('$') {
             return Err(fallback());
         }
         visitor.visit_newtype_struct(self)

@@ -1,0 +1,491 @@
+//! The fast path for a whole-pickle [`Value`]: plain data (lists, dicts,
+//! sets, tuples, frozensets, str, bytes, bytearray, ints, floats, bools,
+//! `None`) built straight from the opcode stream, with no arena in between.
+//!
+//! A small stack machine over the opcodes picklers write for such data. Like
+//! the typed fast path it is optimistic and gives up ([`fallback`]) on
+//! anything else: globals and calls, a memo reference to a container (which
+//! the VM keeps shared), Python 2 strings, text opcodes, a surrogate or bad
+//! UTF-8, an operation that reaches below a mark, nesting near the depth
+//! limit, a budget about to run out. The VM then reads the same bytes and is
+//! the authority, so this path may refuse but never answers differently:
+//! every rule it applies is the VM's, or stricter.
+
+use super::{fallback, Fast, Memo};
+use crate::codec::opcodes::*;
+use crate::error::Result;
+use crate::value::{Dict, Value};
+
+/// A stack entry: a finished value, or a container still being filled.
+enum Slot {
+    /// `depth`: containers on the deepest path through it (0 for a scalar).
+    Done {
+        value: Value,
+        depth: usize,
+        hashable: bool,
+    },
+    List(Vec<Value>, usize),
+    /// Key-value pairs, in the order they came.
+    Dict(Vec<(Value, Value)>, usize),
+    Set(Vec<Value>, usize),
+}
+
+impl Slot {
+    fn done(value: Value, hashable: bool) -> Slot {
+        Slot::Done { value, depth: 0, hashable }
+    }
+
+    /// The value, its depth, and whether Python could hash it.
+    fn finish(self) -> (Value, usize, bool) {
+        match self {
+            Slot::Done { value, depth, hashable } => (value, depth, hashable),
+            Slot::List(items, d) => (Value::List(items), d, false),
+            Slot::Dict(pairs, d) => (Value::Dict(Dict::from_pairs(pairs)), d, false),
+            Slot::Set(items, d) => (Value::Set(items), d, false),
+        }
+    }
+}
+
+fn pairs(flat: Vec<Value>) -> Vec<(Value, Value)> {
+    let mut flat = flat.into_iter();
+    let mut out = Vec::with_capacity(flat.len() / 2);
+    while let (Some(k), Some(v)) = (flat.next(), flat.next()) {
+        out.push((k, v));
+    }
+    out
+}
+
+/// Finish a slot that is about to become an item: its value and depth, if
+/// it may be one (a key or set item must be hashable).
+fn item(slot: Slot, must_hash: bool) -> Result<(Value, usize)> {
+    let (v, d, hashable) = slot.finish();
+    if must_hash && !hashable {
+        // CPython's "unhashable type": the VM reports it.
+        return Err(fallback());
+    }
+    Ok((v, d))
+}
+
+/// Which items of a batch must be hashable.
+#[derive(Clone, Copy, PartialEq)]
+enum Keys {
+    None,
+    All,
+    EveryOther,
+}
+
+struct Builder {
+    stack: Vec<Slot>,
+    /// Stack heights at each open MARK.
+    marks: Vec<usize>,
+    /// What a memo put would store: the value just pushed, if it is a scalar
+    /// the memo can hand out again (else `Container` or `Unset`).
+    last: Memo,
+    /// Containers may nest this deep; deeper input goes to the VM, which
+    /// decides at the limit itself.
+    max_depth: usize,
+    /// A rough count of the bytes built, against a quarter of `max_alloc`
+    /// (the VM counts its own table of values against all of it).
+    built: usize,
+    max_built: usize,
+}
+
+impl Builder {
+    fn fence(&self) -> usize {
+        self.marks.last().copied().unwrap_or(0)
+    }
+
+    /// Whether every item from `at` up is a finished, hashable value.
+    fn all_hashable(&self, at: usize) -> Result<bool> {
+        let items = self.stack.get(at..).ok_or_else(fallback)?;
+        Ok(items.iter().all(|s| matches!(s, Slot::Done { hashable: true, .. })))
+    }
+
+    fn push(&mut self, slot: Slot, last: Memo) -> Result<()> {
+        self.built += std::mem::size_of::<Value>();
+        if self.built > self.max_built {
+            return Err(fallback());
+        }
+        self.stack.push(slot);
+        self.last = last;
+        Ok(())
+    }
+
+    /// Pop the items from `at` up (all above the fence), finished.
+    fn pop_items(&mut self, at: usize, keys: Keys) -> Result<(Vec<Value>, usize)> {
+        if at < self.fence() || at > self.stack.len() {
+            return Err(fallback());
+        }
+        let mut depth = 0;
+        let mut items = Vec::with_capacity(self.stack.len() - at);
+        for (i, slot) in self.stack.drain(at..).enumerate() {
+            let key = match keys {
+                Keys::None => false,
+                Keys::All => true,
+                Keys::EveryOther => i % 2 == 0,
+            };
+            let (v, d) = item(slot, key)?;
+            depth = depth.max(d);
+            items.push(v);
+        }
+        Ok((items, depth))
+    }
+
+    /// A finished tuple or frozenset of `items`.
+    fn immutable(&mut self, value: Value, depth: usize, hashable: bool) -> Result<()> {
+        let depth = self.deeper(depth)?;
+        self.push(Slot::Done { value, depth, hashable }, Memo::Container)
+    }
+
+    /// The depth of a container holding items `depth` deep.
+    fn deeper(&self, depth: usize) -> Result<usize> {
+        let d = depth + 1;
+        if d >= self.max_depth {
+            return Err(fallback());
+        }
+        Ok(d)
+    }
+
+    /// Move the items from `start` up into the open container just below
+    /// them (APPEND, APPENDS, SETITEM, SETITEMS, ADDITEMS), with no
+    /// intermediate vector.
+    fn fill(&mut self, start: usize, op: u8) -> Result<()> {
+        let target = start.checked_sub(1).ok_or_else(fallback)?;
+        if target < self.fence() || start > self.stack.len() {
+            return Err(fallback());
+        }
+        // Take the container out so the items can be drained beside it.
+        let mut container =
+            std::mem::replace(&mut self.stack[target], Slot::done(Value::None, true));
+        let mut depth = 0;
+        let mut items = self.stack.drain(start..);
+        let ok = match (&mut container, op) {
+            (Slot::List(v, _), APPEND | APPENDS) => {
+                v.reserve(items.len());
+                items.try_for_each(|s| {
+                    let (x, d) = item(s, false)?;
+                    depth = depth.max(d);
+                    v.push(x);
+                    Ok(())
+                })
+            }
+            (Slot::Set(v, _), ADDITEMS) => {
+                v.reserve(items.len());
+                items.try_for_each(|s| {
+                    let (x, d) = item(s, true)?;
+                    depth = depth.max(d);
+                    v.push(x);
+                    Ok(())
+                })
+            }
+            (Slot::Dict(v, _), SETITEM | SETITEMS) if items.len() % 2 == 0 => {
+                v.reserve(items.len() / 2);
+                let mut r = Ok(());
+                while let (Some(k), Some(x)) = (items.next(), items.next()) {
+                    match (item(k, true), item(x, false)) {
+                        (Ok((k, dk)), Ok((x, dx))) => {
+                            depth = depth.max(dk).max(dx);
+                            v.push((k, x));
+                        }
+                        _ => {
+                            r = Err(fallback());
+                            break;
+                        }
+                    }
+                }
+                r
+            }
+            _ => Err(fallback()),
+        };
+        drop(items);
+        ok?;
+        let d = self.deeper(depth)?;
+        match &mut container {
+            Slot::List(_, cd) | Slot::Dict(_, cd) | Slot::Set(_, cd) => *cd = (*cd).max(d),
+            Slot::Done { .. } => {}
+        }
+        self.stack[target] = container;
+        self.last = Memo::Unset;
+        Ok(())
+    }
+}
+
+impl<'de> Fast<'de, '_> {
+    /// Read the whole pickle (from the current position to its `STOP`) as a
+    /// [`Value`], leaving the position at the `STOP`.
+    pub(super) fn whole_value(&mut self) -> Result<Value> {
+        let max_built = self.opts.max_alloc / 4;
+        let mut b = Builder {
+            stack: Vec::new(),
+            marks: Vec::new(),
+            last: Memo::Unset,
+            max_depth: self.opts.max_depth,
+            built: 0,
+            max_built,
+        };
+        loop {
+            let at = self.pos;
+            let op = self.byte()?;
+            match op {
+                STOP => {
+                    if b.stack.len() != 1 || !b.marks.is_empty() {
+                        return Err(fallback());
+                    }
+                    self.pos = at;
+                    let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish();
+                    return Ok(value);
+                }
+                PROTO | FRAME => {
+                    self.pos = at;
+                    self.skip_meta()?;
+                }
+                NONE => b.push(Slot::done(Value::None, true), Memo::None)?,
+                NEWTRUE | NEWFALSE => {
+                    let v = op == NEWTRUE;
+                    b.push(Slot::done(Value::Bool(v), true), Memo::Bool(v))?
+                }
+                BININT1 | BININT2 | BININT => {
+                    let v = match op {
+                        BININT1 => self.byte()? as i64,
+                        BININT2 => u16::from_le_bytes(self.fixed()?) as i64,
+                        _ => i32::from_le_bytes(self.fixed()?) as i64,
+                    };
+                    b.push(Slot::done(Value::Int(v), true), Memo::Int(v))?
+                }
+                LONG1 | LONG4 => {
+                    let n = if op == LONG1 {
+                        self.byte()? as usize
+                    } else {
+                        u32::from_le_bytes(self.fixed()?) as usize
+                    };
+                    let digits = self.take(n)?;
+                    if n <= 8 {
+                        // Most LONG1s: an i64 in two's complement, sign-extended.
+                        let neg = digits.last().is_some_and(|x| x & 0x80 != 0);
+                        let mut buf = if neg { [0xff; 8] } else { [0; 8] };
+                        buf[..n].copy_from_slice(digits);
+                        let v = i64::from_le_bytes(buf);
+                        b.push(Slot::done(Value::Int(v), true), Memo::Int(v))?;
+                        continue;
+                    }
+                    let big = num_bigint::BigInt::from_signed_bytes_le(digits);
+                    match i64::try_from(&big) {
+                        Ok(v) => b.push(Slot::done(Value::Int(v), true), Memo::Int(v))?,
+                        Err(_) => {
+                            self.charge(big.bits() / 8)?;
+                            b.built += n;
+                            b.push(Slot::done(Value::BigInt(big), true), Memo::Unset)?
+                        }
+                    }
+                }
+                BINFLOAT => {
+                    let v = f64::from_be_bytes(self.fixed()?);
+                    b.push(Slot::done(Value::Float(v), true), Memo::Float(v))?
+                }
+                SHORT_BINUNICODE | BINUNICODE | BINUNICODE8 => {
+                    let n = self.len_for(op)?;
+                    let start = self.pos;
+                    self.take(n)?;
+                    let m = Memo::Str(start as u32, n as u32);
+                    let v = self.fetch(&mut b, m)?;
+                    b.push(Slot::done(v, true), m)?
+                }
+                SHORT_BINBYTES | BINBYTES | BINBYTES8 => {
+                    let n = self.len_for(op)?;
+                    let start = self.pos;
+                    self.take(n)?;
+                    let m = Memo::Bytes(start as u32, n as u32);
+                    let v = self.fetch(&mut b, m)?;
+                    b.push(Slot::done(v, true), m)?
+                }
+                BYTEARRAY8 => {
+                    let n = self.len_for(BINBYTES8)?;
+                    let start = self.pos;
+                    self.take(n)?;
+                    b.built += n;
+                    let v = self.payload(start as u32, n as u32)?.to_vec();
+                    b.push(Slot::done(Value::ByteArray(v), false), Memo::Container)?
+                }
+                EMPTY_LIST => b.push(Slot::List(Vec::new(), b.deeper(0)?), Memo::Container)?,
+                EMPTY_DICT => b.push(Slot::Dict(Vec::new(), b.deeper(0)?), Memo::Container)?,
+                EMPTY_SET => b.push(Slot::Set(Vec::new(), b.deeper(0)?), Memo::Container)?,
+                EMPTY_TUPLE => b.immutable(Value::Tuple(Vec::new()), 0, true)?,
+                MARK => {
+                    b.marks.push(b.stack.len());
+                    b.last = Memo::Unset;
+                }
+                TUPLE1 | TUPLE2 | TUPLE3 => {
+                    let n = (op - TUPLE1 + 1) as usize;
+                    let at = b.stack.len().checked_sub(n).ok_or_else(fallback)?;
+                    let hashable = b.all_hashable(at)?;
+                    let (items, depth) = b.pop_items(at, Keys::None)?;
+                    b.immutable(Value::Tuple(items), depth, hashable)?
+                }
+                TUPLE | LIST | FROZENSET | DICT => {
+                    let start = b.marks.pop().ok_or_else(fallback)?;
+                    let hashable = b.all_hashable(start)?;
+                    let keys = match op {
+                        FROZENSET => Keys::All,
+                        DICT => Keys::EveryOther,
+                        _ => Keys::None,
+                    };
+                    if op == DICT && b.stack.len().saturating_sub(start) % 2 != 0 {
+                        return Err(fallback());
+                    }
+                    let (items, depth) = b.pop_items(start, keys)?;
+                    match op {
+                        TUPLE => b.immutable(Value::Tuple(items), depth, hashable)?,
+                        FROZENSET => b.immutable(Value::FrozenSet(items), depth, true)?,
+                        LIST => b.push(Slot::List(items, b.deeper(depth)?), Memo::Container)?,
+                        _ => {
+                            let d = b.deeper(depth)?;
+                            b.push(Slot::Dict(pairs(items), d), Memo::Container)?
+                        }
+                    }
+                }
+                APPEND | SETITEM => {
+                    let n = if op == APPEND { 1 } else { 2 };
+                    let start = b.stack.len().checked_sub(n).ok_or_else(fallback)?;
+                    if start < b.fence() {
+                        return Err(fallback());
+                    }
+                    b.fill(start, op)?
+                }
+                APPENDS | SETITEMS | ADDITEMS => {
+                    let start = b.marks.pop().ok_or_else(fallback)?;
+                    b.fill(start, op)?
+                }
+                MEMOIZE | BINPUT | LONG_BINPUT => {
+                    let idx = match op {
+                        MEMOIZE => self.memo_count,
+                        BINPUT => self.byte()? as usize,
+                        _ => u32::from_le_bytes(self.fixed()?) as usize,
+                    };
+                    if matches!(b.last, Memo::Unset)
+                        || b.stack.len() <= b.fence()
+                        || idx >= self.opts.max_memo
+                    {
+                        return Err(fallback());
+                    }
+                    self.put(idx, b.last)?;
+                }
+                BINGET | LONG_BINGET => {
+                    let idx = if op == BINGET {
+                        self.byte()? as usize
+                    } else {
+                        u32::from_le_bytes(self.fixed()?) as usize
+                    };
+                    // Containers fetched again are shared: the VM's job.
+                    let m = match self.memo.get(idx) {
+                        Some(&m) if !matches!(m, Memo::Unset | Memo::Container) => m,
+                        _ => return Err(fallback()),
+                    };
+                    let v = self.fetch(&mut b, m)?;
+                    b.push(Slot::done(v, true), m)?
+                }
+                _ => return Err(fallback()),
+            }
+        }
+    }
+
+    /// The value of a scalar memo entry (a str or bytes is copied out of
+    /// the input and charged to the expansion budget, as the VM charges it).
+    fn fetch(&mut self, b: &mut Builder, m: Memo) -> Result<Value> {
+        Ok(match m {
+            Memo::None => Value::None,
+            Memo::Bool(v) => Value::Bool(v),
+            Memo::Int(v) => Value::Int(v),
+            Memo::Float(v) => Value::Float(v),
+            Memo::Str(s, n) => {
+                b.built += n as usize;
+                let text = std::str::from_utf8(self.payload(s, n)?).map_err(|_| fallback())?;
+                Value::Str(text.to_owned())
+            }
+            Memo::Bytes(s, n) => {
+                b.built += n as usize;
+                Value::Bytes(self.payload(s, n)?.to_vec())
+            }
+            Memo::Unset | Memo::Container => return Err(fallback()),
+        })
+    }
+
+    fn charge(&mut self, n: u64) -> Result<()> {
+        self.payload_left = self.payload_left.checked_sub(n).ok_or_else(fallback)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Fast;
+    use crate::error::ErrorCode;
+    use crate::{from_slice_with, DeOptions, Value};
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    fn fast(p: &[u8]) -> crate::Result<Value> {
+        Fast::new(p, &DeOptions::default()).run::<Value>()
+    }
+
+    fn vm(p: &[u8]) -> Value {
+        from_slice_with(p, &DeOptions::new().fast_path(false)).unwrap()
+    }
+
+    /// pickle.dumps of plain data by CPython 3.11 (and pickletools.optimize).
+    const PLAIN: &[&str] = &[
+        // [1, 'a', 'é', b'b', 2.5, None, True, (1, 2), {'k': [1, 2], 'j': 'a'},
+        //  {1, 2}, frozenset([3]), bytearray(b'x'), 10**30, -1, (), 'a'], protocol 5
+        "8005956a000000000000005d94284b018c0161948c02c3a994430162944740040000000000004e884b014b0286947d94288c016b945d94284b014b02658c016a946801758f94284b014b0290284b03919496010000000000000078948a0d00000040eaed7446d09c2c9f0c4affffffff296801652e",
+        // the same without the bytearray, protocol 4, then optimized
+        "8004955f000000000000005d94284b018c0161948c02c3a994430162944740040000000000004e884b014b0286947d94288c016b945d94284b014b02658c016a946801758f94284b014b0290284b0391948a0d00000040eaed7446d09c2c9f0c4affffffff296801652e",
+        "80049555000000000000005d284b018c0161948c02c3a94301624740040000000000004e884b014b02867d288c016b5d284b014b02658c016a6800758f284b014b0290284b03918a0d00000040eaed7446d09c2c9f0c4affffffff296800652e",
+        // [1, 'a', 'é', b'b', 2.5, None, True, (1, 2), {'k': [1, 2], 'j': 'a'},
+        //  10**30, -1, (), 'a', [[(1,)]]], protocol 3
+        "80035d7100284b0158010000006171015802000000c3a9710243016271034740040000000000004e884b014b028671047d71052858010000006b71065d7107284b014b026558010000006a71086801758a0d00000040eaed7446d09c2c9f0c4affffffff2968015d71095d710a4b0185710b6161652e",
+        // [1, 'a', (1, 2, 3, 4), {1: 2.5}], protocol 2
+        "80025d7100284b015801000000617101284b014b024b034b047471027d71034b0147400400000000000073652e",
+    ];
+
+    #[test]
+    fn plain_data_is_built_without_the_vm_and_equals_the_vms_value() {
+        for p in PLAIN.iter().map(|s| hex(s)) {
+            let v = fast(&p).unwrap_or_else(|e| panic!("fell back: {e}"));
+            assert!(v.same_as(&vm(&p)), "{v}");
+        }
+    }
+
+    #[test]
+    fn what_the_vm_must_decide_falls_back() {
+        let cases = [
+            // l = [1]; [l, l]: a container fetched again is shared
+            "8004950c000000000000005d94285d944b01616801652e",
+            // [len]: a global
+            "80049517000000000000005d948c086275696c74696e73948c036c656e949394612e",
+            // [1, 'a'] at protocol 0: text opcodes
+            "286c70300a49310a6156610a70310a612e",
+            // [b'a'] at protocol 2: _codecs.encode
+            "80025d7100635f636f646563730a656e636f64650a7101580100000061710258060000006c6174696e317103867104527105612e",
+            // frozenset([[]]): unhashable, the VM's error
+            "8004285d912e",
+            // APPEND below a MARK
+            "80045d284b01612e",
+        ];
+        for p in cases.iter().map(|s| hex(s)) {
+            let e = fast(&p).expect_err("should fall back");
+            assert!(matches!(e.code(), ErrorCode::Fallback), "{e}");
+        }
+    }
+
+    #[test]
+    fn nesting_near_the_depth_limit_falls_back() {
+        // 5 nested lists: within a limit of 10, left to the VM at 5.
+        let p = b"\x80\x04]]]]]aaaa.";
+        let opts = DeOptions::new().max_depth(10);
+        assert!(Fast::new(p, &opts).run::<Value>().is_ok());
+        let opts = DeOptions::new().max_depth(5);
+        let e = Fast::new(p, &opts).run::<Value>().unwrap_err();
+        assert!(matches!(e.code(), ErrorCode::Fallback), "{e}");
+    }
+}
