@@ -5,6 +5,10 @@
 //! (`same_as`, up to the normalizations in `common::expect_rewritten`), and
 //! writing that again gives the same bytes.
 //!
+//! The fast path that builds plain-data `Value`s and the opcode VM
+//! (`DeOptions::fast_path(false)`) must agree: the same value (`same_as`) or
+//! the same error.
+//!
 //! Input layout: byte 0 picks the protocol used to write the value back
 //! (`byte % 6`); the rest is the pickle.
 //!
@@ -29,7 +33,9 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use serde_pickle::{from_slice, to_vec_with, Category, SerOptions, Value};
+use serde_pickle::{
+    from_slice, from_slice_with, to_vec_with, Category, DeOptions, SerOptions, Value,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&first, pickle)) = data.split_first() else {
@@ -37,7 +43,14 @@ fuzz_target!(|data: &[u8]| {
     };
     let protocol = first % 6;
 
-    let value: Value = match from_slice(pickle) {
+    let read = from_slice::<Value>(pickle);
+    let vm = from_slice_with::<Value>(pickle, &DeOptions::new().fast_path(false));
+    match (&read, &vm) {
+        (Ok(a), Ok(b)) => assert!(a.same_as(b), "fast path and VM disagree: {a:?} vs {b:?}"),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "errors differ"),
+        (a, b) => panic!("fast path and VM disagree: fast={a:?} vm={b:?}"),
+    }
+    let value: Value = match read {
         Ok(v) => v,
         Err(e) => {
             common::check_error(&e);
