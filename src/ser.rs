@@ -353,6 +353,10 @@ impl<W: io::Write> Serializer<W> {
                 self.end_value()
             }
             Magic::PersistentId => {
+                // A shared persistent id (a pickle that memoized one) is
+                // memoized again: rewriting it at every reference can blow
+                // a small Value up exponentially (ids holding ids).
+                let shared = self.shared.take();
                 self.begin_scalar("persistent id")?;
                 if self.pk.proto() >= 1 {
                     self.enter()?;
@@ -375,6 +379,9 @@ impl<W: io::Write> Serializer<W> {
                         ));
                     }
                     self.pk.em.persid(&id);
+                }
+                if let Some(id) = shared {
+                    self.pk.memoize_shared(id);
                 }
                 self.end_value()
             }

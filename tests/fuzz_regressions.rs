@@ -461,3 +461,36 @@ fn optimize_reads_memo_indices_like_the_vm() {
     let put = ops(b"p-1\n").next().unwrap().unwrap();
     assert_eq!(put.memo_index(), None);
 }
+
+/// A 1.5 KB pickle whose persistent ids hold (DUP-shared) persistent ids
+/// was written back as 3.2 MB: a shared persistent id was written out at
+/// every reference. It is memoized now, as the pickle did it.
+#[test]
+fn shared_persistent_ids_are_written_once() {
+    let data = regression("from_slice_value-shared-persistent-ids-rewritten");
+    let v: Value = from_slice(&data[1..]).unwrap();
+    for protocol in 1..=5 {
+        let out = to_vec_with(&v, &SerOptions::new().protocol(protocol)).unwrap();
+        assert!(out.len() < 2 * data.len(), "protocol {protocol}: {} bytes", out.len());
+        assert!(from_slice::<Value>(&out).unwrap().same_as(&v), "protocol {protocol}");
+    }
+    // CPython loads such a pickle with one call to persistent_load per
+    // memoized id, and keeps the identity.
+    let pid = Value::Shared(serde_pickle::value::Shared::new(Value::PersistentId(Box::new(
+        Value::from("x"),
+    ))));
+    let out = serde_pickle::to_vec(&Value::List(vec![pid.clone(), pid])).unwrap();
+    let code = "import pickle,io,sys\n\
+        class U(pickle.Unpickler):\n    n = 0\n    def persistent_load(self, pid):\n        U.n += 1\n        return [pid]\n\
+        v = U(io.BytesIO(sys.stdin.buffer.read())).load()\n\
+        print(v, v[0] is v[1], U.n)";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", code])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &out).unwrap();
+    let printed = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&printed.stdout).trim(), "[['x'], ['x']] True 1");
+}

@@ -159,10 +159,11 @@ pub fn for_each_node<'a>(value: &'a Value, f: impl FnMut(&'a Value)) {
 }
 
 /// Each node of `value` as often as the writer writes it: the content of a
-/// shared node once, except that of a persistent id (never memoized) or of an
-/// atom (shared by hand only), written at each reference.
+/// shared node once (a shared persistent id is memoized too, as the pickle
+/// that made it shared did), except that of an atom (shared by hand only),
+/// written at each reference.
 fn for_each_written<'a>(value: &'a Value, f: impl FnMut(&'a Value)) {
-    walk(value, f, |s| matches!(s.get(), Value::PersistentId(_)) || !shareable(s.get()))
+    walk(value, f, |s| !shareable(s.get()))
 }
 
 fn walk<'a>(value: &'a Value, mut f: impl FnMut(&'a Value), again: impl Fn(&Shared) -> bool) {
@@ -309,9 +310,6 @@ impl Rewrite {
             Value::Shared(s) if matches!(s.get(), Value::Tuple(t) if t.is_empty()) => {
                 Value::Tuple(Vec::new())
             }
-            // A persistent id is written at each reference (CPython's
-            // save() never memoizes one), so sharing one is dropped.
-            Value::Shared(s) if matches!(s.get(), Value::PersistentId(_)) => self.map(s.get()),
             // Atoms are never shared; a node referenced once is not shared.
             Value::Shared(s) if !shareable(s.get()) || self.referenced_once(s) => self.map(s.get()),
             Value::Shared(s) => {
