@@ -7,8 +7,9 @@
 //! benches/report.sh                        # + CPython, and the README table
 //! ```
 //!
-//! For each data set: `serialize` (to a `Vec<u8>`), `from_slice` (typed) and
-//! `from_reader` (typed, from a `&[u8]` reader). Output sizes are printed
+//! For each data set: `serialize` (to a `Vec<u8>`), `from_slice` (typed),
+//! `from_reader` (typed, from a `&[u8]` reader) and, for the two pickle
+//! crates, `value` (`from_slice` into each crate's generic `Value`). Output sizes are printed
 //! once and written, with the pickles this crate wrote (for `compare.py`),
 //! to the output directory (see `common::out_dir`).
 
@@ -53,6 +54,15 @@ fn decode_slice<T: DeserializeOwned>(format: &str, b: &[u8]) -> Result<T, String
         "peer" => peer::from_slice(b, peer::DeOptions::new()).map_err(|e| e.to_string()),
         "json" => serde_json::from_slice(b).map_err(|e| e.to_string()),
         "bincode" => bincode::deserialize(b).map_err(|e| e.to_string()),
+        _ => unreachable!(),
+    }
+}
+
+/// Read into the crate's generic value type (the pickle crates only).
+fn decode_value(format: &str, b: &[u8]) {
+    match format {
+        "this" => drop(black_box(serde_pickle::from_slice::<serde_pickle::Value>(b).unwrap())),
+        "peer" => drop(black_box(peer::value_from_slice(b, peer::DeOptions::new()).unwrap())),
         _ => unreachable!(),
     }
 }
@@ -122,6 +132,11 @@ where
         group.bench_function(BenchmarkId::new("from_reader", fmt), |b| {
             b.iter(|| decode_reader::<T>(fmt, black_box(bytes)).unwrap())
         });
+        if ["this", "peer"].contains(&fmt) {
+            group.bench_function(BenchmarkId::new("value", fmt), |b| {
+                b.iter(|| decode_value(fmt, black_box(bytes)))
+            });
+        }
     }
     group.finish();
 }
@@ -155,6 +170,9 @@ fn records(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("from_reader", fmt), |b| {
             b.iter(|| decode_reader::<Vec<Record>>(fmt, black_box(&pkl)).unwrap())
+        });
+        group.bench_function(BenchmarkId::new("value", fmt), |b| {
+            b.iter(|| decode_value(fmt, black_box(&pkl)))
         });
     }
     group.finish();

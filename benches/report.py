@@ -32,7 +32,12 @@ DATASETS = [
     ("bytes_small", "10,000 byte strings of 0–255 bytes"),
     ("nested", "`HashMap<String, Vec<HashMap<String, i64>>>`, 200,000 leaves"),
 ]
-OPS = [("serialize", "write"), ("from_slice", "read `&[u8]`"), ("from_reader", "read `io::Read`")]
+OPS = [
+    ("serialize", "write"),
+    ("from_slice", "read `&[u8]`"),
+    ("from_reader", "read `io::Read`"),
+    ("value", "read `&[u8]` into the crate's `Value`"),
+]
 FORMATS = [
     ("this", "serde_pickle (this crate)"),
     ("peer", "serde-pickle 1.2"),
