@@ -5,6 +5,7 @@
 pub mod compat;
 pub(crate) mod emit;
 pub(crate) mod frame;
+pub(crate) mod names;
 pub mod opcodes;
 pub mod ops;
 pub mod optimize;

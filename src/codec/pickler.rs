@@ -25,26 +25,17 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::compat;
 use super::emit::{Batch, BatchKind, Emitter, Spot};
+use super::names::NameAddrs;
 use super::opcodes::*;
 use crate::error::{Error, Result};
 
 const NO: u32 = u32::MAX;
-/// In `Keys::name_cache`: the entry holds a name id (not yet memoized)
+/// In `Keys::addrs`: the entry holds a name id (not yet memoized)
 /// rather than a memo index. Memo indices stay below this (the memo of one
 /// pickle would need 2^31 memo ops).
 const PENDING: u32 = 1 << 31;
 /// Names kept in `Keys::small_names` before `Keys::names` is used.
 const SMALL_NAMES: usize = 16;
-/// Slots in the field-name cache (two-way: a name lives in its slot or the
-/// one next to it).
-const NAME_CACHE: usize = 32;
-
-/// The slot of a name in `Keys::name_cache`: Fibonacci hashing of its
-/// address, so that the nearby addresses of one struct's fields spread out.
-#[inline(always)]
-fn name_slot(s: &str) -> usize {
-    ((s.as_ptr() as usize as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize
-}
 
 /// Globals the pickler itself writes, with a fixed memo slot each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +128,7 @@ type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 /// Memo indices of the objects memoized by identity or content.
 struct Keys {
     /// The first field and variant names met, searched by content when a
-    /// name misses `name_cache`: no hashing, no allocation.
+    /// name's address is not in `addrs`: no hashing, no allocation.
     small_names: [Option<&'static str>; SMALL_NAMES],
     small_idx: [u32; SMALL_NAMES],
     small_len: usize,
@@ -153,11 +144,10 @@ struct Keys {
     name_memo: Vec<(u32, Spot)>,
     /// Name ids given out.
     name_count: u32,
-    /// A two-way cache in front of `small_names` and `names`, keyed by the
-    /// name's address and length (0 when empty), holding the memo index (or
-    /// `PENDING | id`): serde hands out the same `&'static str` for a field
-    /// every time, so most lookups are one probe.
-    name_cache: [(usize, u32, u32); NAME_CACHE],
+    /// In front of `small_names` and `names`: by the name's address, the
+    /// memo index (or `PENDING | id` while it has none). Most lookups are
+    /// one probe.
+    addrs: NameAddrs,
     /// Shared bytes: index = the byte of a 1-byte object (below protocol 3), 256 = `b''`.
     bytes: Option<Box<[u32; 257]>>,
     /// The `'latin1'` constant.
@@ -184,7 +174,7 @@ impl Default for Keys {
             small_memo: [(0, Spot::default()); SMALL_NAMES],
             name_memo: Vec::new(),
             name_count: 0,
-            name_cache: [(0, 0, 0); NAME_CACHE],
+            addrs: NameAddrs::default(),
             bytes: None,
             latin1: None,
             builtins: [None; Builtin::ALL.len()],
@@ -299,20 +289,19 @@ impl Pickler {
     #[inline(always)]
     pub(crate) fn name(&mut self, s: &'static str) -> Result<()> {
         // serde hands out the same `&'static str` for a field every time:
-        // one probe of a direct-mapped cache keyed by the address.
-        let slot = name_slot(s);
-        for probe in [slot, slot ^ 1] {
-            let (ptr, len, idx) = self.keys.name_cache[probe];
-            if ptr == s.as_ptr() as usize && len as usize == s.len() {
-                if idx & PENDING == 0 {
-                    self.em.get(idx);
-                    return Ok(());
-                }
-                self.promote(idx & !PENDING);
-                return Ok(());
+        // usually one probe of the table keyed by the address.
+        match self.keys.addrs.get(s) {
+            Some(idx) if idx & PENDING == 0 => {
+                self.em.get(idx);
+                Ok(())
+            }
+            // NO: the name's memo index is too large to store here.
+            None | Some(NO) => self.name_slow(s),
+            Some(pending) => {
+                self.promote(pending & !PENDING);
+                Ok(())
             }
         }
-        self.name_slow(s, slot)
     }
 
     /// A name met before, as name `id`: fetch it.
@@ -335,16 +324,17 @@ impl Pickler {
         let (_, spot) = *self.keys.memo_of(id);
         let idx = self.em.memoize_at(spot);
         self.keys.memo_of(id).0 = idx;
-        for entry in self.keys.name_cache.iter_mut().filter(|e| e.2 == PENDING | id) {
-            *entry = if idx < PENDING { (entry.0, entry.1, idx) } else { (0, 0, NO) };
-        }
+        // (An index that reached PENDING cannot be stored: `NO` sends the
+        // lookups to `name_slow`.)
+        let new = if idx < PENDING { idx } else { NO };
+        self.keys.addrs.replace_value(PENDING | id, new);
         self.em.get(idx);
     }
 
-    /// A name whose address is not in the cache: find it by content (or
-    /// write it) and cache its address.
+    /// A name whose address is not in `Keys::addrs`: find it by content (or
+    /// write it) and store its address.
     #[inline(never)]
-    fn name_slow(&mut self, s: &'static str, slot: usize) -> Result<()> {
+    fn name_slow(&mut self, s: &'static str) -> Result<()> {
         let k = &mut self.keys;
         let full = k.small_len == SMALL_NAMES;
         let found = match singleton(s) {
@@ -355,11 +345,11 @@ impl Pickler {
                     self.em.str(s)?;
                     let idx = self.em.memoize();
                     table(&mut self.keys.chars)[i] = idx;
-                    self.new_name(s, slot, idx, Spot::default());
+                    self.new_name(s, idx, Spot::default());
                     return Ok(());
                 }
                 self.em.get(idx);
-                self.new_name(s, slot, idx, Spot::default());
+                self.new_name(s, idx, Spot::default());
                 return Ok(());
             }
             None => {
@@ -373,13 +363,13 @@ impl Pickler {
         };
         match found {
             Some(id) => {
-                self.cache_name(s, slot, id);
+                self.cache_name(s, id);
                 self.name_again(id)
             }
             None => {
                 self.em.str(s)?;
                 let spot = self.em.spot();
-                self.new_name(s, slot, NO, spot);
+                self.new_name(s, NO, spot);
                 Ok(())
             }
         }
@@ -387,7 +377,7 @@ impl Pickler {
 
     /// Record a name met for the first time, memoized as `idx` or not yet
     /// (`NO`, its str ending at `spot`).
-    fn new_name(&mut self, s: &'static str, slot: usize, idx: u32, spot: Spot) {
+    fn new_name(&mut self, s: &'static str, idx: u32, spot: Spot) {
         let k = &mut self.keys;
         let id = k.name_count;
         k.name_count += 1;
@@ -404,23 +394,18 @@ impl Pickler {
                 k.names.insert(s, id);
             }
         }
-        self.cache_name(s, slot, id);
+        self.cache_name(s, id);
     }
 
     /// Cache the address of name `id`: its memo index, or the id marked
     /// `PENDING` while it has none.
-    fn cache_name(&mut self, s: &'static str, slot: usize, id: u32) {
+    fn cache_name(&mut self, s: &'static str, id: u32) {
         let entry = match self.keys.memo_of(id).0 {
             NO if id < PENDING => PENDING | id,
             idx if idx < PENDING => idx,
             _ => return,
         };
-        if let Ok(len) = u32::try_from(s.len()) {
-            // The empty one of the two slots, else the first.
-            let cache = &mut self.keys.name_cache;
-            let slot = if cache[slot].0 != 0 && cache[slot ^ 1].0 == 0 { slot ^ 1 } else { slot };
-            cache[slot] = (s.as_ptr() as usize, len, entry);
-        }
+        self.keys.addrs.insert(s, entry);
     }
 
     /// An interned str (STACK_GLOBAL module, instance state key).
