@@ -21,6 +21,7 @@ use std::io;
 
 use serde::ser::{self, Serialize};
 
+use crate::codec::emit::Emitter;
 use crate::codec::opcodes;
 use crate::codec::pickler::Pickler;
 use crate::error::{Error, ErrorCode, Result};
@@ -33,21 +34,34 @@ pub use compound::Compound;
 /// (the reader's default depth limit; CPython's recursion limit is 1000).
 const MAX_DEPTH: u32 = 1024;
 
-/// A value that is never memoized, written by `self.pk.em.$method($args)`.
-/// Inside a container with nothing announced (the common case) this is one
-/// check and the write: no top-level end to look for either.
+/// A value that is never memoized, written by `self.pk.em.$method($args)`,
+/// or by `$method4`, which may assume protocol 4+. Inside a container with
+/// nothing announced (the common case) this is one test and the write: no
+/// top-level end to look for either.
 macro_rules! scalar {
-    ($ser:expr, $what:expr, $method:ident($($arg:expr),*)) => {{
+    ($ser:expr, $what:expr, $method:ident, $method4:ident($($arg:expr),*)) => {{
         let ser = $ser;
-        if ser.is_plain_nested() {
-            ser.pk.em.$method($($arg),*);
+        if ser.ctx == Ctx::Plain4 {
+            ser.debug_check_ctx();
+            ser.pk.em.$method4($($arg),*);
             Ok(())
         } else {
-            ser.begin_scalar_slow($what)?;
-            ser.pk.em.$method($($arg),*);
-            ser.end_value()
+            ser.scalar_checked($what, |em| em.$method($($arg),*))
         }
     }};
+}
+
+/// Which checks the next value needs: [`Serializer::refresh_ctx`] keeps it
+/// in step with the depth, the announced shape and the shared id, so that
+/// the common case is one test of one byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ctx {
+    /// At the top level, or something is announced: every check applies.
+    Checked,
+    /// Nested in a container with nothing announced (protocols 0 to 3).
+    Plain,
+    /// `Plain` at protocol 4+, where scalars need no protocol tests either.
+    Plain4,
 }
 
 /// A shape announced for the next value by a magic newtype or by the object writer.
@@ -117,6 +131,10 @@ pub struct Serializer<W> {
     /// Shared nodes being written, with the memo size when each was entered:
     /// a node re-entered with no memo growth is a cycle no pickle can express.
     in_progress: Vec<(usize, u32)>,
+    /// Derived from `depth`, `next`, `shared` and the protocol: see [`Ctx`].
+    ctx: Ctx,
+    /// The `ctx` of a plain nested value at this protocol.
+    plain_ctx: Ctx,
 }
 
 impl<W: io::Write> Serializer<W> {
@@ -154,6 +172,8 @@ impl<W: io::Write> Serializer<W> {
             next: Next::Plain,
             shared: None,
             in_progress: Vec::new(),
+            ctx: Ctx::Checked,
+            plain_ctx: if proto >= 4 { Ctx::Plain4 } else { Ctx::Plain },
         }
     }
 
@@ -222,10 +242,25 @@ impl<W: io::Write> Serializer<W> {
     fn begin_scalar(&mut self, what: &str) -> Result<()> {
         // The common case, inside a container with nothing announced, is
         // three reads and no write.
-        if self.is_plain_nested() {
+        if self.ctx != Ctx::Checked {
+            self.debug_check_ctx();
             return Ok(());
         }
         self.begin_scalar_slow(what)
+    }
+
+    /// A scalar written by `write`, with the checks `scalar!` skips (out of
+    /// line: the inlined part of every scalar stays small).
+    #[inline(never)]
+    fn scalar_checked(&mut self, what: &str, write: impl FnOnce(&mut Emitter)) -> Result<()> {
+        if self.ctx == Ctx::Plain {
+            self.debug_check_ctx();
+            write(&mut self.pk.em);
+            return Ok(());
+        }
+        self.begin_scalar_slow(what)?;
+        write(&mut self.pk.em);
+        self.end_value()
     }
 
     #[inline(never)]
@@ -235,7 +270,7 @@ impl<W: io::Write> Serializer<W> {
         if !self.next.is_soft() {
             return Err(malformed(what));
         }
-        self.next = Next::Plain;
+        self.set_next(Next::Plain);
         Ok(())
     }
 
@@ -256,12 +291,49 @@ impl<W: io::Write> Serializer<W> {
         if self.depth > MAX_DEPTH {
             return Err(too_deep());
         }
+        self.refresh_ctx();
         Ok(())
     }
 
     #[inline]
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
+        self.refresh_ctx();
+    }
+
+    /// Announce a shape for the next value (or none: `Next::Plain`).
+    #[inline]
+    fn set_next(&mut self, next: Next) {
+        self.next = next;
+        self.refresh_ctx();
+    }
+
+    /// Take the announced shape and shared id: the next value starts.
+    #[inline]
+    fn take_next(&mut self) -> (Next, Option<usize>) {
+        let taken = (std::mem::take(&mut self.next), self.shared.take());
+        self.refresh_ctx();
+        taken
+    }
+
+    /// Recompute `ctx` after `depth`, `next` or `shared` changed.
+    #[inline]
+    fn refresh_ctx(&mut self) {
+        self.ctx = self.computed_ctx();
+    }
+
+    fn computed_ctx(&self) -> Ctx {
+        if self.depth == 0 || self.next != Next::Plain || self.shared.is_some() {
+            Ctx::Checked
+        } else {
+            self.plain_ctx
+        }
+    }
+
+    /// In debug builds: `ctx` is in step with what it is derived from.
+    #[inline(always)]
+    fn debug_check_ctx(&self) {
+        debug_assert_eq!(self.ctx, self.computed_ctx());
     }
 
     /// Fail if a dict key or set item is being written: `kind` is unhashable.
@@ -278,7 +350,7 @@ impl<W: io::Write> Serializer<W> {
 
     #[inline]
     fn int(&mut self, v: i64) -> Result<()> {
-        scalar!(self, "int", int(v))
+        scalar!(self, "int", int, int4(v))
     }
 
     fn magic<T: ?Sized + Serialize>(&mut self, m: Magic, value: &T) -> Result<()> {
@@ -288,12 +360,12 @@ impl<W: io::Write> Serializer<W> {
                 if !self.next.is_soft() {
                     return Err(malformed("set"));
                 }
-                self.next = match m {
+                self.set_next(match m {
                     Magic::Set => Next::Set,
                     Magic::FrozenSet => Next::FrozenSet,
                     Magic::ByteArray => Next::ByteArray,
                     _ => Next::SurrogateStr,
-                };
+                });
                 value.serialize(self)
             }
             Magic::Object => {
@@ -303,7 +375,7 @@ impl<W: io::Write> Serializer<W> {
                 if !self.next.is_soft() {
                     return Err(malformed("object"));
                 }
-                self.next = Next::Object(kind, nargs);
+                self.set_next(Next::Object(kind, nargs));
                 value.serialize(self)
             }
             Magic::BigInt => {
@@ -323,6 +395,7 @@ impl<W: io::Write> Serializer<W> {
             Magic::Complex => {
                 self.check_top()?;
                 let shared = self.shared.take();
+                self.refresh_ctx();
                 self.begin_scalar("complex")?;
                 let (re, im) = capture(value)?.into_pair()?;
                 self.pk.complex(re.as_f64()?, im.as_f64()?)?;
@@ -391,8 +464,7 @@ impl<W: io::Write> Serializer<W> {
                 };
                 self.check_top()?;
                 if self.pk.fetch_shared(id) {
-                    self.shared = None;
-                    self.next = Next::Plain;
+                    self.take_next();
                     return self.end_value();
                 }
                 let memo_len = self.pk.memo_len();
@@ -401,6 +473,7 @@ impl<W: io::Write> Serializer<W> {
                 }
                 self.in_progress.push((id, memo_len));
                 self.shared = Some(id);
+                self.refresh_ctx();
                 let result = value.serialize(&mut *self);
                 self.in_progress.pop();
                 result
@@ -412,8 +485,7 @@ impl<W: io::Write> Serializer<W> {
     #[inline(never)]
     fn bytes_slow(&mut self, v: &[u8]) -> Result<()> {
         self.check_top()?;
-        let next = std::mem::take(&mut self.next);
-        let shared = self.shared.take();
+        let (next, shared) = self.take_next();
         if next == Next::ByteArray {
             self.hashable("bytearray")?;
             self.pk.bytearray(v)?;
@@ -444,11 +516,11 @@ impl<W: io::Write> Serializer<W> {
     #[inline(never)]
     fn str_slow(&mut self, v: &str) -> Result<()> {
         self.check_top()?;
-        let next = std::mem::take(&mut self.next);
+        let (next, shared) = self.take_next();
         if !next.is_soft() {
             return Err(malformed("str"));
         }
-        match (next, self.shared.take()) {
+        match (next, shared) {
             (Next::InternedKey, _) => self.pk.interned_str(v)?,
             (_, Some(id)) if !crate::codec::pickler::is_singleton_str(v) => {
                 self.pk.em.str(v)?;
@@ -463,7 +535,8 @@ impl<W: io::Write> Serializer<W> {
     /// common case, where values need none of the checks of `begin_scalar`.
     #[inline(always)]
     pub(super) fn is_plain_nested(&self) -> bool {
-        self.depth != 0 && self.next == Next::Plain && self.shared.is_none()
+        self.debug_check_ctx();
+        self.ctx != Ctx::Checked
     }
 
     /// An int beyond 128 bits.
@@ -544,16 +617,16 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
     }
 
     fn serialize_i128(self, v: i128) -> Result<()> {
-        scalar!(self, "int", int128(v))
+        scalar!(self, "int", int128, int128(v))
     }
 
     fn serialize_u128(self, v: u128) -> Result<()> {
-        scalar!(self, "int", uint128(v))
+        scalar!(self, "int", uint128, uint128(v))
     }
 
     #[inline]
     fn serialize_bool(self, v: bool) -> Result<()> {
-        scalar!(self, "bool", bool(v))
+        scalar!(self, "bool", bool, bool4(v))
     }
 
     #[inline]
@@ -563,7 +636,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_f64(self, v: f64) -> Result<()> {
-        scalar!(self, "float", float(v))
+        scalar!(self, "float", float, float4(v))
     }
 
     fn serialize_char(self, v: char) -> Result<()> {
@@ -588,7 +661,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_none(self) -> Result<()> {
-        scalar!(self, "None", none())
+        scalar!(self, "None", none, none())
     }
 
     #[inline]
@@ -669,7 +742,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, W>> {
         if let Next::Object(kind, nargs) = self.next {
-            self.next = Next::Plain;
+            self.set_next(Next::Plain);
             return Compound::object(self, kind, nargs);
         }
         Compound::map(self, Some(len), false)
@@ -694,8 +767,8 @@ impl<W: io::Write> Serializer<W> {
         if !self.next.is_soft() {
             return Err(malformed("enum"));
         }
-        self.next = Next::Plain;
         self.shared = None;
+        self.set_next(Next::Plain);
         self.hashable("dict")?;
         self.pk.em.empty_dict();
         self.pk.name(variant)

@@ -248,42 +248,61 @@ impl Emitter {
         }
     }
 
+    /// `True` / `False` at protocol 2+ (no protocol test).
+    #[inline(always)]
+    pub(crate) fn bool4(&mut self, b: bool) {
+        self.op(if b { NEWTRUE } else { NEWFALSE });
+    }
+
+    /// An int at protocol 2+ (no protocol test): BININT1/BININT2/BININT or
+    /// LONG1, chosen without branching on the value (ints of mixed
+    /// magnitudes would mispredict): all ten bytes of the longest form are
+    /// written and the buffer is cut back to the chosen one.
+    #[inline(always)]
+    pub(crate) fn int4(&mut self, n: i64) {
+        // The opcode in the low byte, the argument after it.
+        let (word, kept) = match i32::try_from(n) {
+            Ok(small) => {
+                let (code, width) = binint_form(small);
+                (u128::from(code) | u128::from(small as u32) << 8, 1 + width)
+            }
+            Err(_) => {
+                let len = long1_len(n);
+                let word = u128::from(LONG1) | u128::from(len) << 8 | u128::from(n as u64) << 16;
+                (word, 2 + usize::from(len))
+            }
+        };
+        self.put(&word.to_le_bytes()[..10]);
+        self.buf.truncate(self.buf.len() - (10 - kept));
+    }
+
+    /// BININT1, BININT2 or BININT, all 4 bytes written and the buffer cut
+    /// back (below protocol 2).
+    #[inline(always)]
+    fn binint(&mut self, n: i32) {
+        let (code, width) = binint_form(n);
+        let [a, b, c, d] = n.to_le_bytes();
+        self.put(&[code, a, b, c, d]);
+        self.buf.truncate(self.buf.len() - (4 - width));
+    }
+
     /// An int, in the shortest form CPython uses.
     #[inline(always)]
     pub(crate) fn int(&mut self, n: i64) {
-        if self.proto >= 1 {
-            if (0..=0xff).contains(&n) {
-                self.put(&[BININT1, n as u8]);
-                return;
-            } else if (0..=0xffff).contains(&n) {
-                let [a, b] = (n as u16).to_le_bytes();
-                self.put(&[BININT2, a, b]);
-                return;
-            } else if let Ok(n) = i32::try_from(n) {
-                let [a, b, c, d] = n.to_le_bytes();
-                self.put(&[BININT, a, b, c, d]);
-                return;
-            } else if self.proto >= 2 {
-                // LONG1 with the minimal two's complement, 5 to 8 bytes here:
-                // write all 8 and cut the buffer back (no variable-length
-                // copy). Inline: no call, no second protocol check.
-                let magnitude = if n < 0 { !n } else { n };
-                let len = (64 - magnitude.leading_zeros() + 1).div_ceil(8) as usize;
-                let [a, b, c, d, e, f, g, h] = n.to_le_bytes();
-                self.put(&[LONG1, len as u8, a, b, c, d, e, f, g, h]);
-                self.buf.truncate(self.buf.len() - (8 - len));
-                return;
-            }
+        if self.proto >= 2 {
+            self.int4(n);
+        } else {
+            self.int_old(n);
         }
-        self.int_slow(n);
     }
 
-    /// An int outside i32 below protocol 2 (or any int at protocol 0).
-    fn int_slow(&mut self, n: i64) {
-        if self.proto == 0 && i32::try_from(n).is_ok() {
-            self.op_line(INT, |b| repr::push_int(b, i128::from(n)));
-        } else {
-            self.long_text(|b| repr::push_int(b, i128::from(n)));
+    /// An int below protocol 2: no LONG1, so ints outside i32 are text.
+    #[inline(never)]
+    fn int_old(&mut self, n: i64) {
+        match i32::try_from(n) {
+            Ok(small) if self.proto >= 1 => self.binint(small),
+            Ok(_) => self.op_line(INT, |b| repr::push_int(b, i128::from(n))),
+            Err(_) => self.long_text(|b| repr::push_int(b, i128::from(n))),
         }
     }
 
@@ -329,12 +348,18 @@ impl Emitter {
         });
     }
 
+    /// A float at protocol 1+ (no protocol test): BINFLOAT, big-endian.
+    #[inline(always)]
+    pub(crate) fn float4(&mut self, x: f64) {
+        let [a, b, c, d, e, f, g, h] = x.to_be_bytes();
+        self.put(&[BINFLOAT, a, b, c, d, e, f, g, h]);
+    }
+
     /// A float: BINFLOAT (big-endian) from protocol 1, `F repr\n` at 0.
     #[inline(always)]
     pub(crate) fn float(&mut self, x: f64) {
         if self.proto >= 1 {
-            let [a, b, c, d, e, f, g, h] = x.to_be_bytes();
-            self.put(&[BINFLOAT, a, b, c, d, e, f, g, h]);
+            self.float4(x);
         } else {
             self.op_line(FLOAT, |b| repr::push_float(b, x));
         }
@@ -760,6 +785,25 @@ impl Emitter {
     }
 }
 
+/// The opcode and argument width of an i32 (BININT1 for 0..=0xff, BININT2
+/// for 0x100..=0xffff, else BININT), by arithmetic rather than branches.
+#[inline(always)]
+fn binint_form(n: i32) -> (u8, usize) {
+    // Negative values are huge as u32: BININT.
+    let u = n as u32;
+    let (is1, is2) = (usize::from(u <= 0xff), usize::from(u <= 0xffff));
+    // 'J' + 3 = 'M' (BININT2), 'J' + 3 - 2 = 'K' (BININT1).
+    ((usize::from(BININT) + 3 * is2 - 2 * is1) as u8, 4 - 2 * is2 - is1)
+}
+
+/// The length of LONG1's argument for an int outside i32: its minimal two's
+/// complement (5 to 8 bytes).
+#[inline(always)]
+fn long1_len(n: i64) -> u8 {
+    let magnitude = n ^ (n >> 63);
+    (64 - magnitude.leading_zeros() + 1).div_ceil(8) as u8
+}
+
 /// Minimal little-endian two's complement bytes of `n` (as LONG1 wants
 /// them): the first `len` bytes of the array.
 #[inline]
@@ -795,6 +839,25 @@ mod tests {
             b"\x80\x02K\x00K\xffM\x00\x01M\xff\xffJ\x00\x00\x01\x00J\xff\xff\xff\xff\
               J\x00\x00\x00\x80\x8a\x05\x00\x00\x00\x80\x00\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x80."
         );
+    }
+
+    #[test]
+    fn branchless_int_forms_at_their_boundaries() {
+        let mut e = Emitter::new(2);
+        for n in [i64::from(i32::MAX), i64::from(i32::MIN) - 1, i64::MAX, -(1 << 39), 1 << 39] {
+            e.int(n);
+        }
+        assert_eq!(
+            finish(e),
+            b"\x80\x02J\xff\xff\xff\x7f\x8a\x05\xff\xff\xff\x7f\xff\
+              \x8a\x08\xff\xff\xff\xff\xff\xff\xff\x7f\x8a\x05\x00\x00\x00\x00\x80\
+              \x8a\x06\x00\x00\x00\x00\x80\x00."
+        );
+        let mut e = Emitter::new(1);
+        for n in [255, 256, 65535, 65536, -1] {
+            e.int(n);
+        }
+        assert_eq!(finish(e), b"K\xffM\x00\x01M\xff\xffJ\x00\x00\x01\x00J\xff\xff\xff\xff.");
     }
 
     #[test]

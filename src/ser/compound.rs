@@ -91,8 +91,8 @@ impl<'a, W: io::Write> Compound<'a, W> {
             return Self::with_batch(ser, Kind::List, Batch::new(BatchKind::List, len), false);
         }
         ser.check_top()?;
-        let shared = ser.shared.take();
-        let (kind, batch) = match std::mem::take(&mut ser.next) {
+        let (next, shared) = ser.take_next();
+        let (kind, batch) = match next {
             next @ (Next::Set | Next::FrozenSet) => {
                 return Self::set(ser, len, next == Next::FrozenSet, shared);
             }
@@ -135,8 +135,8 @@ impl<'a, W: io::Write> Compound<'a, W> {
     /// `serialize_tuple`: a tuple, or bare items for an object's arguments.
     pub(super) fn tuple(ser: &'a mut Serializer<W>, len: usize, variant: bool) -> Result<Self> {
         ser.check_top()?;
-        let shared = ser.shared.take();
-        let kind = match std::mem::take(&mut ser.next) {
+        let (next, shared) = ser.take_next();
+        let kind = match next {
             Next::BareItems => Kind::Bare,
             next if next.is_soft() => {
                 let state = next == Next::StateValue;
@@ -168,8 +168,8 @@ impl<'a, W: io::Write> Compound<'a, W> {
             return Self::with_batch(ser, Kind::Dict { interned: false }, batch, false);
         }
         ser.check_top()?;
-        let shared = ser.shared.take();
-        let (kind, batch) = match std::mem::take(&mut ser.next) {
+        let (next, shared) = ser.take_next();
+        let (kind, batch) = match next {
             Next::ObjDictItems => {
                 (Kind::Dict { interned: false }, Batch::new(BatchKind::ObjDict, len))
             }
@@ -196,7 +196,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         nargs: usize,
     ) -> Result<Self> {
         ser.check_top()?;
-        let shared = ser.shared.take();
+        let (_, shared) = ser.take_next();
         let writer = ObjectWriter::new(ser, kind, nargs, shared);
         Self::new(ser, Kind::Object(writer), false)
     }
@@ -229,7 +229,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             Kind::Tuple { count, state, .. } => {
                 *count += 1;
                 if *state {
-                    ser.next = Next::StateValue;
+                    ser.set_next(Next::StateValue);
                 }
                 value.serialize(&mut *ser)
             }
@@ -245,7 +245,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             }
             Kind::Bare => value.serialize(&mut *ser),
             Kind::States => {
-                ser.next = Next::StateValue;
+                ser.set_next(Next::StateValue);
                 value.serialize(&mut *ser)?;
                 ser.pk.em.op(crate::codec::opcodes::BUILD);
                 Ok(())
@@ -260,8 +260,9 @@ impl<'a, W: io::Write> Compound<'a, W> {
             return Err(malformed("map key"));
         };
         ser.pk.em.batch_item(&mut self.batch);
-        if *interned {
-            ser.next = Next::InternedKey;
+        let interned = *interned;
+        if interned {
+            ser.set_next(Next::InternedKey);
         }
         // Restored, not decremented: an object failing inside the key
         // (src/ser/object.rs) leaves key_mode as it set it.
@@ -269,7 +270,10 @@ impl<'a, W: io::Write> Compound<'a, W> {
         ser.key_mode = saved + 1;
         let result = key.serialize(&mut *ser);
         ser.key_mode = saved;
-        ser.next = Next::Plain;
+        if interned {
+            // In case the key took no str (an int key, say).
+            ser.set_next(Next::Plain);
+        }
         result
     }
 

@@ -183,6 +183,6 @@ fn part<W: io::Write, T: ?Sized + Serialize>(
     next: Next,
     value: &T,
 ) -> Result<()> {
-    ser.next = next;
+    ser.set_next(next);
     value.serialize(&mut *ser)
 }
