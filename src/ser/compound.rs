@@ -235,13 +235,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             }
             Kind::Set { frozen, .. } => {
                 ser.pk.set_item(*frozen, &mut self.batch);
-                // Restored, not decremented: an object failing inside the
-                // item (src/ser/object.rs) leaves key_mode as it set it.
-                let saved = ser.key_mode;
-                ser.key_mode = saved + 1;
-                let result = value.serialize(&mut *ser);
-                ser.key_mode = saved;
-                result
+                in_key_mode(ser, value)
             }
             Kind::Bare => value.serialize(&mut *ser),
             Kind::States => {
@@ -254,7 +248,19 @@ impl<'a, W: io::Write> Compound<'a, W> {
         }
     }
 
+    #[inline]
     fn key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
+        if self.fast == Fast::Dict {
+            // A plain dict: no interned keys.
+            let ser = &mut *self.ser;
+            ser.pk.em.batch_item(&mut self.batch);
+            return in_key_mode(ser, key);
+        }
+        self.other_key(key)
+    }
+
+    #[inline(never)]
+    fn other_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
         let ser = &mut *self.ser;
         let Kind::Dict { interned } = &mut self.kind else {
             return Err(malformed("map key"));
@@ -264,12 +270,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if interned {
             ser.set_next(Next::InternedKey);
         }
-        // Restored, not decremented: an object failing inside the key
-        // (src/ser/object.rs) leaves key_mode as it set it.
-        let saved = ser.key_mode;
-        ser.key_mode = saved + 1;
-        let result = key.serialize(&mut *ser);
-        ser.key_mode = saved;
+        let result = in_key_mode(ser, key);
         if interned {
             // In case the key took no str (an int key, say).
             ser.set_next(Next::Plain);
@@ -331,6 +332,21 @@ impl<'a, W: io::Write> Compound<'a, W> {
         ser.leave();
         ser.end_value()
     }
+}
+
+/// Serialize a dict key or set item, which must be hashable.
+#[inline]
+fn in_key_mode<W: io::Write, T: ?Sized + Serialize>(
+    ser: &mut Serializer<W>,
+    key: &T,
+) -> Result<()> {
+    // Restored, not decremented: an object failing inside the key
+    // (src/ser/object.rs) leaves key_mode as it set it.
+    let saved = ser.key_mode;
+    ser.key_mode = saved + 1;
+    let result = key.serialize(&mut *ser);
+    ser.key_mode = saved;
+    result
 }
 
 /// TUPLE/TUPLE1-3 and memoize, or (when the tuple got memoized while its
@@ -449,6 +465,16 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
 
     #[inline]
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        value.serialize(&mut *self.ser)
+    }
+
+    #[inline]
+    fn serialize_entry<K: ?Sized + Serialize, V: ?Sized + Serialize>(
+        &mut self,
+        key: &K,
+        value: &V,
+    ) -> Result<()> {
+        self.key(key)?;
         value.serialize(&mut *self.ser)
     }
 
