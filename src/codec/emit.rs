@@ -623,13 +623,26 @@ impl Emitter {
     /// Push memo entry `idx`.
     #[inline(always)]
     pub(crate) fn get(&mut self, idx: u32) {
+        self.used.set(idx);
+        self.get_again(idx);
+    }
+
+    /// Whether a GET has fetched memo entry `idx`.
+    pub(crate) fn is_fetched(&self, idx: u32) -> bool {
+        self.used.get(u64::from(idx))
+    }
+
+    /// Push memo entry `idx`, which a GET has fetched before (so it is
+    /// already marked used).
+    #[inline(always)]
+    pub(crate) fn get_again(&mut self, idx: u32) {
+        debug_assert!(self.is_fetched(idx));
         if self.proto >= 1 && idx < 256 {
             self.put(&[BINGET, idx as u8]);
         } else {
             self.framer.before_op(&mut self.buf);
             push_get(&mut self.buf, self.proto, idx);
         }
-        self.used.set(idx);
     }
 
     /// Call before each item (before each key, for dicts) of a batch.

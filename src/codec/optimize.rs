@@ -158,7 +158,7 @@ impl Fetched {
         self.low & mask == mask && self.high.iter().all(|&u| u)
     }
 
-    fn get(&self, id: u64) -> bool {
+    pub(crate) fn get(&self, id: u64) -> bool {
         if id < 64 {
             self.low >> id & 1 == 1
         } else {

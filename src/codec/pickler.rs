@@ -292,7 +292,8 @@ impl Pickler {
         // usually one probe of the table keyed by the address.
         match self.keys.addrs.get(s) {
             Some(idx) if idx & PENDING == 0 => {
-                self.em.get(idx);
+                // A name is memoized only when a GET fetches it (`promote`).
+                self.em.get_again(idx);
                 Ok(())
             }
             // NO: the name's memo index is too large to store here.
@@ -363,8 +364,10 @@ impl Pickler {
         };
         match found {
             Some(id) => {
+                // Fetch first: only fetched entries are cached (see `cache_name`).
+                self.name_again(id)?;
                 self.cache_name(s, id);
-                self.name_again(id)
+                Ok(())
             }
             None => {
                 self.em.str(s)?;
@@ -398,11 +401,14 @@ impl Pickler {
     }
 
     /// Cache the address of name `id`: its memo index, or the id marked
-    /// `PENDING` while it has none.
+    /// `PENDING` while it has none. A memo index is cached only once a GET
+    /// has fetched it: `name` fetches cached indices with `get_again`. (A
+    /// singleton name is memoized when first written, and its address is
+    /// cached when it comes again.)
     fn cache_name(&mut self, s: &'static str, id: u32) {
         let entry = match self.keys.memo_of(id).0 {
             NO if id < PENDING => PENDING | id,
-            idx if idx < PENDING => idx,
+            idx if idx < PENDING && self.em.is_fetched(idx) => idx,
             _ => return,
         };
         self.keys.addrs.insert(s, entry);
