@@ -6,124 +6,28 @@
 //! Output goes to one `Vec<u8>` with `extend_from_slice`; frames are laid out
 //! as it grows (see [`super::frame`]).
 
+pub(crate) use super::batch::{Batch, BatchKind};
 use super::frame::{memo_op, push_get, push_put, Framer};
 use super::opcodes::*;
 use super::optimize::Fetched;
 use super::repr;
 use crate::error::{Error, Result};
 
-/// Items per APPENDS / SETITEMS / ADDITEMS (`pickle._BATCHSIZE`).
-pub(crate) const BATCH: usize = 1000;
-
-/// Which container a [`Batch`] fills, and so which opcodes it uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum BatchKind {
-    /// A `list` (C pickler's `batch_list_exact`): a 1-item list is `x APPEND`,
-    /// otherwise every batch, even a final 1-item one, is `MARK ... APPENDS`.
-    List,
-    /// A `dict` (`batch_dict_exact`): like `List` with SETITEM(S), and a
-    /// count that is a multiple of 1000 ends with an empty `MARK SETITEMS`.
-    Dict,
-    /// A `set` (protocol 4+): always `MARK ... ADDITEMS`, with the same
-    /// empty trailing batch as `Dict`.
-    Set,
-    /// Items appended to a reduced object (`batch_list` on an iterator):
-    /// any 1-item batch is `x APPEND`.
-    ObjList,
-    /// Items set on a reduced object (`batch_dict` on an iterator).
-    ObjDict,
-}
-
-/// The state of one container's items being written; see [`Emitter::batch_item`].
-#[derive(Debug)]
-pub(crate) struct Batch {
-    kind: BatchKind,
-    /// The number of items the caller announced (`usize::MAX`: none; no
-    /// count can reach it). Not an `Option`: a smaller `Batch` keeps the
-    /// serializer's compound values cheap to move.
-    hint: usize,
-    count: usize,
-    /// The item count at which `batch_item` has work to do (a batch starts,
-    /// or a batch written without a MARK gets a second item).
-    event: usize,
-    /// Where the current batch's first item starts.
-    batch_start: Spot,
-    /// Offset of the current batch's MARK, if `has_mark` (not an
-    /// `Option<Spot>`, for the same reason as `hint`).
-    mark: Spot,
-    /// A MARK was written for the current batch.
-    has_mark: bool,
-}
-
 /// A position in the output that later insertions before it may move: the
 /// offset when it was taken and how many shifts had been made then (see
 /// [`Emitter::resolve`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Spot {
-    pos: usize,
-    epoch: usize,
-}
-
-impl Batch {
-    pub(crate) fn new(kind: BatchKind, hint: Option<usize>) -> Self {
-        let hint = hint.unwrap_or(usize::MAX);
-        Batch {
-            kind,
-            hint,
-            count: 0,
-            event: 0,
-            batch_start: Spot::default(),
-            mark: Spot::default(),
-            has_mark: false,
-        }
-    }
-
-    fn is_dict(&self) -> bool {
-        matches!(self.kind, BatchKind::Dict | BatchKind::ObjDict)
-    }
-
-    fn single_op(&self) -> u8 {
-        if self.is_dict() {
-            SETITEM
-        } else {
-            APPEND
-        }
-    }
-
-    fn batch_op(&self) -> u8 {
-        match self.kind {
-            BatchKind::List | BatchKind::ObjList => APPENDS,
-            BatchKind::Dict | BatchKind::ObjDict => SETITEMS,
-            BatchKind::Set => ADDITEMS,
-        }
-    }
-
-    /// Whether the batch starting now is expected to hold exactly one item
-    /// and so is written without a MARK.
-    fn expect_single(&self) -> bool {
-        match self.kind {
-            BatchKind::List | BatchKind::Dict => self.count == 0 && self.hint == 1,
-            BatchKind::Set => false,
-            BatchKind::ObjList | BatchKind::ObjDict => self.hint.saturating_sub(self.count) == 1,
-        }
-    }
-
-    /// Whether a finished batch of one item is written without a MARK.
-    fn single_without_mark(&self) -> bool {
-        match self.kind {
-            BatchKind::List | BatchKind::Dict => self.count == 1,
-            BatchKind::Set => false,
-            BatchKind::ObjList | BatchKind::ObjDict => true,
-        }
-    }
+    pub(super) pos: usize,
+    pub(super) epoch: usize,
 }
 
 /// The opcode writer. See the module documentation.
 #[derive(Debug)]
 pub(crate) struct Emitter {
     pub(crate) buf: Vec<u8>,
-    proto: u8,
-    framer: Framer,
+    pub(super) proto: u8,
+    pub(super) framer: Framer,
     /// Memo entries created so far (the next MEMOIZE's index).
     memo_len: u32,
     /// Which memo entries a GET fetched.
@@ -132,7 +36,7 @@ pub(crate) struct Emitter {
     /// numbers cannot simply follow, so [`super::optimize`] must redo them.
     dirty: bool,
     /// Bytes inserted (`+n`) or removed (`-n`) after the fact, in order.
-    shifts: Vec<(usize, isize)>,
+    pub(super) shifts: Vec<(usize, isize)>,
     /// Where the last memo op ends: memo entries are in stream order up to here.
     memo_end: Spot,
     /// Where each memo entry's op is, by index (for renumbering).
@@ -255,25 +159,31 @@ impl Emitter {
     }
 
     /// An int at protocol 2+ (no protocol test): BININT1/BININT2/BININT or
-    /// LONG1, chosen without branching on the value (ints of mixed
-    /// magnitudes would mispredict): all ten bytes of the longest form are
-    /// written and the buffer is cut back to the chosen one.
+    /// LONG1. Within i32 the opcode is chosen without branching on the value
+    /// (ints of mixed magnitudes would mispredict): 8 bytes are written and
+    /// the buffer is cut back to the chosen form.
     #[inline(always)]
     pub(crate) fn int4(&mut self, n: i64) {
-        // The opcode in the low byte, the argument after it.
-        let (word, kept) = match i32::try_from(n) {
+        match i32::try_from(n) {
             Ok(small) => {
                 let (code, width) = binint_form(small);
-                (u128::from(code) | u128::from(small as u32) << 8, 1 + width)
+                let word = u64::from(code) | u64::from(small as u32) << 8;
+                self.put(&word.to_le_bytes());
+                self.buf.truncate(self.buf.len() - (7 - width));
             }
-            Err(_) => {
-                let len = long1_len(n);
-                let word = u128::from(LONG1) | u128::from(len) << 8 | u128::from(n as u64) << 16;
-                (word, 2 + usize::from(len))
-            }
-        };
-        self.put(&word.to_le_bytes()[..10]);
-        self.buf.truncate(self.buf.len() - (10 - kept));
+            Err(_) => self.long1(n),
+        }
+    }
+
+    /// LONG1 with the minimal two's complement of an int outside i32 (5 to
+    /// 8 bytes): all 8 written, the buffer cut back. Out of line: keeps
+    /// the inlined part of every int small.
+    #[inline(never)]
+    fn long1(&mut self, n: i64) {
+        let len = long1_len(n);
+        let [a, b, c, d, e, f, g, h] = n.to_le_bytes();
+        self.put(&[LONG1, len, a, b, c, d, e, f, g, h]);
+        self.buf.truncate(self.buf.len() - (8 - usize::from(len)));
     }
 
     /// BININT1, BININT2 or BININT, all 4 bytes written and the buffer cut
@@ -583,7 +493,7 @@ impl Emitter {
 
     /// Where `spot` is now. `after`: a spot at an insertion's exact position
     /// moves with the inserted bytes (it belongs to what follows them).
-    fn resolve(&self, spot: Spot, after: bool) -> usize {
+    pub(super) fn resolve(&self, spot: Spot, after: bool) -> usize {
         let mut pos = spot.pos;
         for &(at, delta) in &self.shifts[spot.epoch..] {
             if at < pos || (after && at == pos) {
@@ -645,120 +555,14 @@ impl Emitter {
         }
     }
 
-    /// Call before each item (before each key, for dicts) of a batch.
-    #[inline(always)]
-    pub(crate) fn batch_item(&mut self, b: &mut Batch) {
-        if b.count != b.event {
-            b.count += 1;
-        } else {
-            self.batch_event(b);
-        }
-    }
-
-    #[inline(never)]
-    fn batch_event(&mut self, b: &mut Batch) {
-        if b.count == 0 && self.proto != 0 {
-            // The first item (the general case below, shortened).
-            if b.expect_single() {
-                b.has_mark = false;
-                b.event = 1;
-            } else {
-                self.framer.before_op(&mut self.buf);
-                b.mark = self.spot();
-                b.has_mark = true;
-                self.buf.push(MARK);
-                b.event = BATCH;
-            }
-            b.batch_start = self.spot();
-            b.count = 1;
-            return;
-        }
-        if self.proto == 0 {
-            // No batching opcodes: each item is followed by APPEND/SETITEM,
-            // written here for the previous item.
-            if b.count > 0 {
-                self.op(b.single_op());
-            }
-            b.count += 1;
-            b.event = b.count;
-            return;
-        }
-        let in_batch = b.count % BATCH;
-        if in_batch == 0 {
-            if b.count > 0 {
-                self.op(b.batch_op());
-            }
-            if b.expect_single() {
-                b.has_mark = false;
-            } else {
-                self.framer.before_op(&mut self.buf);
-                b.mark = self.spot();
-                b.has_mark = true;
-                self.buf.push(MARK);
-            }
-            b.batch_start = self.spot();
-        } else if in_batch == 1 && !b.has_mark {
-            // Announced one item, got more: the batch needs its MARK after all.
-            let at = self.resolve(b.batch_start, true);
-            self.insert_byte(at, MARK);
-            b.mark = Spot { pos: at, epoch: self.shifts.len() };
-            b.has_mark = true;
-        }
-        b.count += 1;
-        b.event = if in_batch == 0 && !b.has_mark {
-            b.count
-        } else {
-            (b.count - 1) / BATCH * BATCH + BATCH
-        };
-    }
-
-    /// Close a batch after its last item.
-    #[inline]
-    pub(crate) fn batch_end(&mut self, b: Batch) {
-        if self.proto != 0 && (2..BATCH).contains(&b.count) {
-            // One batch of 2 to 999 items (the general case, shortened).
-            self.op(b.batch_op());
-            return;
-        }
-        self.batch_end_slow(b);
-    }
-
-    #[inline(never)]
-    fn batch_end_slow(&mut self, b: Batch) {
-        if b.count == 0 {
-            return;
-        }
-        if self.proto == 0 {
-            self.op(b.single_op());
-            return;
-        }
-        let last_len = (b.count - 1) % BATCH + 1;
-        if last_len == 1 && b.single_without_mark() {
-            if b.has_mark {
-                let mark = b.mark;
-                // Announced more items, got one: it takes no MARK.
-                let at = self.resolve(mark, true);
-                self.remove_byte(at);
-            }
-            self.op(b.single_op());
-        } else {
-            self.op(b.batch_op());
-        }
-        if matches!(b.kind, BatchKind::Dict | BatchKind::Set) && b.count % BATCH == 0 {
-            // The C pickler's loop runs once more and writes an empty batch.
-            self.op(MARK);
-            self.op(b.batch_op());
-        }
-    }
-
-    fn insert_byte(&mut self, pos: usize, byte: u8) {
+    pub(super) fn insert_byte(&mut self, pos: usize, byte: u8) {
         self.buf.insert(pos, byte);
         self.framer.shift(pos, 1);
         self.shifts.push((pos, 1));
         self.dirty = true;
     }
 
-    fn remove_byte(&mut self, pos: usize) {
+    pub(super) fn remove_byte(&mut self, pos: usize) {
         self.buf.remove(pos);
         self.framer.shift(pos, -1);
         self.shifts.push((pos, -1));

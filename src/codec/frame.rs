@@ -61,9 +61,17 @@ impl Framer {
     #[inline(always)]
     pub(crate) fn before_op(&mut self, buf: &mut Vec<u8>) {
         if buf.len() >= self.limit {
-            self.commit(buf);
-            self.open(buf);
+            self.next_frame(buf);
         }
+    }
+
+    /// Commit the full frame and open the next one (out of line: every
+    /// opcode's inlined code stays small).
+    #[cold]
+    #[inline(never)]
+    fn next_frame(&mut self, buf: &mut Vec<u8>) {
+        self.commit(buf);
+        self.open(buf);
     }
 
     /// Call before an opcode of `len` bytes; true if it must be written

@@ -2,6 +2,7 @@
 //! emitter that writes opcodes exactly as CPython does (framing, memo,
 //! batching), and the optimizer that drops unused memo entries.
 
+pub(crate) mod batch;
 pub mod compat;
 pub(crate) mod emit;
 pub(crate) mod frame;

@@ -88,7 +88,8 @@ impl<'a, W: io::Write> Compound<'a, W> {
     pub(super) fn seq(ser: &'a mut Serializer<W>, len: Option<usize>) -> Result<Self> {
         if ser.is_plain_nested() && ser.key_mode == 0 {
             ser.pk.em.empty_list();
-            return Self::with_batch(ser, Kind::List, Batch::new(BatchKind::List, len), false);
+            let batch = ser.pk.em.batch_begin(BatchKind::List, len);
+            return Self::with_batch(ser, Kind::List, batch, false);
         }
         ser.check_top()?;
         let (next, shared) = ser.take_next();
@@ -105,7 +106,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
                 if let Some(id) = shared {
                     ser.pk.memoize_shared(id);
                 }
-                (Kind::List, Batch::new(BatchKind::List, len))
+                (Kind::List, ser.pk.em.batch_begin(BatchKind::List, len))
             }
             _ => return Err(malformed("sequence")),
         };
@@ -164,7 +165,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
     ) -> Result<Self> {
         if !variant && ser.is_plain_nested() && ser.key_mode == 0 {
             ser.pk.em.empty_dict();
-            let batch = Batch::new(BatchKind::Dict, len);
+            let batch = ser.pk.em.batch_begin(BatchKind::Dict, len);
             return Self::with_batch(ser, Kind::Dict { interned: false }, batch, false);
         }
         ser.check_top()?;
@@ -182,7 +183,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
                     ser.pk.memoize_shared(id);
                 }
                 let interned = next == Next::StateValue;
-                (Kind::Dict { interned }, Batch::new(BatchKind::Dict, len))
+                (Kind::Dict { interned }, ser.pk.em.batch_begin(BatchKind::Dict, len))
             }
             _ => return Err(malformed("map")),
         };
@@ -207,15 +208,13 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if self.fast == Fast::List {
             self.ser.pk.em.batch_item(&mut self.batch);
-            return value.serialize(&mut *self.ser);
+        } else if let Kind::Tuple { count, state: false, .. } = &mut self.kind {
+            *count += 1;
+        } else {
+            return self.other_element(value);
         }
-        match &mut self.kind {
-            Kind::Tuple { count, state: false, .. } => {
-                *count += 1;
-                value.serialize(&mut *self.ser)
-            }
-            _ => self.other_element(value),
-        }
+        // One call site: the inliner then takes the item's code in whole.
+        value.serialize(&mut *self.ser)
     }
 
     #[inline(never)]
