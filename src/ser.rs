@@ -645,6 +645,12 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<()> {
+        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
+            // No singleton is over 2 bytes: nothing to look up.
+            self.debug_check_ctx();
+            self.pk.em.short_str(v);
+            return Ok(());
+        }
         if self.is_plain_nested() {
             return self.pk.str(v);
         }

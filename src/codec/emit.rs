@@ -280,10 +280,17 @@ impl Emitter {
     pub(crate) fn str(&mut self, s: &str) -> Result<()> {
         if self.proto >= 4 && s.len() <= 0xff {
             // The common case first: one protocol check.
-            self.short_payload(SHORT_BINUNICODE, s.as_bytes());
+            self.short_str(s);
             return Ok(());
         }
         self.str_other(s)
+    }
+
+    /// A str of at most 255 bytes at protocol 4+ (no protocol test).
+    #[inline(always)]
+    pub(crate) fn short_str(&mut self, s: &str) {
+        debug_assert!(self.proto >= 4 && s.len() <= 0xff);
+        self.short_payload(SHORT_BINUNICODE, s.as_bytes());
     }
 
     #[inline(never)]
