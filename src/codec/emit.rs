@@ -451,7 +451,7 @@ impl Emitter {
     }
 
     /// An empty list: EMPTY_LIST, or MARK LIST at protocol 0.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn empty_list(&mut self) {
         if self.proto >= 1 {
             self.op(EMPTY_LIST);
@@ -462,7 +462,7 @@ impl Emitter {
     }
 
     /// An empty dict: EMPTY_DICT, or MARK DICT at protocol 0.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn empty_dict(&mut self) {
         if self.proto >= 1 {
             self.op(EMPTY_DICT);

@@ -307,6 +307,19 @@ impl<'a, W: io::Write> Compound<'a, W> {
         }
     }
 
+    /// Close the compound: a plain list or dict takes the short path.
+    #[inline]
+    fn end_any(self) -> Result<()> {
+        if self.fast != Fast::Other && !self.variant {
+            let ser = self.ser;
+            ser.pk.em.batch_end(self.batch);
+            ser.leave();
+            return ser.end_value();
+        }
+        self.finish()
+    }
+
+    #[inline(never)]
     fn finish(self) -> Result<()> {
         let ser = self.ser;
         match self.kind {
@@ -409,7 +422,7 @@ impl<W: io::Write> ser::SerializeSeq for Compound<'_, W> {
     }
 
     fn end(self) -> Result<()> {
-        self.finish()
+        self.end_any()
     }
 }
 
@@ -423,7 +436,7 @@ impl<W: io::Write> ser::SerializeTuple for Compound<'_, W> {
     }
 
     fn end(self) -> Result<()> {
-        self.finish()
+        self.end_any()
     }
 }
 
@@ -436,7 +449,7 @@ impl<W: io::Write> ser::SerializeTupleStruct for Compound<'_, W> {
     }
 
     fn end(self) -> Result<()> {
-        self.finish()
+        self.end_any()
     }
 }
 
@@ -449,7 +462,7 @@ impl<W: io::Write> ser::SerializeTupleVariant for Compound<'_, W> {
     }
 
     fn end(self) -> Result<()> {
-        self.finish()
+        self.end_any()
     }
 }
 
@@ -478,7 +491,7 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
     }
 
     fn end(self) -> Result<()> {
-        self.finish()
+        self.end_any()
     }
 }
 
@@ -496,7 +509,7 @@ impl<W: io::Write> ser::SerializeStruct for Compound<'_, W> {
     }
 
     fn end(self) -> Result<()> {
-        self.finish()
+        self.end_any()
     }
 }
 
@@ -513,6 +526,6 @@ impl<W: io::Write> ser::SerializeStructVariant for Compound<'_, W> {
     }
 
     fn end(self) -> Result<()> {
-        self.finish()
+        self.end_any()
     }
 }
