@@ -46,7 +46,7 @@ macro_rules! scalar {
             ser.pk.em.$method4($($arg),*);
             Ok(())
         } else {
-            ser.scalar_checked($what, |em| em.$method($($arg),*))
+            ser.scalar_checked($what, move |em| em.$method($($arg),*))
         }
     }};
 }

@@ -151,10 +151,9 @@ impl Emitter {
     /// Call before each item (before each key, for dicts) of a batch.
     #[inline(always)]
     pub(crate) fn batch_item(&mut self, b: &mut Batch) {
-        if b.left != 0 {
-            b.left -= 1;
-        } else {
-            self.batch_event(b);
+        match b.left.checked_sub(1) {
+            Some(left) => b.left = left,
+            None => self.batch_event(b),
         }
     }
 
