@@ -322,6 +322,31 @@ fn structs_are_dicts_with_field_names_written_once() {
             "[{'name': 'name', 'age': 1, 'email': None, 'tags': ['age']}, \
           {'name': 'age', 'age': 2, 'email': None}]",
         );
+    #[derive(Serialize)]
+    struct OtherA {
+        a: u8,
+    }
+    #[derive(Serialize)]
+    enum E {
+        A,
+        B(u8),
+    }
+    j.add(
+        "a 1-char name after an equal str value, then again",
+        &("a", Letters { a: "x", b: 'y' }, Letters { a: "z", b: 'a' }),
+        "('a', {'a': 'x', 'b': 'y'}, {'a': 'z', 'b': 'a'})",
+    )
+    .add(
+        "one 1-char name in two structs, then as a value and bytes",
+        &(OtherA { a: 1 }, Letters { a: "q", b: 'r' }, OtherA { a: 2 }, "b", Bytes::new(b"a")),
+        "({'a': 1}, {'a': 'q', 'b': 'r'}, {'a': 2}, 'b', b'a')",
+    )
+    .add(
+        "1-char variant names, once and again",
+        &(vec![E::A], vec![E::B(1), E::A, E::B(2)], "B"),
+        "(['A'], [{'B': 1}, 'A', {'B': 2}], 'B')",
+    )
+    .add("a 1-char name used once", &OtherA { a: 7 }, "{'a': 7}");
     let many: Vec<Point> = (0..300).map(|i| Point { x: f64::from(i), y: 0.5 }).collect();
     j.add(
         "300 records (memo indices past 255)",

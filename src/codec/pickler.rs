@@ -30,12 +30,12 @@ use super::opcodes::*;
 use crate::error::{Error, Result};
 
 const NO: u32 = u32::MAX;
-/// In `Keys::addrs`: the entry holds a name id (not yet memoized)
+/// In `Keys::addrs` and `Keys::chars`: the entry holds a name id (not yet memoized)
 /// rather than a memo index. Memo indices stay below this (the memo of one
 /// pickle would need 2^31 memo ops).
 const PENDING: u32 = 1 << 31;
 /// Names kept in `Keys::small_names` before `Keys::names` is used.
-const SMALL_NAMES: usize = 16;
+const SMALL_NAMES: usize = 8;
 
 /// Globals the pickler itself writes, with a fixed memo slot each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,7 +132,9 @@ struct Keys {
     small_names: [Option<&'static str>; SMALL_NAMES],
     small_idx: [u32; SMALL_NAMES],
     small_len: usize,
-    /// Singleton strs: index = code point, 256 = `''`.
+    /// Singleton strs: index = code point, 256 = `''`. Each entry is a memo
+    /// index, `NO`, or `PENDING | id` while the char's only occurrence so
+    /// far is name `id` (not memoized until it comes again).
     chars: Option<Box<[u32; 257]>>,
     /// Field and variant names (other than singletons), as name ids.
     names: FxMap<&'static str, u32>,
@@ -275,8 +277,14 @@ impl Pickler {
         i: usize,
         write: impl FnOnce(&mut Emitter) -> Result<()>,
     ) -> Result<()> {
-        let idx = table(&mut self.keys.chars)[i];
-        if self.fetch(Some(idx)) {
+        let entry = table(&mut self.keys.chars)[i];
+        if entry != NO && entry & PENDING != 0 {
+            // Written once as name `id`, not memoized yet: memoize it there
+            // and fetch it.
+            self.promote(entry & !PENDING);
+            return Ok(());
+        }
+        if self.fetch(Some(entry)) {
             return Ok(());
         }
         write(&mut self.em)?;
@@ -329,6 +337,12 @@ impl Pickler {
         // lookups to `name_slow`.)
         let new = if idx < PENDING { idx } else { NO };
         self.keys.addrs.replace_value(PENDING | id, new);
+        if let Some(chars) = &mut self.keys.chars {
+            // A singleton name: its char's entry waits for this.
+            for entry in chars.iter_mut().filter(|e| **e == PENDING | id) {
+                *entry = new;
+            }
+        }
         self.em.get(idx);
     }
 
@@ -340,17 +354,25 @@ impl Pickler {
         let full = k.small_len == SMALL_NAMES;
         let found = match singleton(s) {
             Some(i) => {
-                // Singletons share their memo entry with equal str values.
-                let idx = table(&mut k.chars)[i];
-                if idx == NO {
+                // Singletons share their memo entry with equal str values
+                // (`Keys::chars`).
+                let entry = table(&mut k.chars)[i];
+                if entry == NO {
+                    // Written once: memoized only if it comes again (as a
+                    // name or a value), like any name.
                     self.em.str(s)?;
-                    let idx = self.em.memoize();
-                    table(&mut self.keys.chars)[i] = idx;
-                    self.new_name(s, idx, Spot::default());
-                    return Ok(());
+                    let spot = self.em.spot();
+                    let id = self.new_name(s, NO, spot);
+                    table(&mut self.keys.chars)[i] = PENDING | id;
+                } else if entry & PENDING != 0 {
+                    // Met once at another address: memoize that occurrence.
+                    let id = entry & !PENDING;
+                    self.promote(id);
+                    self.cache_name(s, id);
+                } else {
+                    self.em.get(entry);
+                    self.new_name(s, entry, Spot::default());
                 }
-                self.em.get(idx);
-                self.new_name(s, idx, Spot::default());
                 return Ok(());
             }
             None => {
@@ -380,7 +402,7 @@ impl Pickler {
 
     /// Record a name met for the first time, memoized as `idx` or not yet
     /// (`NO`, its str ending at `spot`).
-    fn new_name(&mut self, s: &'static str, idx: u32, spot: Spot) {
+    fn new_name(&mut self, s: &'static str, idx: u32, spot: Spot) -> u32 {
         let k = &mut self.keys;
         let id = k.name_count;
         k.name_count += 1;
@@ -398,6 +420,7 @@ impl Pickler {
             }
         }
         self.cache_name(s, id);
+        id
     }
 
     /// Cache the address of name `id`: its memo index, or the id marked
