@@ -241,7 +241,7 @@ impl<W: io::Write> Serializer<W> {
     #[inline(always)]
     fn begin_scalar(&mut self, what: &str) -> Result<()> {
         // The common case, inside a container with nothing announced, is
-        // three reads and no write.
+        // one test (see `Ctx`).
         if self.ctx != Ctx::Checked {
             self.debug_check_ctx();
             return Ok(());

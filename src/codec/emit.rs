@@ -105,7 +105,9 @@ impl Emitter {
     #[inline]
     fn short_payload(&mut self, code: u8, payload: &[u8]) {
         self.framer.before_op(&mut self.buf);
-        self.buf.reserve(2 + payload.len());
+        // No reserve first: when the buffer grows for the two header bytes
+        // it doubles, which leaves room for the payload (at most 255 bytes)
+        // once it holds 256 or more.
         self.buf.extend_from_slice(&[code, payload.len() as u8]);
         self.buf.extend_from_slice(payload);
     }
