@@ -44,6 +44,9 @@ pub(crate) struct Emitter {
     /// A memo op was inserted before the op of an older entry (protocol 4+,
     /// where MEMOIZE numbers itself by position): indices need renumbering.
     renumber: bool,
+    /// Memo indices below this are fetched with BINGET: 256 from protocol
+    /// 1, 0 at protocol 0 (one test per fetch instead of two).
+    binget_below: u32,
 }
 
 impl Emitter {
@@ -61,6 +64,7 @@ impl Emitter {
             memo_end: Spot::default(),
             memo_spots: Vec::new(),
             renumber: false,
+            binget_below: if proto >= 1 { 256 } else { 0 },
         };
         e.start();
         e
@@ -556,7 +560,7 @@ impl Emitter {
     #[inline(always)]
     pub(crate) fn get_again(&mut self, idx: u32) {
         debug_assert!(self.is_fetched(idx));
-        if self.proto >= 1 && idx < 256 {
+        if idx < self.binget_below {
             self.put(&[BINGET, idx as u8]);
         } else {
             self.framer.before_op(&mut self.buf);
