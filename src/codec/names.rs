@@ -13,54 +13,54 @@ const FIB: u64 = 0x9e37_79b9_7f4a_7c15;
 /// allocates nothing for its names.
 const INLINE_BITS: u32 = 5;
 const INLINE: usize = 1 << INLINE_BITS;
+/// Slots of the overflow table when it is first needed.
+const HEAP_BITS: u32 = 6;
 
 type Slot = (usize, u32, u32);
 
-/// Open addressing with linear probing, at most a quarter full (names
-/// are few; short probe sequences matter more than space). Each slot holds
-/// the address (0: empty), the length and the caller's value.
+/// Two tables with open addressing and linear probing, each at most a
+/// quarter full (names are few; short probe sequences matter more than
+/// space): the first names go to a fixed-size inline table (probed with no
+/// bounds checks and no test of which table is in use), the others to an
+/// overflow table searched after a miss in the first. Each slot holds the
+/// address (0: empty), the length and the caller's value.
 #[derive(Debug)]
 pub(crate) struct NameAddrs {
-    /// The table while it has `INLINE` slots...
     inline: [Slot; INLINE],
-    /// ...and once it has outgrown them (empty until then).
+    inline_len: usize,
+    /// Empty until the inline table holds its quarter.
     heap: Vec<Slot>,
-    /// `64 - log2(table size)`: the home slot is the top bits of the hash.
-    shift: u32,
-    len: usize,
+    /// `64 - log2(heap.len())`: the home slot is the top bits of the hash.
+    heap_shift: u32,
+    heap_len: usize,
 }
 
 impl Default for NameAddrs {
     fn default() -> Self {
-        NameAddrs { inline: [(0, 0, 0); INLINE], heap: Vec::new(), shift: 64 - INLINE_BITS, len: 0 }
+        NameAddrs {
+            inline: [(0, 0, 0); INLINE],
+            inline_len: 0,
+            heap: Vec::new(),
+            heap_shift: 64 - HEAP_BITS,
+            heap_len: 0,
+        }
     }
 }
 
+#[inline(always)]
+fn home(ptr: usize, shift: u32) -> usize {
+    ((ptr as u64).wrapping_mul(FIB) >> shift) as usize
+}
+
 impl NameAddrs {
-    #[inline(always)]
-    fn slots(&self) -> &[Slot] {
-        if self.heap.is_empty() {
-            &self.inline
-        } else {
-            &self.heap
-        }
-    }
-
-    #[inline(always)]
-    fn home(&self, ptr: usize) -> usize {
-        ((ptr as u64).wrapping_mul(FIB) >> self.shift) as usize
-    }
-
     /// The value stored for the name at `s`'s address, if any.
     #[inline(always)]
     pub(crate) fn get(&self, s: &str) -> Option<u32> {
         let ptr = s.as_ptr() as usize;
-        let home = self.home(ptr);
-        if self.heap.is_empty() {
-            // A fixed-size array: no bounds checks.
-            probe(&self.inline, home, ptr, s.len())
-        } else {
-            probe(&self.heap, home, ptr, s.len())
+        match probe(&self.inline, home(ptr, 64 - INLINE_BITS), ptr, s.len()) {
+            Some(value) => Some(value),
+            None if self.heap.is_empty() => None,
+            None => probe(&self.heap, home(ptr, self.heap_shift), ptr, s.len()),
         }
     }
 
@@ -68,46 +68,46 @@ impl NameAddrs {
     /// 4 GiB are not stored (their lookups keep missing, which is correct).
     pub(crate) fn insert(&mut self, s: &str, value: u32) {
         let Ok(len) = u32::try_from(s.len()) else { return };
-        if (self.len + 1) * 4 > self.slots().len() {
-            self.grow();
+        let slot = (s.as_ptr() as usize, len, value);
+        if (self.inline_len + 1) * 4 <= INLINE {
+            place(&mut self.inline, 64 - INLINE_BITS, slot);
+            self.inline_len += 1;
+            return;
         }
-        self.place((s.as_ptr() as usize, len, value));
-        self.len += 1;
-    }
-
-    fn place(&mut self, slot: Slot) {
-        let mut i = self.home(slot.0);
-        let slots = if self.heap.is_empty() { &mut self.inline[..] } else { &mut self.heap[..] };
-        let mask = slots.len() - 1;
-        while slots[i & mask].0 != 0 {
-            i += 1;
+        if (self.heap_len + 1) * 4 > self.heap.len() {
+            self.grow_heap();
         }
-        slots[i & mask] = slot;
+        place(&mut self.heap, self.heap_shift, slot);
+        self.heap_len += 1;
     }
 
     #[cold]
-    fn grow(&mut self) {
-        let bits = 65 - self.shift;
-        let new = vec![(0, 0, 0); 1 << bits];
-        let old = if self.heap.is_empty() {
-            self.inline.to_vec()
-        } else {
-            std::mem::take(&mut self.heap)
-        };
-        self.heap = new;
-        self.shift = 64 - bits;
+    fn grow_heap(&mut self) {
+        let bits = if self.heap.is_empty() { HEAP_BITS } else { 65 - self.heap_shift };
+        let old = std::mem::replace(&mut self.heap, vec![(0, 0, 0); 1 << bits]);
+        self.heap_shift = 64 - bits;
         for slot in old.into_iter().filter(|e| e.0 != 0) {
-            self.place(slot);
+            place(&mut self.heap, self.heap_shift, slot);
         }
     }
 
     /// Replace every stored `old` value by `new`.
     pub(crate) fn replace_value(&mut self, old: u32, new: u32) {
-        let slots = if self.heap.is_empty() { &mut self.inline[..] } else { &mut self.heap[..] };
-        for slot in slots.iter_mut().filter(|e| e.0 != 0 && e.2 == old) {
+        let slots = self.inline.iter_mut().chain(self.heap.iter_mut());
+        for slot in slots.filter(|e| e.0 != 0 && e.2 == old) {
             slot.2 = new;
         }
     }
+}
+
+/// Put `slot` in the first free slot from its home (the table has room).
+fn place(slots: &mut [Slot], shift: u32, slot: Slot) {
+    let mask = slots.len() - 1;
+    let mut i = home(slot.0, shift);
+    while slots[i & mask].0 != 0 {
+        i += 1;
+    }
+    slots[i & mask] = slot;
 }
 
 /// Linear probing from `home` in a table whose size is a power of two.
