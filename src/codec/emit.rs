@@ -616,14 +616,14 @@ impl Emitter {
 }
 
 /// The opcode and argument width of an i32 (BININT1 for 0..=0xff, BININT2
-/// for 0x100..=0xffff, else BININT), by arithmetic rather than branches.
+/// for 0x100..=0xffff, else BININT), from a table rather than branches:
+/// the count of leading zero bytes of the value as u32 (negative values
+/// have none) picks the form.
 #[inline(always)]
 fn binint_form(n: i32) -> (u8, usize) {
-    // Negative values are huge as u32: BININT.
-    let u = n as u32;
-    let (is1, is2) = (usize::from(u <= 0xff), usize::from(u <= 0xffff));
-    // 'J' + 3 = 'M' (BININT2), 'J' + 3 - 2 = 'K' (BININT1).
-    ((usize::from(BININT) + 3 * is2 - 2 * is1) as u8, 4 - 2 * is2 - is1)
+    const FORMS: [(u8, usize); 4] = [(BININT, 4), (BININT, 4), (BININT2, 2), (BININT1, 1)];
+    // `| 1`: 0 counts as one byte, not four zero bytes.
+    FORMS[((n as u32 | 1).leading_zeros() / 8) as usize]
 }
 
 /// The length of LONG1's argument for an int outside i32: its minimal two's
