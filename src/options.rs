@@ -100,6 +100,7 @@ pub struct DeOptions {
     pub(crate) max_memo: usize,
     pub(crate) max_alloc: usize,
     pub(crate) max_expansion: u64,
+    pub(crate) reject_cycles: bool,
     pub(crate) py2_strings: Py2Strings,
     pub(crate) globals: GlobalsPolicy,
     pub(crate) buffers: Option<Arc<Vec<Vec<u8>>>>,
@@ -116,6 +117,7 @@ impl fmt::Debug for DeOptions {
             .field("max_memo", &self.max_memo)
             .field("max_alloc", &self.max_alloc)
             .field("max_expansion", &self.max_expansion)
+            .field("reject_cycles", &self.reject_cycles)
             .field("py2_strings", &self.py2_strings)
             .field("globals", &self.globals)
             .field("buffers", &self.buffers.as_ref().map(|b| b.len()))
@@ -135,6 +137,7 @@ impl Default for DeOptions {
             max_memo: 1 << 24,
             max_alloc: 1 << 32,
             max_expansion: 64,
+            reject_cycles: false,
             py2_strings: Py2Strings::default(),
             globals: GlobalsPolicy::default(),
             buffers: None,
@@ -202,6 +205,28 @@ impl DeOptions {
     /// ```
     pub fn max_expansion(mut self, factor: u64) -> Self {
         self.max_expansion = factor;
+        self
+    }
+
+    /// Refuse a pickle that puts a container inside itself, as CPython
+    /// allows (`l = []; l.append(l)`), when reading a [`Value`] (default
+    /// off: such a pickle reads as [`Value::Shared`] nodes that refer to
+    /// themselves). A reference cycle of `Arc`s is never freed, so a
+    /// long-running process that reads untrusted pickles into `Value`s
+    /// should turn this on: every cyclic pickle would otherwise keep its
+    /// memory (bounded by its size) until the process ends. Typed reads
+    /// reject cycles always (a Rust value cannot hold itself).
+    ///
+    /// ```
+    /// use serde_pickle::{from_slice, from_slice_with, Category, DeOptions, Value};
+    /// // l = []; l.append(l); pickle.dumps(l, protocol=2)
+    /// let cyclic = b"\x80\x02]q\x00h\x00a.";
+    /// assert!(from_slice::<Value>(cyclic).is_ok());
+    /// let err = from_slice_with::<Value>(cyclic, &DeOptions::new().reject_cycles(true)).unwrap_err();
+    /// assert_eq!(err.category(), Category::Data);
+    /// ```
+    pub fn reject_cycles(mut self, on: bool) -> Self {
+        self.reject_cycles = on;
         self
     }
 

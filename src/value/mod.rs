@@ -225,7 +225,8 @@ impl Dict {
 ///
 /// The content is set once; [`Shared::empty`] plus [`Shared::set`] builds a cycle.
 /// A cyclic structure is never freed (like `Arc` cycles in general): it is bounded
-/// by the input it was read from.
+/// by the input it was read from. To refuse cyclic pickles, see
+/// [`DeOptions::reject_cycles`](crate::DeOptions::reject_cycles).
 #[derive(Clone)]
 pub struct Shared(pub(crate) Arc<OnceLock<Value>>);
 

@@ -267,6 +267,10 @@ impl<'a> Builder<'a> {
         let mut shared = None;
         if self.refs.get(&id).is_some_and(|&n| n > 1) {
             if let Some(s) = self.shared.get(&id) {
+                // A node referred to while it is being built: a cycle.
+                if self.opts.reject_cycles && s.0.get().is_none() {
+                    return Err(Error::new(ErrorCode::Recursive));
+                }
                 return Ok(Some(Value::Shared(s.clone())));
             }
             let s = Shared::empty();
