@@ -69,14 +69,20 @@ pub(super) fn fallback() -> Error {
 /// debug build overflowed a 2 MiB thread stack at ~1000 nested lists.)
 const FAST_MAX_DEPTH: usize = 128;
 
+/// Memo entries reserved up front, at most (the memo grows past it as needed).
+const MEMO_RESERVE: usize = 4096;
+
 /// CPython's batch size: a list/dict/set batch of exactly this many items may be followed by another.
 pub(super) const BATCH: usize = 1000;
 
 impl<'de, 'o> Fast<'de, 'o> {
     pub(crate) fn new(input: &'de [u8], opts: &'o DeOptions) -> Self {
-        // Picklers memoize nearly every string and container; reserving by
-        // the input size avoids regrowing (untouched capacity costs no memory).
-        let memo = Vec::with_capacity(input.len() / 16);
+        // Picklers memoize nearly every string and container, so reserve a
+        // little by the input size; but only a little: input/16 entries of
+        // 16 bytes was an allocation as large as the input, and for a big
+        // `bytes` pickle it cost more (page faults, malloc churn) than the
+        // copy of the payload.
+        let memo = Vec::with_capacity((input.len() / 16).min(MEMO_RESERVE));
         let payload_left = opts.payload_budget(input.len());
         Fast { input, pos: 0, memo, memo_count: 0, opts, depth: 0, mutable_opened: 0, payload_left }
     }
