@@ -3,10 +3,11 @@
 
 mod access;
 mod fast;
+mod input;
 mod node;
 mod pytypes;
 
-use std::io::{self, Read as _};
+use std::io;
 
 use serde::de::{self, DeserializeOwned};
 
@@ -187,11 +188,6 @@ pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
     // from_reader reads to the end anyway (bytes after the pickle are an
     // error), so read it whole — bounded by the allocation limit, growing
     // only by what arrives — and parse the buffer like a slice.
-    let mut buf = Vec::new();
-    let limit = opts.max_alloc as u64;
-    io::Read::take(reader, limit.saturating_add(1)).read_to_end(&mut buf)?;
-    if buf.len() as u64 > limit {
-        return Err(Error::limit("input larger than the allocation limit"));
-    }
+    let buf = input::read_all(reader, opts.max_alloc)?;
     from_slice_with(&buf, opts)
 }
