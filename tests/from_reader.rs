@@ -1,7 +1,8 @@
 //! `from_reader` and the stream iterator over awkward readers: one byte per
 //! call, interrupted calls, an error mid-way, a socket that has sent only
 //! part of the stream; and what reading costs in memory (a per-thread
-//! counting allocator): lengths claimed by the pickle are not trusted.
+//! counting allocator): lengths claimed by the pickle are not trusted, and
+//! a pickle of one large `bytes` is read in the memory of its payload.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -212,6 +213,13 @@ fn bytes_after_stop_are_an_error_for_from_reader() {
         assert!(matches!(e.code(), ErrorCode::TrailingBytes), "{e:?}");
         assert_eq!(e.offset(), Some(stop));
     }
+    // The same for the lone-bytes shortcut.
+    let mut bytes = serde_pickle::to_vec(&blob(100)).unwrap();
+    let stop = bytes.len() as u64;
+    bytes.push(b'.');
+    let e = from_reader::<_, ByteBuf>(&bytes[..]).unwrap_err();
+    assert!(matches!(e.code(), ErrorCode::TrailingBytes), "{e:?}");
+    assert_eq!(e.offset(), Some(stop));
 }
 
 #[test]
@@ -234,6 +242,40 @@ fn a_huge_claimed_length_from_a_reader_costs_no_memory() {
         let (r, peak) = peak_during(|| from_reader::<_, Value>(Trickle::new(&bytes, 5)));
         assert_eq!(r.unwrap_err().category(), Category::Eof, "opcode {op:#x}");
         assert!(peak < 64 << 10, "opcode {op:#x}: {peak} bytes allocated");
+    }
+}
+
+#[test]
+fn a_pickle_of_one_large_bytes_is_read_in_the_memory_of_its_payload() {
+    let bytes = serde_pickle::to_vec(&blob(4 << 20)).unwrap();
+    let (back, peak) = peak_during(|| from_reader::<_, ByteBuf>(&bytes[..]).unwrap());
+    assert_eq!(back, blob(4 << 20));
+    assert!(peak < bytes.len() + 1024, "{peak} bytes allocated for a {} byte input", bytes.len());
+}
+
+#[test]
+fn a_lone_bytes_read_as_another_type_reads_as_from_slice_does() {
+    let bytes = serde_pickle::to_vec(&blob(1000)).unwrap();
+    let v: Vec<u8> = from_reader(&bytes[..]).unwrap();
+    assert_eq!(v, from_slice::<Vec<u8>>(&bytes).unwrap());
+    let v: Value = from_reader(&bytes[..]).unwrap();
+    assert_eq!(v, Value::Bytes(blob(1000).into_vec()));
+    let r = from_reader::<_, String>(&bytes[..]).unwrap_err();
+    let s = from_slice::<String>(&bytes).unwrap_err();
+    assert_eq!(r.to_string(), s.to_string());
+}
+
+#[test]
+fn a_cpython_pickle_of_one_bytes_is_read_at_every_protocol() {
+    // pickle.dumps(b'hi', p) for p = 3, 4, 5 (2 writes _codecs.encode).
+    let cases: [&[u8]; 3] = [
+        b"\x80\x03C\x02hiq\x00.",
+        b"\x80\x04\x95\x06\x00\x00\x00\x00\x00\x00\x00C\x02hi\x94.",
+        b"\x80\x05C\x02hi\x94.",
+    ];
+    for bytes in cases {
+        let b: ByteBuf = from_reader(bytes).unwrap();
+        assert_eq!(b.as_ref(), b"hi");
     }
 }
 

@@ -2,6 +2,7 @@
 //! opcode VM over its input, then a serde `Deserializer` walks the arena.
 
 mod access;
+mod blob;
 mod fast;
 mod input;
 mod node;
@@ -189,5 +190,18 @@ pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
     // error), so read it whole — bounded by the allocation limit, growing
     // only by what arrives — and parse the buffer like a slice.
     let buf = input::read_all(reader, opts.max_alloc)?;
+    let buf = match blob::lone_bytes(&buf, opts) {
+        Some(payload) if opts.fast_path => {
+            let mut owned = blob::OwnedBytes::new(buf, payload);
+            match T::deserialize(&mut owned) {
+                Ok(v) => return Ok(v),
+                // Handed over and refused by the visitor: its error is what
+                // the VM's walk would report too (it gives the same visitor
+                // the same bytes, and returns its error as is).
+                Err(e) => owned.into_input().ok_or(e)?,
+            }
+        }
+        _ => buf,
+    };
     from_slice_with(&buf, opts)
 }
