@@ -2,9 +2,15 @@
 //! straight from it) or any `std::io::Read` (bytes are copied into a scratch
 //! buffer that grows only by what actually arrives).
 
-use std::io;
+mod reader;
 
+use serde::de;
+
+use crate::de::fast::Fast;
 use crate::error::{Error, ErrorCode, Result};
+use crate::options::DeOptions;
+
+pub use reader::IoRead;
 
 /// Where a string or byte payload lives: a range of the input slice, or of
 /// the reader's scratch buffer (for `io::Read` input and decoded text).
@@ -79,6 +85,11 @@ pub trait Read<'de>: private::Sealed {
     #[doc(hidden)]
     /// How many bytes are known to remain, if the source knows.
     fn remaining(&self) -> Option<u64>;
+
+    #[doc(hidden)]
+    /// The next pickle, read by the fast path if it can; `None` leaves the
+    /// source where it was, for the VM (which reports every error).
+    fn fast<T: de::Deserialize<'de>>(&mut self, opts: &DeOptions) -> Option<T>;
 }
 
 /// Reads from a byte slice; strings and bytes are borrowed from it.
@@ -156,117 +167,11 @@ impl<'de> Read<'de> for SliceRead<'de> {
     fn remaining(&self) -> Option<u64> {
         Some((self.data.len() - self.pos) as u64)
     }
-}
 
-/// Reads from any [`std::io::Read`], buffering internally (so wrapping the
-/// reader in a `BufReader` is unnecessary). Payloads are copied into a scratch
-/// buffer that grows only by the bytes that actually arrive, so a length field
-/// claiming gigabytes costs nothing until the gigabytes are there.
-pub struct IoRead<R> {
-    inner: R,
-    buf: Box<[u8]>,
-    pos: usize,
-    end: usize,
-    /// Offset of `buf[0]` in the stream.
-    base: u64,
-}
-
-const IO_BUF: usize = 64 * 1024;
-
-impl<R: io::Read> IoRead<R> {
-    /// Read from `reader`.
-    pub fn new(reader: R) -> Self {
-        IoRead { inner: reader, buf: vec![0; IO_BUF].into_boxed_slice(), pos: 0, end: 0, base: 0 }
-    }
-
-    /// Refill the buffer; false at end of input.
-    fn fill(&mut self) -> Result<bool> {
-        self.base += self.end as u64;
-        self.pos = 0;
-        self.end = 0;
-        loop {
-            match self.inner.read(&mut self.buf) {
-                Ok(0) => return Ok(false),
-                Ok(n) => {
-                    self.end = n;
-                    return Ok(true);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-}
-
-impl<R> private::Sealed for IoRead<R> {}
-
-impl<'de, R: io::Read> Read<'de> for IoRead<R> {
-    fn offset(&self) -> u64 {
-        self.base + self.pos as u64
-    }
-
-    #[inline]
-    fn next_byte(&mut self) -> Result<Option<u8>> {
-        if self.pos == self.end && !self.fill()? {
-            return Ok(None);
-        }
-        let b = self.buf[self.pos];
-        self.pos += 1;
-        Ok(Some(b))
-    }
-
-    fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut out = [0u8; N];
-        if self.end - self.pos >= N {
-            out.copy_from_slice(&self.buf[self.pos..self.pos + N]);
-            self.pos += N;
-            return Ok(out);
-        }
-        for slot in out.iter_mut() {
-            *slot = self.next_byte()?.ok_or_else(|| Error::new(ErrorCode::Eof))?;
-        }
-        Ok(out)
-    }
-
-    fn bytes(&mut self, n: u64, scratch: &mut Vec<u8>) -> Result<Span> {
-        let start = scratch.len();
-        let mut want = n;
-        while want > 0 {
-            if self.pos == self.end && !self.fill()? {
-                scratch.truncate(start);
-                return Err(Error::new(ErrorCode::Eof));
-            }
-            let take = ((self.end - self.pos) as u64).min(want) as usize;
-            scratch.extend_from_slice(&self.buf[self.pos..self.pos + take]);
-            self.pos += take;
-            want -= take as u64;
-        }
-        Ok(Span::scratch(start, n as usize))
-    }
-
-    fn line(&mut self, scratch: &mut Vec<u8>) -> Result<Span> {
-        let start = scratch.len();
-        loop {
-            if self.pos == self.end && !self.fill()? {
-                scratch.truncate(start);
-                return Err(Error::new(ErrorCode::Eof));
-            }
-            let avail = &self.buf[self.pos..self.end];
-            if let Some(i) = avail.iter().position(|&b| b == b'\n') {
-                scratch.extend_from_slice(&avail[..i]);
-                self.pos += i + 1;
-                return Ok(Span::scratch(start, scratch.len() - start));
-            }
-            scratch.extend_from_slice(avail);
-            self.pos = self.end;
-        }
-    }
-
-    fn input(&self) -> &'de [u8] {
-        &[]
-    }
-
-    fn remaining(&self) -> Option<u64> {
-        None
+    fn fast<T: de::Deserialize<'de>>(&mut self, opts: &DeOptions) -> Option<T> {
+        let rest = &self.data[self.pos..];
+        let (value, used) = Fast::new(rest, opts).run_prefix().ok()?;
+        self.pos += used;
+        Some(value)
     }
 }

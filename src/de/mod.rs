@@ -3,7 +3,7 @@
 
 mod access;
 mod blob;
-mod fast;
+pub(crate) mod fast;
 mod input;
 mod node;
 mod pytypes;
@@ -94,6 +94,11 @@ impl<'de, R: Read<'de>> Deserializer<R> {
 
     /// Load the next pickle and deserialize it as `T`.
     pub(crate) fn next_value<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>> {
+        if self.opts.fast_path {
+            if let Some(value) = self.read.fast(&self.opts) {
+                return Ok(Some(value));
+            }
+        }
         let Some(root) = self.load()? else { return Ok(None) };
         let ctx = Ctx::new(&self.machine, self.read.input(), &self.opts);
         T::deserialize(NodeDe::new(&ctx, root, 0)).map(Some)

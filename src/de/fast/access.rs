@@ -23,16 +23,16 @@ enum State {
 
 /// Items of a list/dict/set filled by batches (`MARK items APPENDS`) or, for
 /// a one-item container, `item APPEND`.
-pub(super) struct Batched<'a, 'de, 'o> {
-    de: &'a mut Fast<'de, 'o>,
+pub(super) struct Batched<'a, 'i, 'de, 'o> {
+    de: &'a mut Fast<'i, 'de, 'o>,
     closer: u8,
     single: Option<u8>,
     state: State,
     in_batch: usize,
 }
 
-impl<'a, 'de, 'o> Batched<'a, 'de, 'o> {
-    pub(super) fn new(de: &'a mut Fast<'de, 'o>, closer: u8, single: Option<u8>) -> Self {
+impl<'a, 'i, 'de, 'o> Batched<'a, 'i, 'de, 'o> {
+    pub(super) fn new(de: &'a mut Fast<'i, 'de, 'o>, closer: u8, single: Option<u8>) -> Self {
         Batched { de, closer, single, state: State::Start, in_batch: 0 }
     }
 
@@ -113,7 +113,7 @@ fn is_value_start(op: u8) -> bool {
     )
 }
 
-impl<'de> de::SeqAccess<'de> for Batched<'_, 'de, '_> {
+impl<'de> de::SeqAccess<'de> for Batched<'_, '_, 'de, '_> {
     type Error = Error;
 
     #[inline]
@@ -139,7 +139,7 @@ impl<'de> de::SeqAccess<'de> for Batched<'_, 'de, '_> {
     }
 }
 
-impl<'de> de::MapAccess<'de> for Batched<'_, 'de, '_> {
+impl<'de> de::MapAccess<'de> for Batched<'_, '_, 'de, '_> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
@@ -156,11 +156,11 @@ impl<'de> de::MapAccess<'de> for Batched<'_, 'de, '_> {
 }
 
 /// Items of a `MARK items TUPLE/LIST/FROZENSET` container, up to the closer.
-pub(super) struct Marked<'a, 'de, 'o> {
-    pub(super) de: &'a mut Fast<'de, 'o>,
+pub(super) struct Marked<'a, 'i, 'de, 'o> {
+    pub(super) de: &'a mut Fast<'i, 'de, 'o>,
 }
 
-impl<'de> de::SeqAccess<'de> for Marked<'_, 'de, '_> {
+impl<'de> de::SeqAccess<'de> for Marked<'_, '_, 'de, '_> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
@@ -172,12 +172,12 @@ impl<'de> de::SeqAccess<'de> for Marked<'_, 'de, '_> {
 }
 
 /// Exactly `left` items (a postfix TUPLE1..3, or an empty tuple).
-pub(super) struct Fixed<'a, 'de, 'o> {
-    pub(super) de: &'a mut Fast<'de, 'o>,
+pub(super) struct Fixed<'a, 'i, 'de, 'o> {
+    pub(super) de: &'a mut Fast<'i, 'de, 'o>,
     pub(super) left: usize,
 }
 
-impl<'de> de::SeqAccess<'de> for Fixed<'_, 'de, '_> {
+impl<'de> de::SeqAccess<'de> for Fixed<'_, '_, 'de, '_> {
     type Error = Error;
 
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
@@ -193,13 +193,13 @@ impl<'de> de::SeqAccess<'de> for Fixed<'_, 'de, '_> {
     }
 }
 
-pub(super) struct Variant<'a, 'de, 'o> {
-    pub(super) de: &'a mut Fast<'de, 'o>,
+pub(super) struct Variant<'a, 'i, 'de, 'o> {
+    pub(super) de: &'a mut Fast<'i, 'de, 'o>,
     /// Inside a one-entry dict: the opcode that must close it (SETITEM or SETITEMS).
     pub(super) closer: Option<u8>,
 }
 
-impl<'a, 'de, 'o> de::EnumAccess<'de> for Variant<'a, 'de, 'o> {
+impl<'a, 'i, 'de, 'o> de::EnumAccess<'de> for Variant<'a, 'i, 'de, 'o> {
     type Error = Error;
     type Variant = Self;
 
@@ -209,9 +209,9 @@ impl<'a, 'de, 'o> de::EnumAccess<'de> for Variant<'a, 'de, 'o> {
     }
 }
 
-impl<'de> Variant<'_, 'de, '_> {
+impl<'de> Variant<'_, '_, 'de, '_> {
     /// The content of `{'Variant': content}`, then the dict's closer.
-    fn content<T>(self, read: impl FnOnce(&mut Fast<'de, '_>) -> Result<T>) -> Result<T> {
+    fn content<T>(self, read: impl FnOnce(&mut Fast<'_, 'de, '_>) -> Result<T>) -> Result<T> {
         let Some(closer) = self.closer else { return Err(fallback()) };
         let v = read(&mut *self.de)?;
         if self.de.byte()? != closer {
@@ -222,7 +222,7 @@ impl<'de> Variant<'_, 'de, '_> {
     }
 }
 
-impl<'de> de::VariantAccess<'de> for Variant<'_, 'de, '_> {
+impl<'de> de::VariantAccess<'de> for Variant<'_, '_, 'de, '_> {
     type Error = Error;
 
     fn unit_variant(self) -> Result<()> {

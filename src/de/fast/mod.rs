@@ -42,8 +42,12 @@ enum Last {
     Container,
 }
 
-pub(crate) struct Fast<'de, 'o> {
-    input: &'de [u8],
+pub(crate) struct Fast<'i, 'de, 'o> {
+    input: &'i [u8],
+    /// The input again when strings and bytes may be lent to the visitor
+    /// (`from_slice`); `None` when it is a reader's buffer, which they are
+    /// copied out of.
+    lend: Option<&'de [u8]>,
     pos: usize,
     memo: Vec<Memo>,
     memo_count: usize,
@@ -75,8 +79,20 @@ const MEMO_RESERVE: usize = 4096;
 /// CPython's batch size: a list/dict/set batch of exactly this many items may be followed by another.
 pub(super) const BATCH: usize = 1000;
 
-impl<'de, 'o> Fast<'de, 'o> {
+impl<'de, 'o> Fast<'de, 'de, 'o> {
+    /// Parse `input`, lending strings and bytes from it.
     pub(crate) fn new(input: &'de [u8], opts: &'o DeOptions) -> Self {
+        Fast::build(input, Some(input), opts)
+    }
+}
+
+impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
+    /// Parse `input` (a reader's buffer), copying strings and bytes out of it.
+    pub(crate) fn copying(input: &'i [u8], opts: &'o DeOptions) -> Self {
+        Fast::build(input, None, opts)
+    }
+
+    fn build(input: &'i [u8], lend: Option<&'de [u8]>, opts: &'o DeOptions) -> Self {
         // Picklers memoize nearly every string and container, so reserve a
         // little by the input size; but only a little: input/16 entries of
         // 16 bytes was an allocation as large as the input, and for a big
@@ -84,20 +100,41 @@ impl<'de, 'o> Fast<'de, 'o> {
         // copy of the payload.
         let memo = Vec::with_capacity((input.len() / 16).min(MEMO_RESERVE));
         let payload_left = opts.payload_budget(input.len());
-        Fast { input, pos: 0, memo, memo_count: 0, opts, depth: 0, mutable_opened: 0, payload_left }
+        Fast {
+            input,
+            lend,
+            pos: 0,
+            memo,
+            memo_count: 0,
+            opts,
+            depth: 0,
+            mutable_opened: 0,
+            payload_left,
+        }
     }
 
     /// Parse the whole input as one pickle and deserialize `T`.
-    pub(crate) fn run<T: de::Deserialize<'de>>(mut self) -> Result<T> {
+    pub(crate) fn run<T: de::Deserialize<'de>>(self) -> Result<T> {
+        let len = self.input.len();
+        match self.run_prefix()? {
+            (value, used) if used == len => Ok(value),
+            _ => Err(fallback()),
+        }
+    }
+
+    /// Parse the pickle at the start of the input (which may go on: a
+    /// stream) and deserialize `T`: the value, and where the pickle ends,
+    /// just past its `STOP` (where the VM stops too).
+    pub(crate) fn run_prefix<T: de::Deserialize<'de>>(mut self) -> Result<(T, usize)> {
         if self.input.len() > u32::MAX as usize {
             return Err(fallback());
         }
         let value = T::deserialize(&mut self)?;
         self.skip_meta()?;
-        if self.byte()? != STOP || self.pos != self.input.len() {
+        if self.byte()? != STOP {
             return Err(fallback());
         }
-        Ok(value)
+        Ok((value, self.pos))
     }
 
     #[inline]
@@ -108,7 +145,7 @@ impl<'de, 'o> Fast<'de, 'o> {
     }
 
     #[inline]
-    fn take(&mut self, n: usize) -> Result<&'de [u8]> {
+    fn take(&mut self, n: usize) -> Result<&'i [u8]> {
         let end = self.pos.checked_add(n).ok_or_else(fallback)?;
         let s = self.input.get(self.pos..end).ok_or_else(fallback)?;
         self.pos = end;
@@ -400,9 +437,15 @@ impl<'de, 'o> Fast<'de, 'o> {
     /// The payload `[s, s + n)` of a str or bytes about to be visited,
     /// charged to the expansion budget (beyond it, the VM reports the limit).
     #[inline]
-    fn payload(&mut self, s: u32, n: u32) -> Result<&'de [u8]> {
+    fn payload(&mut self, s: u32, n: u32) -> Result<&'i [u8]> {
         self.payload_left = self.payload_left.checked_sub(n as u64).ok_or_else(fallback)?;
         Ok(&self.input[s as usize..(s + n) as usize])
+    }
+
+    /// The same payload, lent from the `'de` input when that is allowed.
+    #[inline]
+    fn lent(&self, s: u32, n: u32) -> Option<&'de [u8]> {
+        self.lend.map(|input| &input[s as usize..(s + n) as usize])
     }
 
     fn visit_scalar<V: Visitor<'de>>(&mut self, m: Memo, visitor: V) -> Result<V::Value> {
@@ -413,9 +456,18 @@ impl<'de, 'o> Fast<'de, 'o> {
             Memo::Float(f) => visitor.visit_f64(f),
             Memo::Str(s, n) => {
                 let b = self.payload(s, n)?;
-                visitor.visit_borrowed_str(std::str::from_utf8(b).map_err(|_| fallback())?)
+                match self.lent(s, n) {
+                    Some(b) => visitor.visit_borrowed_str(utf8(b)?),
+                    None => visitor.visit_str(utf8(b)?),
+                }
             }
-            Memo::Bytes(s, n) => visitor.visit_borrowed_bytes(self.payload(s, n)?),
+            Memo::Bytes(s, n) => {
+                let b = self.payload(s, n)?;
+                match self.lent(s, n) {
+                    Some(b) => visitor.visit_borrowed_bytes(b),
+                    None => visitor.visit_bytes(b),
+                }
+            }
             Memo::Unset | Memo::Container => Err(fallback()),
         }
     }
@@ -517,6 +569,12 @@ impl<'de, 'o> Fast<'de, 'o> {
     }
 }
 
+/// Strings the fast path reads are UTF-8; anything else (lone surrogates
+/// from `surrogatepass`, bad bytes) is left to the VM.
+fn utf8(b: &[u8]) -> Result<&str> {
+    std::str::from_utf8(b).map_err(|_| fallback())
+}
+
 #[derive(Clone, Copy)]
 enum Open {
     List,
@@ -556,7 +614,7 @@ macro_rules! forward_int {
     };
 }
 
-impl<'de> de::Deserializer<'de> for &mut Fast<'de, '_> {
+impl<'de> de::Deserializer<'de> for &mut Fast<'_, 'de, '_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {

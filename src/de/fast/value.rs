@@ -210,7 +210,7 @@ impl Builder {
     }
 }
 
-impl<'de> Fast<'de, '_> {
+impl Fast<'_, '_, '_> {
     /// Read the whole pickle (from the current position to its `STOP`) as a
     /// [`Value`], leaving the position at the `STOP`.
     pub(super) fn whole_value(&mut self) -> Result<Value> {

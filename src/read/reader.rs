@@ -1,0 +1,371 @@
+//! [`IoRead`]: reading pickles from any `std::io::Read` through a buffer.
+//!
+//! The VM reads through it byte by byte, refilling a 64 KiB buffer. For the
+//! fast path (typed reads of a stream), the buffer first takes one whole
+//! pickle: `IoRead::pickle_end` follows the opcodes (a frame as a whole),
+//! asking the reader only for bytes the pickle says it has, so a socket is
+//! not waited on past the pickle's `STOP`. The fast path then parses the
+//! buffered pickle like a slice; when it gives up, the VM reads the same
+//! buffered bytes from the same place, as it always did.
+
+use std::io;
+
+use serde::de;
+
+use super::{private, Read, Span};
+use crate::codec::opcodes::{self, Arg, FRAME, STOP};
+use crate::de::fast::Fast;
+use crate::error::{Error, ErrorCode, Result};
+use crate::options::DeOptions;
+
+/// Reads from any [`std::io::Read`], buffering internally (so wrapping the
+/// reader in a `BufReader` is unnecessary). The buffer and the payloads grow
+/// only by the bytes that actually arrive, so a length field claiming
+/// gigabytes costs nothing until the gigabytes are there.
+pub struct IoRead<R> {
+    inner: R,
+    /// `buf[pos..end]` is read and not yet consumed; the rest is room.
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// Offset of `buf[0]` in the stream.
+    base: u64,
+    /// An error from the reader met while buffering a pickle for the fast
+    /// path, kept for the VM to meet where it would have.
+    pending: Option<io::Error>,
+}
+
+/// The buffer's usual size, and the least it grows by.
+const IO_BUF: usize = 64 * 1024;
+
+/// A buffer grown for a large pickle is given back above this size.
+const KEEP_BUF: usize = 1 << 20;
+
+impl<R: io::Read> IoRead<R> {
+    /// Read from `reader`.
+    pub fn new(reader: R) -> Self {
+        IoRead { inner: reader, buf: vec![0; IO_BUF], pos: 0, end: 0, base: 0, pending: None }
+    }
+
+    /// Refill the buffer; false at end of input.
+    fn fill(&mut self) -> Result<bool> {
+        self.base += self.end as u64;
+        self.pos = 0;
+        self.end = 0;
+        if let Some(e) = self.pending.take() {
+            return Err(e.into());
+        }
+        loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(0) => return Ok(false),
+                Ok(n) => {
+                    self.end = n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Buffer the pickle that starts at `pos`, reading no further than it
+    /// goes (and at most `limit` bytes): its length, or `None` when it cannot
+    /// be delimited so (an opcode that is not one, the end of the input, a
+    /// reader error, the limit), which the VM will report or handle.
+    ///
+    /// Frames are taken whole, as CPython's unpicklers take them, and a
+    /// frame ending in `STOP` is taken to end the pickle: the fast path
+    /// checks that, and gives up if the `STOP` is not where it ends.
+    fn pickle_end(&mut self, limit: usize) -> io::Result<Option<usize>> {
+        let mut at = 0;
+        let mut text = Text::default();
+        loop {
+            if !self.fill_to(at + 1, limit)? {
+                return Ok(None);
+            }
+            let end = match extent(&self.buf[self.pos..self.end], at, &mut text) {
+                Extent::Lost => return Ok(None),
+                Extent::More => {
+                    if !self.fill_to(self.end - self.pos + 1, limit)? {
+                        return Ok(None);
+                    }
+                    continue;
+                }
+                Extent::Known(end) => end,
+            };
+            if !self.fill_to(end, limit)? {
+                return Ok(None);
+            }
+            let op = self.buf[self.pos + at];
+            at = end;
+            text = Text::default();
+            if op == STOP {
+                return Ok(Some(at));
+            }
+            if op == FRAME {
+                let Some(frame_end) = self.frame(end, limit)? else { return Ok(None) };
+                if self.buf[self.pos + frame_end - 1] == STOP {
+                    // Most likely the last frame; but the byte may be an argument.
+                    match stop_in(&self.buf[self.pos..self.pos + frame_end], end) {
+                        Scan::Stop(stop_end) => return Ok(Some(stop_end)),
+                        Scan::Through => {}
+                        Scan::Lost => return Ok(None),
+                    }
+                }
+                at = frame_end;
+            }
+        }
+    }
+
+    /// Buffer the frame whose content starts at `start` (just past its
+    /// header): where it ends, or `None` for an empty or oversized frame.
+    fn frame(&mut self, start: usize, limit: usize) -> io::Result<Option<usize>> {
+        let header = &self.buf[self.pos + start - 8..self.pos + start];
+        let len = u64::from_le_bytes(header.try_into().expect("8 bytes"));
+        let Some(end) = usize::try_from(len).ok().and_then(|n| start.checked_add(n)) else {
+            return Ok(None);
+        };
+        if end == start || !self.fill_to(end, limit)? {
+            return Ok(None);
+        }
+        Ok(Some(end))
+    }
+
+    /// Have at least `want` unconsumed bytes buffered: false if the input
+    /// ends first, or if `want` is over `limit`. Reads only while short, one
+    /// `read` at a time (a socket returns what has arrived).
+    fn fill_to(&mut self, want: usize, limit: usize) -> io::Result<bool> {
+        if want > limit {
+            return Ok(false);
+        }
+        while self.end - self.pos < want {
+            if self.end == self.buf.len() {
+                self.make_room(want);
+            }
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Room after `end`: move the unconsumed bytes to the front, and grow
+    /// towards `want` unconsumed bytes, by at most as much as is already
+    /// buffered (a length in the pickle is not trusted with memory).
+    fn make_room(&mut self, want: usize) {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.base += self.pos as u64;
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.end == self.buf.len() {
+            let len = want.min(self.end.saturating_mul(2)).max(self.end + IO_BUF.min(want));
+            // Exactly: `resize` alone would round the capacity up to double.
+            self.buf.reserve_exact(len - self.buf.len());
+            self.buf.resize(len, 0);
+        }
+    }
+
+    /// Between pickles: give back a buffer grown for a large one.
+    fn shrink(&mut self) {
+        if self.pos == self.end && self.buf.len() > KEEP_BUF {
+            self.base += self.end as u64;
+            self.pos = 0;
+            self.end = 0;
+            self.buf = vec![0; IO_BUF];
+        }
+    }
+}
+
+/// What the opcodes of a frame come to.
+enum Scan {
+    /// A `STOP`, ending here.
+    Stop(usize),
+    /// The frame's end, with no `STOP`.
+    Through,
+    /// Something that is not an opcode, or one running past the frame.
+    Lost,
+}
+
+/// Follow the opcodes of `data[from..]`, a whole frame (`data` is the
+/// pickle up to the frame's end).
+fn stop_in(data: &[u8], mut from: usize) -> Scan {
+    while from < data.len() {
+        match extent(data, from, &mut Text::default()) {
+            Extent::Known(end) if end <= data.len() => {
+                if data[from] == STOP {
+                    return Scan::Stop(end);
+                }
+                from = end;
+            }
+            _ => return Scan::Lost,
+        }
+    }
+    Scan::Through
+}
+
+/// How far the opcode at `data[at]` reaches.
+enum Extent {
+    /// Its end (which may be past the bytes buffered so far).
+    Known(usize),
+    /// More bytes are needed to tell (a length prefix, a text line).
+    More,
+    /// Not an opcode, or a length no buffer can hold.
+    Lost,
+}
+
+fn extent(data: &[u8], at: usize, text: &mut Text) -> Extent {
+    let Some(info) = opcodes::info(data[at]) else { return Extent::Lost };
+    let fixed = |n: usize| Extent::Known(at + 1 + n);
+    match info.arg {
+        Arg::None => fixed(0),
+        Arg::U1 => fixed(1),
+        Arg::U2 => fixed(2),
+        Arg::U4 | Arg::I4 => fixed(4),
+        Arg::U8 | Arg::F8 => fixed(8),
+        Arg::Line => text.lines(data, at + 1, 1),
+        Arg::TwoLines => text.lines(data, at + 1, 2),
+        Arg::Len1 => counted(data, at, 1, false),
+        Arg::Len4 => counted(data, at, 4, false),
+        Arg::SLen4 => counted(data, at, 4, true),
+        Arg::Len8 => counted(data, at, 8, false),
+    }
+}
+
+/// How far the text argument of an opcode has been searched for its
+/// `\n`s, so that a line arriving in pieces is searched once, not once per piece.
+#[derive(Default)]
+struct Text {
+    /// Where to search next (0: not started).
+    next: usize,
+    /// Lines complete so far.
+    found: usize,
+}
+
+impl Text {
+    /// The end of `n` `\n`-terminated lines starting at `from`.
+    fn lines(&mut self, data: &[u8], from: usize, n: usize) -> Extent {
+        self.next = self.next.max(from);
+        while self.found < n {
+            match data[self.next.min(data.len())..].iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.next += i + 1;
+                    self.found += 1;
+                }
+                None => {
+                    self.next = self.next.max(data.len());
+                    return Extent::More;
+                }
+            }
+        }
+        Extent::Known(self.next)
+    }
+}
+
+/// The end of a payload with a `width`-byte little-endian length prefix.
+fn counted(data: &[u8], at: usize, width: usize, signed: bool) -> Extent {
+    let Some(prefix) = data.get(at + 1..at + 1 + width) else { return Extent::More };
+    if signed && prefix[width - 1] & 0x80 != 0 {
+        return Extent::Lost;
+    }
+    let mut le = [0u8; 8];
+    le[..width].copy_from_slice(prefix);
+    match usize::try_from(u64::from_le_bytes(le)).ok().and_then(|n| (at + 1 + width).checked_add(n))
+    {
+        Some(end) => Extent::Known(end),
+        None => Extent::Lost,
+    }
+}
+
+impl<R> private::Sealed for IoRead<R> {}
+
+impl<'de, R: io::Read> Read<'de> for IoRead<R> {
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    #[inline]
+    fn next_byte(&mut self) -> Result<Option<u8>> {
+        if self.pos == self.end && !self.fill()? {
+            return Ok(None);
+        }
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        Ok(Some(b))
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        if self.end - self.pos >= N {
+            out.copy_from_slice(&self.buf[self.pos..self.pos + N]);
+            self.pos += N;
+            return Ok(out);
+        }
+        for slot in out.iter_mut() {
+            *slot = self.next_byte()?.ok_or_else(|| Error::new(ErrorCode::Eof))?;
+        }
+        Ok(out)
+    }
+
+    fn bytes(&mut self, n: u64, scratch: &mut Vec<u8>) -> Result<Span> {
+        let start = scratch.len();
+        let mut want = n;
+        while want > 0 {
+            if self.pos == self.end && !self.fill()? {
+                scratch.truncate(start);
+                return Err(Error::new(ErrorCode::Eof));
+            }
+            let take = ((self.end - self.pos) as u64).min(want) as usize;
+            scratch.extend_from_slice(&self.buf[self.pos..self.pos + take]);
+            self.pos += take;
+            want -= take as u64;
+        }
+        Ok(Span::scratch(start, n as usize))
+    }
+
+    fn line(&mut self, scratch: &mut Vec<u8>) -> Result<Span> {
+        let start = scratch.len();
+        loop {
+            if self.pos == self.end && !self.fill()? {
+                scratch.truncate(start);
+                return Err(Error::new(ErrorCode::Eof));
+            }
+            let avail = &self.buf[self.pos..self.end];
+            if let Some(i) = avail.iter().position(|&b| b == b'\n') {
+                scratch.extend_from_slice(&avail[..i]);
+                self.pos += i + 1;
+                return Ok(Span::scratch(start, scratch.len() - start));
+            }
+            scratch.extend_from_slice(avail);
+            self.pos = self.end;
+        }
+    }
+
+    fn input(&self) -> &'de [u8] {
+        &[]
+    }
+
+    fn remaining(&self) -> Option<u64> {
+        None
+    }
+
+    fn fast<T: de::Deserialize<'de>>(&mut self, opts: &DeOptions) -> Option<T> {
+        self.shrink();
+        let len = match self.pickle_end(opts.max_alloc) {
+            Ok(Some(len)) => len,
+            Ok(None) => return None,
+            Err(e) => {
+                self.pending = Some(e);
+                return None;
+            }
+        };
+        let pickle = &self.buf[self.pos..self.pos + len];
+        let (value, used) = Fast::copying(pickle, opts).run_prefix().ok()?;
+        self.pos += used;
+        Some(value)
+    }
+}
