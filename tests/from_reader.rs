@@ -418,3 +418,21 @@ fn the_stream_gives_back_the_buffer_of_a_large_pickle() {
     let held = LIVE.with(Cell::get) - base;
     assert!(held < 1 << 20, "the iterator holds {held} bytes");
 }
+
+#[test]
+fn payloads_over_a_mebibyte_in_a_stream_over_a_reader_read_with_and_without_the_fast_path() {
+    let text = "x".repeat(3 << 20);
+    let stream =
+        [serde_pickle::to_vec(&text).unwrap(), serde_pickle::to_vec(&blob(3 << 20)).unwrap()]
+            .concat();
+    for fast in [true, false] {
+        let opts = DeOptions::new().fast_path(fast);
+        let mut it = Deserializer::from_reader(&stream[..]).with_options(opts).into_iter::<Value>();
+        assert_eq!(it.next().unwrap().unwrap(), Value::from(text.clone()), "fast path {fast}");
+        assert_eq!(it.next().unwrap().unwrap(), Value::Bytes(blob(3 << 20).into_vec()));
+        let opts = DeOptions::new().fast_path(fast);
+        let mut it =
+            Deserializer::from_reader(&stream[..]).with_options(opts).into_iter::<String>();
+        assert_eq!(it.next().unwrap().unwrap(), text, "fast path {fast}");
+    }
+}

@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'a, 'de> {
     /// Payload bytes (str, bytes) still allowed to be visited, every
     /// reference counted (see [`DeOptions::max_expansion`]).
     payload_left: Cell<u64>,
+    /// What the payload budget is relative to: the input, or the pickle read from a reader.
+    pub pickle_len: usize,
     /// Shared nodes on the current path (a repeat is a cycle).
     path: RefCell<HashSet<NodeId>>,
 }
@@ -43,13 +45,16 @@ impl<'a, 'de> Ctx<'a, 'de> {
         // million times and a megabyte string repeated a thousand times are
         // both bombs.
         let budget = opts.visit_budget(machine.arena.nodes.len());
-        let payload_left = Cell::new(opts.payload_budget(input.len()));
+        // Relative to the pickle: a reader's input is not at hand (empty).
+        let pickle_len = input.len().max(machine.pickle_len as usize);
+        let payload_left = Cell::new(opts.payload_budget(pickle_len));
         Ctx {
             arena: &machine.arena,
             input,
             gotten: &machine.gotten,
             opts,
             budget: Cell::new(budget),
+            pickle_len,
             payload_left,
             path: RefCell::new(HashSet::new()),
         }
@@ -400,6 +405,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
             let value = crate::vm::walk::to_value(
                 self.ctx.arena,
                 self.ctx.input,
+                self.ctx.pickle_len,
                 self.ctx.gotten,
                 self.id,
                 self.ctx.opts,
@@ -511,7 +517,8 @@ pub(crate) fn unexpected<'x>(n: &NodeDe<'_, '_, '_>) -> de::Unexpected<'x> {
 /// `Value` for a node (used by the `Value` magic and by object mapping).
 #[allow(dead_code)]
 pub(crate) fn node_value(n: &NodeDe<'_, '_, '_>) -> Result<Value> {
-    crate::vm::walk::to_value(n.ctx.arena, n.ctx.input, n.ctx.gotten, n.id, n.ctx.opts)
+    let c = n.ctx;
+    crate::vm::walk::to_value(c.arena, c.input, c.pickle_len, c.gotten, n.id, c.opts)
 }
 
 #[cfg(test)]

@@ -11,16 +11,18 @@ use crate::options::{DeOptions, Py2Strings};
 use crate::value::{Dict, Global, Object, Shared, Value};
 
 /// Convert the graph reachable from `root` into a `Value`.
+/// `pickle_len` is the size the expansion budget is relative to.
 pub(crate) fn to_value(
     arena: &Arena,
     input: &[u8],
+    pickle_len: usize,
     gotten: &[bool],
     root: NodeId,
     opts: &DeOptions,
 ) -> Result<Value> {
     let mut refs = count_refs(arena, gotten, root, opts.share_atoms);
     share_cycles_through_tuples(arena, gotten, root, &mut refs);
-    let payload_left = opts.payload_budget(input.len());
+    let payload_left = opts.payload_budget(pickle_len);
     let mut b = Builder { arena, input, opts, refs, shared: HashMap::new(), payload_left };
     b.build(root, 0)
 }

@@ -142,7 +142,14 @@ impl Machine {
     pub(super) fn persistent(&mut self, id: NodeId, input: &[u8], opts: &DeOptions) -> Result<()> {
         let node = match &opts.persistent_load {
             Some(hook) => {
-                let pid = crate::vm::walk::to_value(&self.arena, input, &self.gotten, id, opts)?;
+                let pid = crate::vm::walk::to_value(
+                    &self.arena,
+                    input,
+                    input.len(),
+                    &self.gotten,
+                    id,
+                    opts,
+                )?;
                 let value = hook(&pid)?;
                 let id = known::import_value(self, &value, opts)?;
                 self.stack.push(id);

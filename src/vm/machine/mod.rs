@@ -28,6 +28,9 @@ pub(crate) struct Machine {
     /// When set, every global and call is recorded here (for `scan`).
     pub trace: Option<Vec<Event>>,
     op_offset: u64,
+    /// Bytes of the last pickle run (its first opcode through STOP): what
+    /// the expansion budget is relative to when the input is a reader.
+    pub pickle_len: u64,
 }
 
 /// A global or call the pickle makes, as `scan` reports it.
@@ -62,6 +65,7 @@ impl Machine {
     /// Execute one pickle, up to and including its STOP.
     pub(crate) fn run<'de, R: Read<'de>>(&mut self, r: &mut R, opts: &DeOptions) -> Result<Loaded> {
         self.reset();
+        let start = r.offset();
         let mut first = true;
         loop {
             let pos = r.offset();
@@ -75,6 +79,7 @@ impl Machine {
             match self.step(op, r, opts) {
                 Ok(true) => {}
                 Ok(false) => {
+                    self.pickle_len = r.offset() - start;
                     let root = self.pop().map_err(|e| e.at(pos, Some(op)))?;
                     return Ok(Loaded::Root(root));
                 }
