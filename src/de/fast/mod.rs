@@ -12,6 +12,7 @@
 //! checked opcode by opcode up to the final `STOP`.
 
 mod access;
+mod inline;
 mod value;
 
 use serde::de::{self, Visitor};
@@ -356,76 +357,6 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
         Ok(Some(m))
     }
 
-    /// An int in the binary forms picklers write, not followed by a memo put
-    /// (picklers never memoize ints); `None` to take the general path.
-    #[inline(always)]
-    fn int(&mut self) -> Result<Option<i64>> {
-        let (i, p) = (self.input, self.pos);
-        let (v, next) = match i.get(p) {
-            Some(&BININT1) => match i.get(p + 1) {
-                Some(&b) => (b as i64, p + 2),
-                None => return Ok(None),
-            },
-            Some(&BININT) => match i.get(p + 1..p + 5) {
-                Some(b) => (i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64, p + 5),
-                None => return Ok(None),
-            },
-            Some(&BININT2) => match i.get(p + 1..p + 3) {
-                Some(b) => (u16::from_le_bytes([b[0], b[1]]) as i64, p + 3),
-                None => return Ok(None),
-            },
-            Some(&LONG1) => match i.get(p + 1) {
-                Some(&n @ 1..=8) => match i.get(p + 2..p + 2 + n as usize) {
-                    Some(b) => {
-                        let neg = b[b.len() - 1] & 0x80 != 0;
-                        let mut buf = if neg { [0xff; 8] } else { [0; 8] };
-                        buf[..b.len()].copy_from_slice(b);
-                        (i64::from_le_bytes(buf), p + 2 + n as usize)
-                    }
-                    None => return Ok(None),
-                },
-                _ => return Ok(None),
-            },
-            _ => return Ok(None),
-        };
-        if matches!(i.get(next), Some(&(MEMOIZE | BINPUT | LONG_BINPUT | FRAME | PROTO))) {
-            return Ok(None);
-        }
-        self.pos = next;
-        Ok(Some(v))
-    }
-
-    /// The common case first: a short string, or a memoized one (dict keys).
-    #[inline]
-    fn string<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
-        let m = match self.input.get(self.pos) {
-            Some(&SHORT_BINUNICODE) => {
-                let n = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
-                let start = self.pos + 2;
-                if start + n > self.input.len() {
-                    return Err(fallback());
-                }
-                self.pos = start + n;
-                let m = Memo::Str(start as u32, n as u32);
-                self.memo_after(Last::Scalar(m))?;
-                m
-            }
-            Some(&BINGET) => {
-                let idx = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
-                match self.memo.get(idx) {
-                    Some(&m @ Memo::Str(..)) => {
-                        self.pos += 2;
-                        self.memo_after(Last::Scalar(m))?;
-                        m
-                    }
-                    _ => self.scalar()?.ok_or_else(fallback)?,
-                }
-            }
-            _ => self.scalar()?.ok_or_else(fallback)?,
-        };
-        self.visit_scalar(m, visitor)
-    }
-
     fn len_for(&mut self, op: u8) -> Result<usize> {
         Ok(match op {
             SHORT_BINUNICODE | SHORT_BINBYTES => self.byte()? as usize,
@@ -629,7 +560,15 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'_, 'de, '_> {
     }
 
     forward_scalar! {
-        deserialize_bool deserialize_char deserialize_bytes deserialize_byte_buf
+        deserialize_bool deserialize_char
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.bytes(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.bytes(visitor)
     }
 
     forward_int! {
@@ -779,43 +718,4 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'_, 'de, '_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use serde::Deserialize;
-
-    #[derive(Deserialize)]
-    struct Nest(Vec<Nest>);
-
-    /// `depth` nested lists at protocol 2: `]]]...aaa.`
-    fn nested(depth: usize) -> Vec<u8> {
-        let mut data = b"\x80\x02".to_vec();
-        data.extend(std::iter::repeat(b']').take(depth));
-        data.extend(std::iter::repeat(b'a').take(depth - 1));
-        data.push(b'.');
-        data
-    }
-
-    fn depth_of(n: &Nest) -> usize {
-        let mut d = 1;
-        let mut n = n;
-        while let Some(inner) = n.0.first() {
-            n = inner;
-            d += 1;
-        }
-        d
-    }
-
-    #[test]
-    fn deep_nesting_within_the_limit_reads_on_a_2_mib_stack() {
-        let result = std::thread::Builder::new()
-            .stack_size(2 << 20)
-            .spawn(|| {
-                let ok = crate::from_slice::<Nest>(&nested(1000)).map(|n| depth_of(&n));
-                let too_deep = crate::from_slice::<Nest>(&nested(100_000)).map(|n| depth_of(&n));
-                (ok.map_err(|e| e.category()), too_deep.map_err(|e| e.category()))
-            })
-            .expect("spawn")
-            .join()
-            .expect("no stack overflow");
-        assert_eq!(result, (Ok(1000), Err(crate::Category::Limit)));
-    }
-}
+mod tests;
