@@ -214,7 +214,7 @@ fn bytes_after_stop_are_an_error_for_from_reader() {
         assert_eq!(e.offset(), Some(stop));
     }
     // The same for the lone-bytes shortcut.
-    let mut bytes = serde_pickle::to_vec(&blob(100)).unwrap();
+    let mut bytes = serde_pickle::to_vec(&blob(100_000)).unwrap();
     let stop = bytes.len() as u64;
     bytes.push(b'.');
     let e = from_reader::<_, ByteBuf>(&bytes[..]).unwrap_err();
@@ -255,14 +255,46 @@ fn a_pickle_of_one_large_bytes_is_read_in_the_memory_of_its_payload() {
 
 #[test]
 fn a_lone_bytes_read_as_another_type_reads_as_from_slice_does() {
-    let bytes = serde_pickle::to_vec(&blob(1000)).unwrap();
+    let bytes = serde_pickle::to_vec(&blob(100_000)).unwrap();
     let v: Vec<u8> = from_reader(&bytes[..]).unwrap();
     assert_eq!(v, from_slice::<Vec<u8>>(&bytes).unwrap());
     let v: Value = from_reader(&bytes[..]).unwrap();
-    assert_eq!(v, Value::Bytes(blob(1000).into_vec()));
+    assert_eq!(v, Value::Bytes(blob(100_000).into_vec()));
     let r = from_reader::<_, String>(&bytes[..]).unwrap_err();
     let s = from_slice::<String>(&bytes).unwrap_err();
     assert_eq!(r.to_string(), s.to_string());
+}
+
+#[test]
+fn a_pickle_starting_with_a_large_bytes_reads_as_from_slice_does() {
+    let pair = (blob(200_000), 7u32);
+    let bytes = serde_pickle::to_vec(&pair).unwrap();
+    let back: (ByteBuf, u32) = from_reader(Trickle::new(&bytes, 4096)).unwrap();
+    assert_eq!(back, pair);
+    let v: Value = from_reader(&bytes[..]).unwrap();
+    assert_eq!(v, from_slice::<Value>(&bytes).unwrap());
+}
+
+#[test]
+fn a_truncated_large_bytes_from_a_reader_fails_as_from_slice_does() {
+    let bytes = serde_pickle::to_vec(&blob(200_000)).unwrap();
+    for cut in [7, 8, 100_000, bytes.len() - 2, bytes.len() - 1] {
+        let r = from_reader::<_, ByteBuf>(&bytes[..cut]).unwrap_err();
+        let s = from_slice::<ByteBuf>(&bytes[..cut]).unwrap_err();
+        assert_eq!((r.category(), r.offset()), (s.category(), s.offset()), "cut at {cut}");
+    }
+}
+
+#[test]
+fn a_large_bytes_over_max_alloc_is_a_limit_error() {
+    let bytes = serde_pickle::to_vec(&blob(200_000)).unwrap();
+    let opts = DeOptions::new().max_alloc(bytes.len());
+    assert!(from_reader_with::<_, ByteBuf>(&bytes[..], &opts).is_ok());
+    for limit in [bytes.len() - 1, 100_000, 5] {
+        let opts = DeOptions::new().max_alloc(limit);
+        let e = from_reader_with::<_, ByteBuf>(&bytes[..], &opts).unwrap_err();
+        assert_eq!(e.category(), Category::Limit, "limit {limit}");
+    }
 }
 
 #[test]

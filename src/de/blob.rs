@@ -1,82 +1,110 @@
-//! `from_reader` of a pickle that is one `bytes` object, into a type that
-//! takes owned bytes (`serde_bytes::ByteBuf`, ...): the payload is moved to
-//! the front of the buffer the input was read into, and that buffer becomes
-//! the value. No second allocation of the payload's size, no copy into
-//! fresh memory: a pickled 16 MiB blob is read in 16 MiB, not 32.
+//! `from_reader` of a pickle that starts with a large `bytes` object: the
+//! payload is read into a buffer of its own, so that when the pickle is
+//! just that object (`PROTO`, `BINBYTES*`, a memo put, `STOP`) and the type
+//! takes owned bytes (`serde_bytes::ByteBuf`, ...), that buffer becomes the
+//! value: a pickled 16 MiB blob is read with one copy, from the reader, in
+//! 16 MiB.
 //!
-//! Only the exact shape picklers write for a lone `bytes` is taken (`PROTO`,
-//! `BINBYTES*`, a memo put of entry 0, `STOP`, the end), which the fast path
-//! and the VM both read as that `bytes` object and nothing else. And the
-//! buffer is only handed over when the type asks for bytes: for any other
-//! request nothing has been consumed, and the caller parses the buffer as
-//! usual.
+//! Only the exact shape picklers write for a lone `bytes` is handed over,
+//! which the fast path and the VM both read as that object and nothing else,
+//! and only when the type asks for bytes: for any other request nothing has
+//! been consumed, and the pickle is put back together (one copy of the
+//! payload) and parsed as usual.
 
-use std::ops::Range;
+use std::io::Read;
 
-use serde::de::{self, Visitor};
+use serde::de::{self, DeserializeOwned, Visitor};
 
+use super::input;
 use crate::codec::opcodes::*;
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::DeOptions;
 
-/// Where the payload lies, if `buf` is exactly a pickle of one `bytes` object.
-pub(super) fn lone_bytes(buf: &[u8], opts: &DeOptions) -> Option<Range<usize>> {
-    let mut at = 0;
-    if buf.first() == Some(&PROTO) {
-        if *buf.get(1)? > HIGHEST_PROTOCOL {
-            return None;
-        }
-        at = 2;
-    }
-    let (header, len) = match *buf.get(at)? {
-        SHORT_BINBYTES => (2, *buf.get(at + 1)? as u64),
-        BINBYTES => (5, u32::from_le_bytes(buf.get(at + 1..at + 5)?.try_into().ok()?) as u64),
-        BINBYTES8 => (9, u64::from_le_bytes(buf.get(at + 1..at + 9)?.try_into().ok()?)),
+/// Payloads at least this long are read apart; smaller ones are not worth it.
+const LARGE: u64 = 64 * 1024;
+
+/// The opcode header of a large `bytes` object at the start of a pickle
+/// (after a `PROTO`): its length, and the payload's length.
+pub(super) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
+    let at = match head {
+        [PROTO, v, ..] if *v <= HIGHEST_PROTOCOL => 2,
+        [PROTO, ..] => return None,
+        _ => 0,
+    };
+    let (header, len) = match *head.get(at)? {
+        BINBYTES => (5, u32::from_le_bytes(head.get(at + 1..at + 5)?.try_into().ok()?) as u64),
+        BINBYTES8 => (9, u64::from_le_bytes(head.get(at + 1..at + 9)?.try_into().ok()?)),
         _ => return None,
     };
-    let start = at + header;
-    let end = start.checked_add(usize::try_from(len).ok()?)?;
-    let trailer = buf.get(end..)?;
-    // The memo put picklers write after it: entry 0, within the memo limit.
-    let trailer = match trailer {
+    (len >= LARGE).then_some((at + header, len))
+}
+
+/// Read the rest of a pickle whose first `head.len()` bytes hold the header
+/// (`header` bytes) of a `len`-byte `bytes` payload, and deserialize it.
+pub(super) fn read<R: Read, T: DeserializeOwned>(
+    mut head: Vec<u8>,
+    (header, len): (usize, u64),
+    mut reader: R,
+    opts: &DeOptions,
+) -> Result<T> {
+    let limit = opts.max_alloc;
+    // The first bytes of the payload may have come with the header.
+    let early = head.split_off(header.min(head.len()));
+    let left = limit.saturating_sub(head.len());
+    let mut payload = input::read_payload(&mut reader, early, len, left)?;
+    let used = head.len() + payload.len();
+    let tail = input::read_all(Vec::new(), reader, limit.saturating_sub(used))?;
+    if payload.len() as u64 == len && lone_trailer(&tail, opts) {
+        let mut owned = OwnedBytes(Some(payload));
+        match T::deserialize(&mut owned) {
+            Ok(v) => return Ok(v),
+            // Handed over and refused by the visitor: its error is what the
+            // VM's walk would report too (it gives the same visitor the same
+            // bytes, and returns its error as is).
+            Err(e) => payload = owned.0.ok_or(e)?,
+        }
+    }
+    // Put the pickle back together for the parser.
+    head.try_reserve_exact(payload.len() + tail.len()).map_err(|_| too_large())?;
+    head.extend_from_slice(&payload);
+    drop(payload);
+    head.extend_from_slice(&tail);
+    if head.len() > limit {
+        return Err(too_large());
+    }
+    super::from_slice_with(&head, opts)
+}
+
+fn too_large() -> Error {
+    Error::limit("input larger than the allocation limit")
+}
+
+/// What picklers write after a lone `bytes`: a memo put of entry 0 (within
+/// the memo limit), then `STOP`, then nothing.
+fn lone_trailer(tail: &[u8], opts: &DeOptions) -> bool {
+    let rest = match tail {
         [MEMOIZE, rest @ ..] | [BINPUT, 0, rest @ ..] | [LONG_BINPUT, 0, 0, 0, 0, rest @ ..]
             if opts.max_memo > 0 =>
         {
             rest
         }
-        _ => trailer,
+        _ => tail,
     };
-    (trailer == [STOP]).then_some(start..end)
+    rest == [STOP]
 }
 
 /// Offers the payload, owned, to a type that asks for bytes; refuses
-/// (keeping the buffer) anything else.
-pub(super) struct OwnedBytes {
-    buf: Option<Vec<u8>>,
-    payload: Range<usize>,
-}
-
-impl OwnedBytes {
-    pub(super) fn new(buf: Vec<u8>, payload: Range<usize>) -> Self {
-        OwnedBytes { buf: Some(buf), payload }
-    }
-
-    /// The input back, if it was not handed over.
-    pub(super) fn into_input(self) -> Option<Vec<u8>> {
-        self.buf
-    }
-
-    fn give<'de, V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
-        let Some(mut buf) = self.buf.take() else { return Err(refused()) };
-        // An in-place move through memory already touched by the read.
-        buf.truncate(self.payload.end);
-        buf.drain(..self.payload.start);
-        visitor.visit_byte_buf(buf)
-    }
-}
+/// (keeping it) anything else.
+struct OwnedBytes(Option<Vec<u8>>);
 
 fn refused() -> Error {
     Error::new(ErrorCode::Fallback)
+}
+
+impl OwnedBytes {
+    fn give<'de, V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_byte_buf(self.0.take().ok_or_else(refused)?)
+    }
 }
 
 impl<'de> de::Deserializer<'de> for &mut OwnedBytes {
@@ -105,32 +133,40 @@ impl<'de> de::Deserializer<'de> for &mut OwnedBytes {
 mod tests {
     use super::*;
 
-    fn lone(buf: &[u8]) -> Option<Range<usize>> {
-        lone_bytes(buf, &DeOptions::default())
+    #[test]
+    fn the_headers_cpython_writes_for_a_large_bytes_are_recognised() {
+        assert_eq!(large_bytes_header(b"\x80\x05B\x00\x00\x01\x00"), Some((7, 65536)));
+        assert_eq!(large_bytes_header(b"\x80\x03B\x00\x00\x01\x00"), Some((7, 65536)));
+        let mut b8 = b"\x80\x05\x8e".to_vec();
+        b8.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        assert_eq!(large_bytes_header(&b8), Some((11, 1 << 40)));
+        assert_eq!(large_bytes_header(b"B\x00\x00\x01\x00"), Some((5, 65536)));
     }
 
     #[test]
-    fn the_shapes_cpython_writes_for_a_lone_bytes_are_recognised() {
-        assert_eq!(lone(b"\x80\x05C\x02hi\x94."), Some(4..6));
-        assert_eq!(lone(b"\x80\x03B\x02\x00\x00\x00hiq\x00."), Some(7..9));
-        assert_eq!(lone(b"\x80\x05\x8e\x02\x00\x00\x00\x00\x00\x00\x00hi."), Some(11..13));
-        assert_eq!(lone(b"C\x02hi."), Some(2..4));
+    fn small_bytes_other_opcodes_and_unknown_protocols_are_not_taken() {
+        assert_eq!(large_bytes_header(b"\x80\x05B\xff\xff\x00\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05C\x02hi"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05\x95\x00\x00\x01\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x06B\x00\x00\x01\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05B\x00"), None);
     }
 
     #[test]
-    fn anything_around_the_bytes_is_not_a_lone_bytes() {
-        assert_eq!(lone(b"\x80\x05C\x02hi\x94.."), None);
-        assert_eq!(lone(b"\x80\x05C\x02hiK\x01\x86."), None);
-        assert_eq!(lone(b"\x80\x05C\x02hiq\x01."), None);
-        assert_eq!(lone(b"\x80\x06C\x02hi."), None);
-        assert_eq!(lone(b"\x80\x05C\x03hi."), None);
-        assert_eq!(lone(b"\x80\x05\x8e\xff\xff\xff\xff\xff\xff\xff\xffhi."), None);
+    fn the_trailers_picklers_write_after_a_lone_bytes_are_recognised() {
+        let opts = DeOptions::default();
+        for t in [&b"\x94."[..], b"q\x00.", b"r\x00\x00\x00\x00.", b"."] {
+            assert!(lone_trailer(t, &opts), "{t:?}");
+        }
+        for t in [&b"\x94.."[..], b"q\x01.", b"K\x01\x86.", b"", b"\x94"] {
+            assert!(!lone_trailer(t, &opts), "{t:?}");
+        }
     }
 
     #[test]
     fn a_memo_put_is_not_taken_when_the_memo_limit_is_zero() {
         let opts = DeOptions::new().max_memo(0);
-        assert_eq!(lone_bytes(b"\x80\x05C\x02hi\x94.", &opts), None);
-        assert_eq!(lone_bytes(b"\x80\x05C\x02hi.", &opts), Some(4..6));
+        assert!(!lone_trailer(b"\x94.", &opts));
+        assert!(lone_trailer(b".", &opts));
     }
 }

@@ -25,9 +25,17 @@ const MIN_STEP: usize = 8 * 1024;
 /// read (and the first read gets the whole header of a framed pickle).
 const HEADER: usize = 2 + 9;
 
-/// All of `reader`, at most `limit` bytes (more is a limit error).
-pub(super) fn read_all<R: Read>(mut reader: R, limit: usize) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
+/// The first bytes of `reader`: up to a `PROTO` and the longest opcode
+/// header (fewer only if the input ends first).
+pub(super) fn read_head<R: Read>(reader: &mut R) -> Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(HEADER);
+    reader.take(HEADER as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// `buf` (the input so far) and the rest of `reader`, at most `limit`
+/// bytes in all (more is a limit error).
+pub(super) fn read_all<R: Read>(mut buf: Vec<u8>, mut reader: R, limit: usize) -> Result<Vec<u8>> {
     let mut hints = Hints::default();
     // One byte past the limit tells "exactly at the limit" from "over it".
     let cap = limit.saturating_add(1);
@@ -37,16 +45,7 @@ pub(super) fn read_all<R: Read>(mut reader: R, limit: usize) -> Result<Vec<u8>> 
             // Lost track of the opcodes: grow geometrically.
             _ => buf.len().max(MIN_STEP),
         };
-        let step = want.min(buf.len().max(MIN_STEP)).min(cap - buf.len());
-        if step == 0 {
-            return Err(too_large());
-        }
-        buf.try_reserve_exact(step).map_err(|_| too_large())?;
-        // `read_to_end` on a `Take` of exactly the reserved room reads into
-        // the spare capacity without zeroing it, retries short reads and
-        // `Interrupted`, and never grows the buffer past the reservation.
-        let got = (&mut reader).take(step as u64).read_to_end(&mut buf)?;
-        if got < step {
+        if !read_step(&mut reader, &mut buf, want, cap)? {
             break;
         }
     }
@@ -55,6 +54,45 @@ pub(super) fn read_all<R: Read>(mut reader: R, limit: usize) -> Result<Vec<u8>> 
     }
     shrink_slack(&mut buf);
     Ok(buf)
+}
+
+/// `buf` (what has arrived of a payload whose length the pickle announced)
+/// and more of `reader`, up to `n` bytes in all (fewer if the reader ends
+/// first), at most `limit` (more is a limit error).
+pub(super) fn read_payload<R: Read>(
+    reader: &mut R,
+    mut buf: Vec<u8>,
+    n: u64,
+    limit: usize,
+) -> Result<Vec<u8>> {
+    let cap = limit.saturating_add(1);
+    let n = usize::try_from(n).unwrap_or(usize::MAX).min(cap);
+    while buf.len() < n {
+        let want = n - buf.len();
+        if !read_step(reader, &mut buf, want, cap)? {
+            break;
+        }
+    }
+    if buf.len() > limit {
+        return Err(too_large());
+    }
+    Ok(buf)
+}
+
+/// Read up to `want` more bytes onto `buf`, keeping it within `cap`, and
+/// growing it by at most what it already holds (and at least [`MIN_STEP`]):
+/// false when the reader has ended. A full `buf` is a limit error.
+fn read_step<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize, cap: usize) -> Result<bool> {
+    let step = want.min(buf.len().max(MIN_STEP)).min(cap.saturating_sub(buf.len()));
+    if step == 0 {
+        return Err(too_large());
+    }
+    buf.try_reserve_exact(step).map_err(|_| too_large())?;
+    // `read_to_end` on a `Take` of exactly the reserved room reads into the
+    // spare capacity without zeroing it, retries short reads and
+    // `Interrupted`, and never grows the buffer past the reservation.
+    let got = reader.take(step as u64).read_to_end(buf)?;
+    Ok(got == step)
 }
 
 fn too_large() -> Error {
@@ -135,7 +173,7 @@ mod tests {
     #[test]
     fn a_framed_pickle_is_read_into_a_buffer_of_its_size_plus_a_header() {
         let data = crate::to_vec(&vec![7u64; 100_000]).unwrap();
-        let buf = read_all(&data[..], usize::MAX).unwrap();
+        let buf = read_all(Vec::new(), &data[..], usize::MAX).unwrap();
         assert_eq!(buf, data);
         assert!(buf.capacity() <= data.len() + HEADER, "capacity {}", buf.capacity());
     }
@@ -143,7 +181,7 @@ mod tests {
     #[test]
     fn a_large_bytes_payload_is_read_into_a_buffer_of_its_size_plus_a_header() {
         let data = crate::to_vec(&serde_bytes::ByteBuf::from(vec![1u8; 3 << 20])).unwrap();
-        let buf = read_all(&data[..], usize::MAX).unwrap();
+        let buf = read_all(Vec::new(), &data[..], usize::MAX).unwrap();
         assert_eq!(buf, data);
         assert!(buf.capacity() <= data.len() + HEADER, "capacity {}", buf.capacity());
     }
@@ -152,7 +190,7 @@ mod tests {
     fn an_unframed_pickle_is_read_whole_with_little_slack() {
         let data = crate::to_vec_with(&vec![7u64; 100_000], &crate::SerOptions::new().protocol(2))
             .unwrap();
-        let buf = read_all(&data[..], usize::MAX).unwrap();
+        let buf = read_all(Vec::new(), &data[..], usize::MAX).unwrap();
         assert_eq!(buf, data);
         assert!(buf.capacity() <= data.len() + data.len() / 8);
     }
@@ -162,7 +200,7 @@ mod tests {
         let mut data = b"\x80\x05\x8e".to_vec();
         data.extend_from_slice(&(1u64 << 60).to_le_bytes());
         data.extend_from_slice(b"abc");
-        let buf = read_all(&data[..], usize::MAX).unwrap();
+        let buf = read_all(Vec::new(), &data[..], usize::MAX).unwrap();
         assert_eq!(buf, data);
         assert!(buf.capacity() <= MIN_STEP, "capacity {}", buf.capacity());
     }
@@ -170,8 +208,8 @@ mod tests {
     #[test]
     fn input_at_the_limit_is_read_and_one_byte_more_is_a_limit_error() {
         let data = [b'N'; 100];
-        assert_eq!(read_all(&data[..], 100).unwrap().len(), 100);
-        let e = read_all(&data[..], 99).unwrap_err();
+        assert_eq!(read_all(Vec::new(), &data[..], 100).unwrap().len(), 100);
+        let e = read_all(Vec::new(), &data[..], 99).unwrap_err();
         assert_eq!(e.category(), crate::Category::Limit);
     }
 
@@ -180,6 +218,6 @@ mod tests {
         let mut data = b"\x80\x05\x95".to_vec();
         data.extend_from_slice(&u64::MAX.to_le_bytes());
         data.push(b'.');
-        assert_eq!(read_all(&data[..], usize::MAX).unwrap(), data);
+        assert_eq!(read_all(Vec::new(), &data[..], usize::MAX).unwrap(), data);
     }
 }

@@ -193,20 +193,15 @@ pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
 ) -> Result<T> {
     // from_reader reads to the end anyway (bytes after the pickle are an
     // error), so read it whole — bounded by the allocation limit, growing
-    // only by what arrives — and parse the buffer like a slice.
-    let buf = input::read_all(reader, opts.max_alloc)?;
-    let buf = match blob::lone_bytes(&buf, opts) {
-        Some(payload) if opts.fast_path => {
-            let mut owned = blob::OwnedBytes::new(buf, payload);
-            match T::deserialize(&mut owned) {
-                Ok(v) => return Ok(v),
-                // Handed over and refused by the visitor: its error is what
-                // the VM's walk would report too (it gives the same visitor
-                // the same bytes, and returns its error as is).
-                Err(e) => owned.into_input().ok_or(e)?,
-            }
+    // only by what arrives — and parse the buffer like a slice; unless it
+    // starts with a large `bytes`, whose payload is read on its own.
+    let mut reader = reader;
+    let head = input::read_head(&mut reader)?;
+    if opts.fast_path {
+        if let Some(header) = blob::large_bytes_header(&head) {
+            return blob::read(head, header, reader, opts);
         }
-        _ => buf,
-    };
+    }
+    let buf = input::read_all(head, reader, opts.max_alloc)?;
     from_slice_with(&buf, opts)
 }
