@@ -254,6 +254,14 @@ fn a_pickle_of_one_large_bytes_is_read_in_the_memory_of_its_payload() {
 }
 
 #[test]
+fn a_pickle_of_one_large_bytes_is_read_as_a_value_in_the_memory_of_its_payload() {
+    let bytes = serde_pickle::to_vec(&blob(4 << 20)).unwrap();
+    let (back, peak) = peak_during(|| from_reader::<_, Value>(&bytes[..]).unwrap());
+    assert_eq!(back, Value::Bytes(blob(4 << 20).into_vec()));
+    assert!(peak < bytes.len() + 1024, "{peak} bytes allocated for a {} byte input", bytes.len());
+}
+
+#[test]
 fn a_lone_bytes_read_as_another_type_reads_as_from_slice_does() {
     let bytes = serde_pickle::to_vec(&blob(100_000)).unwrap();
     let v: Vec<u8> = from_reader(&bytes[..]).unwrap();

@@ -1,8 +1,8 @@
 //! `from_reader` of a pickle that starts with a large `bytes` object: the
 //! payload is read into a buffer of its own, so that when the pickle is
 //! just that object (`PROTO`, `BINBYTES*`, a memo put, `STOP`) and the type
-//! takes owned bytes (`serde_bytes::ByteBuf`, ...), that buffer becomes the
-//! value: a pickled 16 MiB blob is read with one copy, from the reader, in
+//! takes owned bytes (`serde_bytes::ByteBuf`, `Value`, ...), that buffer
+//! becomes the value: a pickled 16 MiB blob is read with one copy, from the reader, in
 //! 16 MiB.
 //!
 //! Only the exact shape picklers write for a lone `bytes` is handed over,
@@ -55,13 +55,13 @@ pub(super) fn read<R: Read, T: DeserializeOwned>(
     let used = head.len() + payload.len();
     let tail = input::read_all(Vec::new(), reader, limit.saturating_sub(used))?;
     if payload.len() as u64 == len && lone_trailer(&tail, opts) {
-        let mut owned = OwnedBytes(Some(payload));
+        let mut owned = OwnedBytes { payload: Some(payload), as_value: !opts.share_atoms };
         match T::deserialize(&mut owned) {
             Ok(v) => return Ok(v),
             // Handed over and refused by the visitor: its error is what the
             // VM's walk would report too (it gives the same visitor the same
             // bytes, and returns its error as is).
-            Err(e) => payload = owned.0.ok_or(e)?,
+            Err(e) => payload = owned.payload.ok_or(e)?,
         }
     }
     // Put the pickle back together for the parser.
@@ -93,9 +93,15 @@ fn lone_trailer(tail: &[u8], opts: &DeOptions) -> bool {
     rest == [STOP]
 }
 
-/// Offers the payload, owned, to a type that asks for bytes; refuses
-/// (keeping it) anything else.
-struct OwnedBytes(Option<Vec<u8>>);
+/// Offers the payload, owned, to a type that asks for bytes (or for a
+/// [`crate::Value`], as the fast path builds one); refuses (keeping it)
+/// anything else.
+struct OwnedBytes {
+    payload: Option<Vec<u8>>,
+    /// Whether a `Value` may be built here (not when memo-shared bytes must
+    /// be kept as `Value::Shared`, which the VM decides).
+    as_value: bool,
+}
 
 fn refused() -> Error {
     Error::new(ErrorCode::Fallback)
@@ -103,7 +109,7 @@ fn refused() -> Error {
 
 impl OwnedBytes {
     fn give<'de, V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
-        visitor.visit_byte_buf(self.0.take().ok_or_else(refused)?)
+        visitor.visit_byte_buf(self.payload.take().ok_or_else(refused)?)
     }
 }
 
@@ -118,13 +124,29 @@ impl<'de> de::Deserializer<'de> for &mut OwnedBytes {
         self.give(visitor)
     }
 
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.payload.take() {
+            Some(payload) if name == crate::magic::VALUE && self.as_value => {
+                crate::value::de::deliver(crate::Value::Bytes(payload), visitor)
+            }
+            payload => {
+                self.payload = payload;
+                Err(refused())
+            }
+        }
+    }
+
     fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
         Err(refused())
     }
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+        option unit unit_struct seq tuple tuple_struct map struct
         enum identifier ignored_any
     }
 }
