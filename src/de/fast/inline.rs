@@ -4,7 +4,7 @@
 
 use serde::de::Visitor;
 
-use super::{fallback, Fast, Last, Memo};
+use super::{fallback, Fast, Last, Memo, Payload};
 use crate::codec::opcodes::*;
 use crate::error::Result;
 
@@ -73,10 +73,9 @@ impl<'de> Fast<'_, 'de, '_> {
         self.pos = start + n;
         let m = Memo::Bytes(start as u32, n as u32);
         self.memo_after(Last::Scalar(m))?;
-        let b = self.payload(start as u32, n as u32)?;
-        match self.lent(start as u32, n as u32) {
-            Some(b) => visitor.visit_borrowed_bytes(b),
-            None => visitor.visit_bytes(b),
+        match self.visit_payload(start as u32, n as u32)? {
+            Payload::Lent(b) => visitor.visit_borrowed_bytes(b),
+            Payload::Copied(b) => visitor.visit_bytes(b),
         }
     }
 

@@ -373,10 +373,16 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
         Ok(&self.input[s as usize..(s + n) as usize])
     }
 
-    /// The same payload, lent from the `'de` input when that is allowed.
+    /// [`Fast::payload`] for a visitor: lent from the `'de` input when that
+    /// is allowed, else out of the reader's buffer (one slicing either way).
     #[inline]
-    fn lent(&self, s: u32, n: u32) -> Option<&'de [u8]> {
-        self.lend.map(|input| &input[s as usize..(s + n) as usize])
+    fn visit_payload(&mut self, s: u32, n: u32) -> Result<Payload<'i, 'de>> {
+        self.payload_left = self.payload_left.checked_sub(n as u64).ok_or_else(fallback)?;
+        let range = s as usize..(s + n) as usize;
+        Ok(match self.lend {
+            Some(input) => Payload::Lent(&input[range]),
+            None => Payload::Copied(&self.input[range]),
+        })
     }
 
     fn visit_scalar<V: Visitor<'de>>(&mut self, m: Memo, visitor: V) -> Result<V::Value> {
@@ -385,20 +391,14 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
             Memo::Bool(b) => visitor.visit_bool(b),
             Memo::Int(i) => visitor.visit_i64(i),
             Memo::Float(f) => visitor.visit_f64(f),
-            Memo::Str(s, n) => {
-                let b = self.payload(s, n)?;
-                match self.lent(s, n) {
-                    Some(b) => visitor.visit_borrowed_str(utf8(b)?),
-                    None => visitor.visit_str(utf8(b)?),
-                }
-            }
-            Memo::Bytes(s, n) => {
-                let b = self.payload(s, n)?;
-                match self.lent(s, n) {
-                    Some(b) => visitor.visit_borrowed_bytes(b),
-                    None => visitor.visit_bytes(b),
-                }
-            }
+            Memo::Str(s, n) => match self.visit_payload(s, n)? {
+                Payload::Lent(b) => visitor.visit_borrowed_str(utf8(b)?),
+                Payload::Copied(b) => visitor.visit_str(utf8(b)?),
+            },
+            Memo::Bytes(s, n) => match self.visit_payload(s, n)? {
+                Payload::Lent(b) => visitor.visit_borrowed_bytes(b),
+                Payload::Copied(b) => visitor.visit_bytes(b),
+            },
             Memo::Unset | Memo::Container => Err(fallback()),
         }
     }
@@ -500,8 +500,17 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
     }
 }
 
+/// A str or bytes payload on its way to a visitor.
+enum Payload<'i, 'de> {
+    /// In the `'de` input (`from_slice`): lent.
+    Lent(&'de [u8]),
+    /// In a reader's buffer: the visitor copies it.
+    Copied(&'i [u8]),
+}
+
 /// Strings the fast path reads are UTF-8; anything else (lone surrogates
 /// from `surrogatepass`, bad bytes) is left to the VM.
+#[inline]
 fn utf8(b: &[u8]) -> Result<&str> {
     std::str::from_utf8(b).map_err(|_| fallback())
 }
