@@ -2,7 +2,9 @@
 //! over an `io::Read` that hands out the input a few bytes at a time must
 //! yield the same items (values `same_as` each other, errors with the same
 //! message, or both the end of the input); `from_reader` must agree with `from_slice`; and a stream that
-//! holds exactly one pickle reads like `from_slice`.
+//! holds exactly one pickle reads like `from_slice`. The stream's fast path
+//! (typed items, and `Value`s of plain data) agrees with the opcode VM alone
+//! (`DeOptions::fast_path(false)`), over a slice and over a reader.
 //!
 //! Input layout: byte 0 picks the reader's chunk size (`1 + byte % 64`); the
 //! rest is the stream.
@@ -14,7 +16,7 @@ use std::io::{self, Cursor, Read};
 
 use libfuzzer_sys::fuzz_target;
 use serde_pickle::codec::opcodes;
-use serde_pickle::{from_reader, from_slice, Category, Deserializer, Value};
+use serde_pickle::{from_reader, from_slice, Category, DeOptions, Deserializer, Value};
 
 /// An `io::Read` returning at most `chunk` bytes per call (buffer boundaries
 /// land inside opcodes and their arguments).
@@ -48,11 +50,74 @@ fn same(a: &serde_pickle::Result<Value>, b: &serde_pickle::Result<Value>) -> boo
     }
 }
 
+/// Items of a stream of `T`, with or without the fast path, over a slice or
+/// a reader (at most `MAX_ITEMS`).
+fn items<T: serde::de::DeserializeOwned>(
+    stream: &[u8],
+    chunk: usize,
+    fast: bool,
+    reader: bool,
+) -> Vec<serde_pickle::Result<T>> {
+    let opts = DeOptions::new().fast_path(fast);
+    let it: Box<dyn Iterator<Item = serde_pickle::Result<T>>> = if reader {
+        Box::new(
+            Deserializer::from_reader(Trickle { data: stream, chunk })
+                .with_options(opts)
+                .into_iter::<T>(),
+        )
+    } else {
+        Box::new(Deserializer::from_slice(stream).with_options(opts).into_iter::<T>())
+    };
+    it.take(MAX_ITEMS).collect()
+}
+
+/// Same value (by `eq`), or the same error (truncation: any end of input,
+/// since a reader that waits for a whole FRAME meets it elsewhere).
+fn agree<T>(
+    a: &serde_pickle::Result<T>,
+    b: &serde_pickle::Result<T>,
+    eq: impl Fn(&T, &T) -> bool,
+) -> bool {
+    match (a, b) {
+        (Ok(x), Ok(y)) => eq(x, y),
+        (Err(x), Err(y)) if x.category() == Category::Eof || y.category() == Category::Eof => {
+            x.category() == y.category()
+        }
+        (Err(x), Err(y)) => x.to_string() == y.to_string(),
+        _ => false,
+    }
+}
+
+/// The fast path and the VM read the same items from the same source, up
+/// to the first error (after which the two may stand at different places).
+fn fast_agrees_with_vm(stream: &[u8], chunk: usize) {
+    fn check<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+        stream: &[u8],
+        chunk: usize,
+        eq: impl Fn(&T, &T) -> bool,
+    ) {
+        'sources: for reader in [false, true] {
+            let fast = items::<T>(stream, chunk, true, reader);
+            let vm = items::<T>(stream, chunk, false, reader);
+            for (i, (a, b)) in fast.iter().zip(&vm).enumerate() {
+                assert!(agree(a, b, &eq), "item {i} (reader: {reader}): fast {a:?} != VM {b:?}");
+                if a.is_err() {
+                    continue 'sources;
+                }
+            }
+            assert_eq!(fast.len(), vm.len(), "items (reader: {reader})");
+        }
+    }
+    check::<serde_json::Value>(stream, chunk, |a, b| a == b);
+    check::<Value>(stream, chunk, |a, b| a.same_as(b));
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&first, stream)) = data.split_first() else {
         return;
     };
     let chunk = 1 + (first as usize % 64);
+    fast_agrees_with_vm(stream, chunk);
 
     let mut from_slices = Deserializer::from_slice(stream).into_iter::<Value>();
     let mut from_reader_items =
