@@ -152,11 +152,28 @@ impl Clone for Value {
 /// True if dropping `v` the usual way could recurse more than one level:
 /// some child has children of its own, or is a shared node.
 fn has_deep_children(v: &Value) -> bool {
+    // Straight over the slices: this runs for every value dropped, and a
+    // list of a million floats should cost one pass, not a `child` walk.
+    let deep = |c: &Value| matches!(c, Value::Shared(_)) || has_children(c);
     match v {
         Value::Shared(Shared(arc)) => Arc::strong_count(arc) == 1,
-        _ => (0..)
-            .map_while(|i| child(v, i))
-            .any(|c| matches!(c, Value::Shared(_)) || child(c, 0).is_some()),
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) | Value::FrozenSet(items) => {
+            items.iter().any(deep)
+        }
+        Value::Dict(d) => d.as_slice().iter().any(|(k, x)| deep(k) || deep(x)),
+        Value::PersistentId(p) => deep(p),
+        Value::Object(_) => (0..).map_while(|i| child(v, i)).any(deep),
+        _ => false,
+    }
+}
+
+/// `child(c, 0).is_some()`, without the walk.
+fn has_children(c: &Value) -> bool {
+    match c {
+        Value::List(v) | Value::Tuple(v) | Value::Set(v) | Value::FrozenSet(v) => !v.is_empty(),
+        Value::Dict(d) => !d.as_slice().is_empty(),
+        Value::PersistentId(_) | Value::Object(_) => true,
+        _ => false,
     }
 }
 
@@ -211,8 +228,21 @@ fn detach_children(v: &mut Value, stack: &mut Vec<Value>) {
 /// drop(v); // no stack overflow
 /// ```
 impl Drop for Value {
+    #[inline]
     fn drop(&mut self) {
-        if !has_deep_children(self) {
+        // Leaves (most values) have nothing nested: decided inline.
+        if !matches!(
+            self,
+            Value::List(_)
+                | Value::Tuple(_)
+                | Value::Set(_)
+                | Value::FrozenSet(_)
+                | Value::Dict(_)
+                | Value::Object(_)
+                | Value::PersistentId(_)
+                | Value::Shared(_)
+        ) || !has_deep_children(self)
+        {
             return;
         }
         let mut stack = Vec::new();
