@@ -390,7 +390,8 @@ fn fill(shared: Option<Shared>, v: Value) -> Value {
     }
 }
 
-fn pairs(flat: Vec<Value>) -> Vec<(Value, Value)> {
+/// Key-value pairs from keys and values alternating.
+pub(crate) fn pairs(flat: Vec<Value>) -> Vec<(Value, Value)> {
     let mut flat = flat.into_iter();
     let mut out = Vec::with_capacity(flat.len() / 2);
     while let (Some(k), Some(v)) = (flat.next(), flat.next()) {

@@ -15,6 +15,7 @@ use super::{fallback, Fast, Memo};
 use crate::codec::opcodes::*;
 use crate::error::Result;
 use crate::value::{Dict, Value};
+use crate::vm::walk::pairs;
 
 /// A stack entry: a finished value, or a container still being filled.
 enum Slot {
@@ -44,15 +45,6 @@ impl Slot {
             Slot::Set(items, d) => (Value::Set(items), d, false),
         }
     }
-}
-
-fn pairs(flat: Vec<Value>) -> Vec<(Value, Value)> {
-    let mut flat = flat.into_iter();
-    let mut out = Vec::with_capacity(flat.len() / 2);
-    while let (Some(k), Some(v)) = (flat.next(), flat.next()) {
-        out.push((k, v));
-    }
-    out
 }
 
 /// Finish a slot that is about to become an item: its value and depth, if
