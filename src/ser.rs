@@ -547,15 +547,10 @@ impl<W: io::Write> Serializer<W> {
             self.pk.em.long_le(&n.to_signed_bytes_le());
         } else {
             // Protocols 0 and 1 write ints in decimal, and CPython reads no
-            // more than 4300 digits (sys.int_info.default_max_str_digits).
-            // (Checking the size first keeps a huge int from a quadratic
-            // conversion to decimal.)
-            let digits = (n.bits() <= MAX_TEXT_INT_BITS).then(|| n.to_string());
-            match digits {
-                Some(d) if d.trim_start_matches('-').len() <= 4300 => {
-                    self.pk.em.long_text(|b| b.extend_from_slice(d.as_bytes()))
-                }
-                _ => {
+            // more than 4300 digits.
+            match crate::codec::repr::bigint_decimal(n) {
+                Some(d) => self.pk.em.long_text(|b| b.extend_from_slice(d.as_bytes())),
+                None => {
                     return Err(Error::message(format!(
                         "an int of {} bits has more than 4300 decimal digits, which CPython \
                          cannot read at protocol {} (use protocol 2 or higher)",
@@ -568,10 +563,6 @@ impl<W: io::Write> Serializer<W> {
         Ok(())
     }
 }
-
-/// Ints of more bits than this have more than 4300 decimal digits, CPython's
-/// default limit on converting between `str` and `int` (2^14286 > 10^4301).
-const MAX_TEXT_INT_BITS: u64 = 14_286;
 
 #[cold]
 #[inline(never)]

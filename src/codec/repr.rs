@@ -8,21 +8,26 @@
 
 use std::io::Write as _;
 
-/// CPython's limit on converting an `int` to or from decimal
-/// (`sys.int_info.default_max_str_digits`, 3.11+).
-pub(crate) const MAX_STR_DIGITS: usize = 4300;
+/// The decimal digits of `n` (with a `-` if negative), or `None` beyond
+/// CPython's limit on converting between `int` and `str` (4300 digits,
+/// `sys.int_info.default_max_str_digits`), where `str()`, `repr()` and
+/// `int()` raise `ValueError`. The size is checked first: decimal conversion
+/// is quadratic (a 4 MB int took 11 s) and a hostile pickle can hold any size.
+pub(crate) fn bigint_decimal(n: &num_bigint::BigInt) -> Option<String> {
+    // 2^14286 > 10^4300: more bits always mean more than 4300 digits.
+    if n.bits() > 14_286 {
+        return None;
+    }
+    let d = n.to_string();
+    (d.trim_start_matches('-').len() <= crate::vm::text::MAX_INT_DIGITS).then_some(d)
+}
 
 /// Python's `repr()` of an int: decimal. Beyond CPython's 4300-digit limit,
 /// where its `repr` raises `ValueError`, hex (`0x…`, `-0x…`): still a Python
-/// literal of the same value, and linear time, where decimal conversion is
-/// quadratic (a 4 MB int took 11 s) and a hostile pickle can hold any size.
+/// literal of the same value, and linear time.
 pub(crate) fn bigint_repr(n: &num_bigint::BigInt) -> String {
-    // 2^14286 > 10^4300: more bits always mean more than 4300 digits.
-    if n.bits() <= 14_286 {
-        let d = n.to_string();
-        if d.trim_start_matches('-').len() <= MAX_STR_DIGITS {
-            return d;
-        }
+    if let Some(d) = bigint_decimal(n) {
+        return d;
     }
     let sign = if n.sign() == num_bigint::Sign::Minus { "-" } else { "" };
     format!("{sign}0x{}", n.magnitude().to_str_radix(16))

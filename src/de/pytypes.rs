@@ -69,12 +69,7 @@ fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
         Node::Int(v) => Some(v.to_string()),
         // CPython's str() refuses more than 4300 digits (and decimal
         // conversion is quadratic): such a Fraction is not read as a string.
-        Node::BigInt(b) => {
-            let b = &n.ctx.arena.bigints[b as usize];
-            (b.bits() <= 14_286)
-                .then(|| b.to_string())
-                .filter(|d| d.trim_start_matches('-').len() <= 4300)
-        }
+        Node::BigInt(b) => crate::codec::repr::bigint_decimal(&n.ctx.arena.bigints[b as usize]),
         _ => None,
     };
     let (num, den) = (int(0)?, int(1)?);

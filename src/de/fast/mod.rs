@@ -369,15 +369,22 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
     /// charged to the expansion budget (beyond it, the VM reports the limit).
     #[inline]
     fn payload(&mut self, s: u32, n: u32) -> Result<&'i [u8]> {
-        self.payload_left = self.payload_left.checked_sub(n as u64).ok_or_else(fallback)?;
+        self.charge(n as u64)?;
         Ok(&self.input[s as usize..(s + n) as usize])
+    }
+
+    /// Charge `n` payload bytes to the expansion budget.
+    #[inline]
+    fn charge(&mut self, n: u64) -> Result<()> {
+        self.payload_left = self.payload_left.checked_sub(n).ok_or_else(fallback)?;
+        Ok(())
     }
 
     /// [`Fast::payload`] for a visitor: lent from the `'de` input when that
     /// is allowed, else out of the reader's buffer (one slicing either way).
     #[inline]
     fn visit_payload(&mut self, s: u32, n: u32) -> Result<Payload<'i, 'de>> {
-        self.payload_left = self.payload_left.checked_sub(n as u64).ok_or_else(fallback)?;
+        self.charge(n as u64)?;
         let range = s as usize..(s + n) as usize;
         Ok(match self.lend {
             Some(input) => Payload::Lent(&input[range]),

@@ -400,11 +400,6 @@ impl Fast<'_, '_, '_> {
             Memo::Unset | Memo::Container => return Err(fallback()),
         })
     }
-
-    fn charge(&mut self, n: u64) -> Result<()> {
-        self.payload_left = self.payload_left.checked_sub(n).ok_or_else(fallback)?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
