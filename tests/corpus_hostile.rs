@@ -6,12 +6,12 @@
 //! Also: every truncation of valid pickles is an `Eof`/`Syntax` error with an
 //! offset, and 100k-deep nesting is a `Limit` error on a 2 MiB stack.
 
+mod alloc;
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use alloc::peak_during;
 use common::{
     assert_all, compare, expected, in_thread, json, list, protocol_of, read, CmpOpts, Compat, Py2,
 };
@@ -22,75 +22,6 @@ use serde_pickle::{
     from_reader, from_slice, from_slice_with, Category, DeOptions, Deserializer, GlobalsPolicy,
     Value,
 };
-
-// ---------------------------------------------------------------------------
-// A per-thread counting allocator: the peak bytes live on the measuring thread
-// ---------------------------------------------------------------------------
-
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn note(delta: isize) {
-    let _ = LIVE.try_with(|live| {
-        let now = live.get() + delta;
-        live.set(now);
-        let _ = PEAK.try_with(|p| {
-            if now > p.get() {
-                p.set(now)
-            }
-        });
-    });
-}
-
-// SAFETY: forwards to the system allocator; only adds bookkeeping in
-// thread-locals that have no destructor and never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            note(layout.size() as isize);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            note(layout.size() as isize);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        note(-(layout.size() as isize));
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            note(new_size as isize - layout.size() as isize);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Run `f` and return its result and the peak bytes it had allocated at once
-/// (on this thread, above what was live when it started).
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(base));
-    let out = f();
-    let peak = PEAK.with(Cell::get) - base;
-    (out, peak.max(0) as usize)
-}
 
 // ---------------------------------------------------------------------------
 // The hostile files

@@ -7,57 +7,15 @@
 //!
 //! The pickles are written by CPython (python3 is the judge of pickle bytes).
 
+mod alloc;
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::process::Command;
 
+use alloc::peak_during;
 use serde_pickle::{
     from_slice, from_slice_with, to_vec_with, Category, DeOptions, SerOptions, Value,
 };
-
-// A counting allocator, to measure what a read holds at its peak.
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn note(delta: isize) {
-    let _ = LIVE.try_with(|l| {
-        let now = l.get() + delta;
-        l.set(now);
-        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
-    });
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note(layout.size() as isize);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        note(-(layout.size() as isize));
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        note(new as isize - layout.size() as isize);
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Peak bytes allocated at once while `f` ran (on this thread).
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(base));
-    let out = f();
-    (out, (PEAK.with(Cell::get) - base).max(0) as usize)
-}
 
 /// `pickle.dumps(eval(expr), protocol)`, by CPython.
 fn cpython(expr: &str, protocol: u8) -> Vec<u8> {

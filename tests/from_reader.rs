@@ -4,78 +4,16 @@
 //! counting allocator): lengths claimed by the pickle are not trusted, and
 //! a pickle of one large `bytes` is read in the memory of its payload.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+mod alloc;
+
 use std::io::{self, Read};
 
+use alloc::peak_during;
 use serde::Deserialize;
 use serde_bytes::ByteBuf;
 use serde_pickle::{
     from_reader, from_reader_with, from_slice, Category, DeOptions, Deserializer, ErrorCode, Value,
 };
-
-// ---------------------------------------------------------------------------
-// A per-thread counting allocator: the peak bytes live on the measuring thread
-// ---------------------------------------------------------------------------
-
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-fn note(delta: isize) {
-    let _ = LIVE.try_with(|live| {
-        let now = live.get() + delta;
-        live.set(now);
-        let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
-    });
-}
-
-// SAFETY: forwards to the system allocator; only adds bookkeeping in
-// thread-locals that have no destructor and never allocate.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            note(layout.size() as isize);
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            note(layout.size() as isize);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        note(-(layout.size() as isize));
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            note(new_size as isize - layout.size() as isize);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// `f`'s result and the most bytes it had allocated at once on this thread.
-fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
-    let base = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(base));
-    let out = f();
-    (out, (PEAK.with(Cell::get) - base).max(0) as usize)
-}
 
 // ---------------------------------------------------------------------------
 // Readers
@@ -451,11 +389,11 @@ fn a_reader_failing_mid_pickle_fails_the_stream_where_the_vm_would() {
 fn the_stream_gives_back_the_buffer_of_a_large_pickle() {
     let parts = [blob(8 << 20), blob(10), blob(20)].map(|b| serde_pickle::to_vec(&b).unwrap());
     let stream = parts.concat();
-    let base = LIVE.with(Cell::get);
+    let base = alloc::live();
     let mut it = Deserializer::from_reader(&stream[..]).into_iter::<ByteBuf>();
     let lens: Vec<usize> = it.by_ref().map(|b| b.unwrap().len()).collect();
     assert_eq!(lens, [8 << 20, 10, 20]);
-    let held = LIVE.with(Cell::get) - base;
+    let held = alloc::live() - base;
     assert!(held < 1 << 20, "the iterator holds {held} bytes");
 }
 
