@@ -3,21 +3,10 @@
 //! never freed) and `DeOptions::reject_cycles`, which refuses them. The
 //! pickles are written by CPython.
 
-use std::process::Command;
+mod common;
 
+use common::cpython_dumps as cpython;
 use serde_pickle::{from_slice, from_slice_with, Category, DeOptions, ErrorCode, Value};
-
-/// `pickle.dumps(v, protocol)` for `v` built by the Python statements `setup`.
-fn cpython(setup: &str, protocol: u8) -> Vec<u8> {
-    let code =
-        format!("import pickle,sys\n{setup}\nsys.stdout.buffer.write(pickle.dumps(v, {protocol}))");
-    let out = Command::new("python3")
-        .args(["-c", &code])
-        .output()
-        .expect("python3 is required for this test (it is the judge of pickle bytes)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
-}
 
 const CYCLIC: &[&str] = &[
     "v = []; v.append(v)",

@@ -17,16 +17,9 @@ use serde_pickle::{
     from_slice, from_slice_with, to_vec_with, Category, DeOptions, SerOptions, Value,
 };
 
-/// `pickle.dumps(eval(expr), protocol)`, by CPython.
+/// `pickle.dumps(expr, protocol)`, by CPython.
 fn cpython(expr: &str, protocol: u8) -> Vec<u8> {
-    let code =
-        format!("import pickle,sys; sys.stdout.buffer.write(pickle.dumps({expr}, {protocol}))");
-    let out = Command::new("python3")
-        .args(["-c", &code])
-        .output()
-        .expect("python3 is required for this test (it is the judge of pickle bytes)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    out.stdout
+    common::cpython_dumps(&format!("v = {expr}"), protocol)
 }
 
 /// What CPython makes of `data`: `repr()` of the loaded value, or of a

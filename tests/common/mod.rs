@@ -1232,3 +1232,16 @@ fn fpe(e: &Exp, d: usize, s: &mut String) {
         }
     }
 }
+
+/// `pickle.dumps(v, protocol)` by CPython, for `v` made by the Python
+/// statements `setup` (python3 is the judge of pickle bytes).
+pub fn cpython_dumps(setup: &str, protocol: u8) -> Vec<u8> {
+    let code =
+        format!("import pickle,sys\n{setup}\nsys.stdout.buffer.write(pickle.dumps(v, {protocol}))");
+    let out = std::process::Command::new("python3")
+        .args(["-c", &code])
+        .output()
+        .expect("python3 is required for this test (it is the judge of pickle bytes)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
