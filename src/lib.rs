@@ -586,6 +586,8 @@ mod read;
 mod scan;
 mod ser;
 mod stream;
+#[cfg(test)]
+mod testing;
 pub mod value;
 mod vm;
 

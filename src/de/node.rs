@@ -525,14 +525,7 @@ pub(crate) fn node_value(n: &NodeDe<'_, '_, '_>) -> Result<Value> {
 mod tests {
     use crate::Category;
 
-    /// `depth` nested lists: `]]]...aaa.`
-    fn lists(depth: usize) -> Vec<u8> {
-        let mut data = b"\x80\x02".to_vec();
-        data.extend(std::iter::repeat(b']').take(depth));
-        data.extend(std::iter::repeat(b'a').take(depth - 1));
-        data.push(b'.');
-        data
-    }
+    use crate::testing::nested_lists as lists;
 
     /// `depth` nested dicts `{'k': {'k': ... {}}}`.
     fn dicts(depth: usize) -> Vec<u8> {

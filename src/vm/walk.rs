@@ -473,14 +473,7 @@ pub(crate) fn py2_value(bytes: &[u8], mode: Py2Strings) -> Result<Value> {
 mod tests {
     use crate::value::Value;
 
-    /// `depth` nested lists at protocol 2: `]]]...aaa.`
-    fn nested(depth: usize) -> Vec<u8> {
-        let mut data = b"\x80\x02".to_vec();
-        data.extend(std::iter::repeat(b']').take(depth));
-        data.extend(std::iter::repeat(b'a').take(depth - 1));
-        data.push(b'.');
-        data
-    }
+    use crate::testing::nested_lists as nested;
 
     #[test]
     fn nesting_at_the_default_limit_reads_on_a_2_mib_stack() {

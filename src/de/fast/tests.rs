@@ -5,14 +5,7 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 struct Nest(Vec<Nest>);
 
-/// `depth` nested lists at protocol 2: `]]]...aaa.`
-fn nested(depth: usize) -> Vec<u8> {
-    let mut data = b"\x80\x02".to_vec();
-    data.extend(std::iter::repeat(b']').take(depth));
-    data.extend(std::iter::repeat(b'a').take(depth - 1));
-    data.push(b'.');
-    data
-}
+use crate::testing::nested_lists as nested;
 
 fn depth_of(n: &Nest) -> usize {
     let mut d = 1;
