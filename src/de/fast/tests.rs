@@ -2,10 +2,10 @@
 
 use serde::Deserialize;
 
+use crate::testing::nested_lists as nested;
+
 #[derive(Deserialize)]
 struct Nest(Vec<Nest>);
-
-use crate::testing::nested_lists as nested;
 
 fn depth_of(n: &Nest) -> usize {
     let mut d = 1;
