@@ -196,6 +196,28 @@ fn nested(c: &mut Criterion) {
     bench_dataset(c, "nested", &common::nested(2_000, 10, 10));
 }
 
+/// A 100 MB float64 numpy array (the pickle numpy writes at protocol 5,
+/// in-band) read into `Vec<f64>`, against a 100 MB `bytes` read into a
+/// byte buffer: the array's elements are decoded straight from its data
+/// bytes, so the two should stay within 2x of each other.
+fn numpy(c: &mut Criterion) {
+    let n = (100 << 20) / 8;
+    let floats: Vec<f64> = (0..n).map(|i| i as f64 * 0.25).collect();
+    let array = serde_pickle::py::NdArray::new(vec![n], floats).unwrap();
+    let array_pickle = serde_pickle::to_vec(&array).unwrap();
+    let bytes_pickle = serde_pickle::to_vec(&common::big_bytes(100 << 20)).unwrap();
+    let mut group = c.benchmark_group("numpy_100MB");
+    group.bench_function("float64_array_into_vec_f64", |b| {
+        b.iter(|| black_box(serde_pickle::from_slice::<Vec<f64>>(&array_pickle).unwrap()))
+    });
+    group.bench_function("bytes_into_byte_buf", |b| {
+        b.iter(|| {
+            black_box(serde_pickle::from_slice::<serde_bytes::ByteBuf>(&bytes_pickle).unwrap())
+        })
+    });
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .sample_size(10)
@@ -207,6 +229,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = records, ints, floats, bytes, nested
+    targets = records, ints, floats, bytes, nested, numpy
 }
 criterion_main!(benches);

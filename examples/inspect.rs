@@ -98,7 +98,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let found = scan(&bytes)?;
     let safe = safe_globals();
     println!("\nglobals it names ({}):", found.globals.len());
-    for g in &found.globals {
+    for g in found.globals.iter().map(|n| &n.global) {
         let flag = if safe.contains(g) { "ok" } else { "NOT IN safe_globals()" };
         println!("  {:<28} {flag}", format!("{}.{}", g.module, g.name));
     }
@@ -112,7 +112,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             callable.as_deref().unwrap_or("(not a global)")
         );
     }
-    let unsafe_globals: Vec<&Global> = found.unsafe_globals(&safe).collect();
+    let unsafe_globals: Vec<&Global> = found.unsafe_globals(&safe).map(|n| &n.global).collect();
     if unsafe_globals.is_empty() {
         println!("verdict: only plain-data globals");
     } else {
@@ -129,7 +129,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Allow your own classes too, and only a truly unexpected global is left.
     let mut trusted = safe;
-    trusted.extend(found.globals.iter().filter(|g| g.module == "__main__").cloned());
+    trusted.extend(
+        found.globals.iter().map(|n| &n.global).filter(|g| g.module == "__main__").cloned(),
+    );
     let strict = DeOptions::new().globals(GlobalsPolicy::AllowList(trusted));
     report("safe_globals() + __main__ classes", from_slice_with::<Value>(&bytes, &strict));
     Ok(())

@@ -80,10 +80,6 @@ pub enum ErrorCode {
     /// A message from serde or from the data mapping.
     #[error("{0}")]
     Message(String),
-    /// Internal: the fast path declined; never returned to users.
-    #[doc(hidden)]
-    #[error("internal: fast path declined")]
-    Fallback,
 }
 
 impl ErrorCode {
@@ -99,17 +95,39 @@ impl ErrorCode {
             | ErrorCode::TrailingBytes => Category::Syntax,
             ErrorCode::UnsupportedProtocol(_) | ErrorCode::Unsupported(_) => Category::Unsupported,
             ErrorCode::Limit(_) | ErrorCode::ForbiddenGlobal { .. } => Category::Limit,
-            ErrorCode::Recursive | ErrorCode::Message(_) | ErrorCode::Fallback => Category::Data,
+            ErrorCode::Recursive | ErrorCode::Message(_) => Category::Data,
         }
     }
 }
 
 struct ErrorImpl {
     code: ErrorCode,
-    /// Byte offset of the opcode being executed when the error happened.
+    /// Byte offset of the opcode being executed when the error happened
+    /// (for a data error: of the opcode that made the value at fault).
     offset: Option<u64>,
     /// That opcode.
     opcode: Option<u8>,
+    /// Where a data error happened, filled in as it unwinds (so nothing is
+    /// spent on paths until something fails): see [`Context`].
+    context: Option<Box<Context>>,
+}
+
+/// What an error learns on its way out of a typed read: all optional, and
+/// boxed apart so that the common error stays small.
+#[derive(Default)]
+struct Context {
+    /// Path segments from the value at fault up to the root (innermost first).
+    path: Vec<String>,
+    /// The arena node at fault (the innermost one the error passed), whose
+    /// offset is looked up when the error reaches the top.
+    node: Option<u32>,
+    /// The class of the instance at fault (`module.Name`), when a class
+    /// instance did not fit its Rust type.
+    class: Option<String>,
+    /// For a truncated pickle: where the input ends, and what was being read.
+    input_end: Option<(u64, String)>,
+    /// For input that is not a pickle: what it looks like.
+    looks_like: Option<&'static str>,
 }
 
 /// Everything that can go wrong reading or writing a pickle.
@@ -128,7 +146,7 @@ pub struct Error(Box<ErrorImpl>);
 impl Error {
     /// Make an error from its code, without a position.
     pub fn new(code: ErrorCode) -> Self {
-        Error(Box::new(ErrorImpl { code, offset: None, opcode: None }))
+        Error(Box::new(ErrorImpl { code, offset: None, opcode: None, context: None }))
     }
 
     /// An error with a free-form message, category [`Category::Data`].
@@ -144,6 +162,16 @@ impl Error {
         Error::new(ErrorCode::Limit(msg.into()))
     }
 
+    /// A [`DeOptions`](crate::DeOptions) limit exceeded, named with its
+    /// value: `"max_depth (1024) exceeded: containers nested deeper"`.
+    pub(crate) fn limit_exceeded(
+        option: &str,
+        value: impl fmt::Display,
+        what: impl fmt::Display,
+    ) -> Self {
+        Error::limit(format!("{option} ({value}) exceeded: {what}"))
+    }
+
     pub(crate) fn unsupported(msg: impl Into<String>) -> Self {
         Error::new(ErrorCode::Unsupported(msg.into()))
     }
@@ -157,9 +185,132 @@ impl Error {
         self
     }
 
+    fn context(&mut self) -> &mut Context {
+        self.0.context.get_or_insert_with(Default::default)
+    }
+
+    /// A truncated pickle: the input ends at `end`, while reading `what`
+    /// (`"in the 5-byte str of BINUNICODE at offset 7"`...).
+    pub(crate) fn truncated(mut self, end: u64, what: String) -> Self {
+        if matches!(self.0.code, ErrorCode::Eof) && self.input_end().is_none() {
+            self.context().input_end = Some((end, what));
+        }
+        self
+    }
+
+    /// The error of an input that does not start like a pickle, and starts
+    /// like `what` (`"JSON"`, `"gzip-compressed data"`...).
+    pub(crate) fn looks_like(mut self, what: &'static str) -> Self {
+        self.context().looks_like = Some(what);
+        self
+    }
+
+    /// Unwinding out of item `index` (node `node`) of a sequence.
+    #[cold]
+    pub(crate) fn in_item(self, index: usize, node: u32) -> Self {
+        self.in_segment(format!("[{index}]"), node)
+    }
+
+    /// Unwinding out of node `node`, reached by `segment` (`[3]`, `.age`,
+    /// `["a b"]`) from its parent.
+    #[cold]
+    pub(crate) fn in_segment(mut self, segment: String, node: u32) -> Self {
+        let c = self.context();
+        c.node.get_or_insert(node);
+        c.path.push(segment);
+        self
+    }
+
+    /// Unwinding out of node `node` (a dict key, say), adding no segment.
+    #[cold]
+    pub(crate) fn at_node(mut self, node: u32) -> Self {
+        self.context().node.get_or_insert(node);
+        self
+    }
+
+    /// The arena node at fault, if a typed read recorded one.
+    pub(crate) fn node(&self) -> Option<u32> {
+        self.0.context.as_ref().and_then(|c| c.node)
+    }
+
+    /// Whether a path segment was recorded (the error came from inside a child).
+    pub(crate) fn has_path(&self) -> bool {
+        self.0.context.as_ref().is_some_and(|c| !c.path.is_empty())
+    }
+
+    /// Unwinding out of an instance of `class` that did not fit: named
+    /// unless the error came from one of its fields.
+    #[cold]
+    pub(crate) fn in_class(mut self, class: impl FnOnce() -> Option<String>) -> Self {
+        if self.is_data() && !self.has_path() && self.class().is_none() {
+            if let Some(name) = class() {
+                self.context().class = Some(name);
+            }
+        }
+        self
+    }
+
+    /// The path to the value a data error is about, as `people[3].age`
+    /// (`None` at the root, or when the error is not about a value).
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Deserialize, Debug)]
+    /// struct Person { age: u32 }
+    /// #[derive(Deserialize, Debug)]
+    /// struct Team { people: Vec<Person> }
+    ///
+    /// // Written: {'people': [{'age': 30}, {'age': '31'}]}
+    /// #[derive(Serialize)]
+    /// #[serde(untagged)]
+    /// enum Age { Int(u32), Text(&'static str) }
+    /// #[derive(Serialize)]
+    /// struct Written { people: Vec<std::collections::BTreeMap<&'static str, Age>> }
+    /// let people = vec![[("age", Age::Int(30))].into(), [("age", Age::Text("31"))].into()];
+    /// let bytes = serde_pickle::to_vec(&Written { people }).unwrap();
+    ///
+    /// let err = serde_pickle::from_slice::<Team>(&bytes).unwrap_err();
+    /// assert_eq!(err.path().as_deref(), Some("people[1].age"));
+    /// assert!(err.to_string().starts_with(r#"invalid type: string "31", expected u32 at people[1].age (offset "#));
+    /// ```
+    pub fn path(&self) -> Option<String> {
+        let c = self.0.context.as_ref()?;
+        if c.path.is_empty() {
+            return None;
+        }
+        let mut out = String::new();
+        for seg in c.path.iter().rev() {
+            match seg.strip_prefix('.') {
+                Some(name) if out.is_empty() => out.push_str(name),
+                _ => out.push_str(seg),
+            }
+        }
+        Some(out)
+    }
+
+    fn class(&self) -> Option<&str> {
+        self.0.context.as_ref()?.class.as_deref()
+    }
+
+    fn input_end(&self) -> Option<&(u64, String)> {
+        self.0.context.as_ref()?.input_end.as_ref()
+    }
+
     /// The category of this error.
     pub fn category(&self) -> Category {
         self.0.code.category()
+    }
+
+    /// The category of this error: serde_json's name for [`Error::category`].
+    ///
+    /// ```
+    /// use serde_pickle::{from_slice, Category, Value};
+    /// let err = from_slice::<Value>(b"\x80\x05\xff.").unwrap_err();
+    /// assert_eq!(err.classify(), Category::Syntax);
+    /// ```
+    pub fn classify(&self) -> Category {
+        self.category()
     }
 
     /// The detailed reason.
@@ -191,14 +342,89 @@ impl Error {
     pub fn is_data(&self) -> bool {
         self.category() == Category::Data
     }
+
+    /// True for [`Category::Syntax`]: the bytes are not a well-formed pickle.
+    /// (Unlike serde_json, two more categories say the input was refused:
+    /// [`Error::is_unsupported`] and [`Error::is_limit`].)
+    ///
+    /// ```
+    /// let err = serde_pickle::from_slice::<u8>(b"{\"a\": 1}").unwrap_err();
+    /// assert!(err.is_syntax());
+    /// ```
+    pub fn is_syntax(&self) -> bool {
+        self.category() == Category::Syntax
+    }
+
+    /// True for [`Category::Unsupported`].
+    pub fn is_unsupported(&self) -> bool {
+        self.category() == Category::Unsupported
+    }
+
+    /// True for [`Category::Limit`]: a [`DeOptions`](crate::DeOptions) limit
+    /// or the globals policy refused the input.
+    ///
+    /// ```
+    /// use serde_pickle::{from_slice_with, DeOptions, Value};
+    /// // [[[]]] with a depth limit of 2
+    /// let err = from_slice_with::<Value>(b"\x80\x02]]]aa.", &DeOptions::new().max_depth(2))
+    ///     .unwrap_err();
+    /// assert!(err.is_limit());
+    /// assert!(err.to_string().starts_with("max_depth (2) exceeded"), "{err}");
+    /// ```
+    pub fn is_limit(&self) -> bool {
+        self.category() == Category::Limit
+    }
+
+    /// The kind of the underlying I/O error, for [`Category::Io`]; `None`
+    /// otherwise (as serde_json's `io_error_kind`).
+    ///
+    /// ```
+    /// use std::io;
+    /// struct Broken;
+    /// impl io::Read for Broken {
+    ///     fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+    ///         Err(io::Error::new(io::ErrorKind::ConnectionReset, "gone"))
+    ///     }
+    /// }
+    /// let err = serde_pickle::from_reader::<_, u8>(Broken).unwrap_err();
+    /// assert!(err.is_io());
+    /// assert_eq!(err.io_error_kind(), Some(io::ErrorKind::ConnectionReset));
+    /// ```
+    pub fn io_error_kind(&self) -> Option<std::io::ErrorKind> {
+        match &self.0.code {
+            ErrorCode::Io(e) => Some(e.kind()),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(what) = self.0.context.as_ref().and_then(|c| c.looks_like) {
+            write!(f, "not a pickle (the input looks like {what}): ")?;
+        }
+        if let Some((end, what)) = self.input_end() {
+            // The detail names the opcode and its offset itself.
+            return write!(f, "{}: the input ends at offset {end}, {what}", self.0.code);
+        }
         fmt::Display::fmt(&self.0.code, f)?;
+        if let Some(class) = self.class() {
+            write!(f, " in a {class} instance")?;
+        }
+        if let Some(path) = self.path() {
+            write!(f, " at {path}")?;
+            if let Some(off) = self.0.offset {
+                write!(f, " (offset {off})")?;
+            }
+            return Ok(());
+        }
         match (self.0.offset, self.0.opcode) {
-            (Some(off), Some(op)) => write!(f, " at offset {off} (opcode {})", opcodes::name(op)),
-            (Some(off), None) => write!(f, " at offset {off}"),
+            // A data error is about a value, not the opcode that made it.
+            (Some(off), _) if self.is_data() => write!(f, " at offset {off}"),
+            (Some(off), Some(op)) if opcodes::info(op).is_some() => {
+                write!(f, " at offset {off} (opcode {})", opcodes::name(op))
+            }
+            (Some(off), _) => write!(f, " at offset {off}"),
             _ => Ok(()),
         }
     }

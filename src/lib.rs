@@ -92,7 +92,11 @@
 //! | [`Value`] | its Python value, including shared and recursive objects, classes and calls (see [`Value`](#value)) |
 //!
 //! Enums are externally tagged, like serde_json's; serde's attributes
-//! (`rename`, `tag`, `untagged`, `skip`, `flatten`...) work as usual. A
+//! (`rename`, `skip`, `default`...) work as usual, and `flatten`, `tag` and
+//! `untagged` work as in serde_json, with its limits: through them a
+//! [`Value`] loses its tuples and sets, and integers beyond 64 bits fail
+//! (see [`guide::serde_attributes`]). Coming from serde-pickle or
+//! serde_json: [`guide::from_serde_pickle`], [`guide::from_serde_json`]. A
 //! `dict` keeps the order the map gave it, and a `HashMap`'s order changes
 //! from run to run: use a `BTreeMap` when the bytes must be reproducible (a
 //! cache key, a checksum).
@@ -236,6 +240,71 @@
 //! assert_eq!(serde_pickle::from_slice::<u16>(b"\x80\x05M,\x01.").unwrap(), 300);
 //! ```
 //!
+//! # numpy and pandas
+//!
+//! numpy arrays and scalars read into ordinary Rust types, as
+//! `arr.tolist()` would give them: a 1-D array into `Vec<T>`, `[T; N]` or
+//! `Box<[T]>`, an N-D array into nested `Vec`s (in C order, whatever the
+//! array's memory order), a 0-d array or a numpy scalar (`np.float64(1.5)`)
+//! into the Rust scalar, anywhere in a struct, map or `Option`. Conversions
+//! follow serde's rules (an `int8` array reads into `Vec<i64>`; a `float64`
+//! array into `Vec<i32>` is a [`Category::Data`] error naming `float64`).
+//! The elements are decoded straight from the array's bytes, so a large
+//! `float64` array reads into `Vec<f64>` at about the speed of copying it.
+//! [`py::NdArray`] keeps the shape and the [`py::Dtype`] too, and writes the
+//! pickle numpy writes (byte for byte, at protocols 2–5; numpy 1.x's module
+//! names with [`SerOptions::numpy_legacy`]); [`py::NdScalar`] does the same
+//! for a scalar.
+//!
+//! ```
+//! // pickletools.optimize(pickle.dumps(np.array([[1, 2], [3, 4]], dtype='i1'), 5))
+//! let pickle = b"\x80\x05\x95j\x00\x00\x00\x00\x00\x00\x00\x8c\x13numpy._core.numeric\
+//!     \x8c\x0b_frombuffer\x93(\x96\x04\x00\x00\x00\x00\x00\x00\x00\x01\x02\x03\x04\x8c\x05numpy\
+//!     \x8c\x05dtype\x93\x8c\x02i1\x89\x88\x87R(K\x03\x8c\x01|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xff\
+//!     K\x00tbK\x02K\x02\x86\x8c\x01CtR.";
+//! let rows: Vec<Vec<i64>> = serde_pickle::from_slice(pickle).unwrap();
+//! assert_eq!(rows, [[1, 2], [3, 4]]);
+//! let a: serde_pickle::py::NdArray<i8> = serde_pickle::from_slice(pickle).unwrap();
+//! assert_eq!((a.shape(), a.dtype().name().as_str()), (&[2, 2][..], "int8"));
+//! // Written back, it is the pickle numpy wrote:
+//! assert_eq!(serde_pickle::to_vec(&a).unwrap(), pickle);
+//! ```
+//!
+//! | numpy dtype | reads as | [`py::NdArray`] writes it from |
+//! |---|---|---|
+//! | `bool` | `bool` | `bool` |
+//! | `int8` … `int64` | `i64` (any integer type it fits) | `i8` … `i64` |
+//! | `uint8` … `uint64` | `u64` (any integer type it fits) | `u8` … `u64` |
+//! | `float16` | `f32` | — |
+//! | `float32`, `float64` | `f32`, `f64` | `f32`, `f64` |
+//! | `complex64`, `complex128` | `(re, im)`: a tuple, `[f32; 2]`/`[f64; 2]` | — |
+//! | `S<n>` (bytes) | bytes (`serde_bytes::ByteBuf`, or `String` when UTF-8), trailing NULs dropped | — |
+//! | `U<n>` (str) | `String`, trailing NULs dropped | — |
+//! | `datetime64[unit]`, `timedelta64[unit]` | `i64` (the count; `NaT` is `i64::MIN`); the unit is [`py::Dtype::unit`] | `i64` with [`py::NdArray::with_dtype`] |
+//! | structured (`[('x', 'f8'), ('id', 'i4')]`) | a struct or map by field name, or a tuple by position | — |
+//! | `object` | each element like any pickle value | — |
+//!
+//! Every byte order (`<`, `>`, `|`, `=`) and memory order (C, Fortran) is
+//! read, and every form numpy writes: numpy 2.x (`numpy._core...`) and 1.x
+//! (`numpy.core...`), protocols 0–5, protocol 5's `_frombuffer` with the
+//! data in-band or in an out-of-band buffer ([`DeOptions::buffers`]).
+//! Subarray dtypes, `longdouble` and `clongdouble` are an
+//! [`Category::Unsupported`] error.
+//!
+//! pandas (the layouts of pandas 2.x and 3.x, checked against 2.2.3 and
+//! 3.1.1): a `Series` reads as its values (`Vec<T>`); a `DataFrame` reads as
+//! a map of column name to the column's values (a `BTreeMap<String, Vec<T>>`
+//! or a struct with a `Vec` per column) or, asked for a sequence, as its rows
+//! (`Vec<Row>` of a struct with a field per column, or of tuples). Columns
+//! may be numeric, bool, str (numpy `object` or pandas' `StringArray`) and
+//! datetime (as `i64`). The index is not read. Other layouts (nullable
+//! `Int64`/`boolean` columns, `Categorical`, `MultiIndex` columns, Arrow-backed
+//! strings...) are an [`Category::Unsupported`] error naming the pandas class.
+//!
+//! A file written by `joblib.dump` holding numpy arrays is not a pickle (the
+//! arrays' bytes sit between its opcodes): reading one is an
+//! [`Category::Unsupported`] error saying it is a joblib file.
+//!
 //! # Protocols
 //!
 //! Every protocol is read, whichever Python wrote it. What the protocol
@@ -361,7 +430,7 @@
 //! assert_eq!(found.calls[0].opcode, "REDUCE");
 //! let safe = safe_globals();
 //! let bad: Vec<_> = found.unsafe_globals(&safe).collect();
-//! assert_eq!((bad[0].module.as_str(), bad[0].name.as_str()), ("os", "system"));
+//! assert_eq!((bad[0].global.module.as_str(), bad[0].global.name.as_str()), ("os", "system"));
 //!
 //! // Refuse it.
 //! let opts = DeOptions::new().max_depth(64).globals(GlobalsPolicy::AllowList(safe));
@@ -439,25 +508,59 @@
 //! | `Limit` | a [`DeOptions`] limit was exceeded, or the [`GlobalsPolicy`] rejected a global |
 //! | `Data` | the pickle is fine but does not fit the Rust type; or a value cannot be written (an unhashable key) |
 //!
-//! [`Error::code`] gives the detailed [`ErrorCode`]. When the opcode stream
-//! is at fault, [`Error::offset`] is the byte offset of the opcode that
-//! failed and [`Error::opcode`] that opcode ([`codec::opcodes::name`] spells
-//! it), and `Display` adds both: `"... at offset 2 (opcode GLOBAL)"`. A
-//! `Data` error from a type mismatch has no offset: the pickle itself is
-//! fine. An `Error` converts into an `io::Error` (`InvalidData`, or the
-//! original I/O error).
+//! [`Error::code`] gives the detailed [`ErrorCode`]; [`Error::classify`],
+//! [`Error::is_syntax`], [`Error::is_eof`], [`Error::is_data`],
+//! [`Error::is_io`] and [`Error::io_error_kind`] are serde_json's, and
+//! [`Error::is_limit`] and [`Error::is_unsupported`] cover the two
+//! categories serde_json has not. An `Error` converts into an `io::Error`
+//! (`InvalidData`, or the original I/O error).
+//!
+//! Where it happened:
+//!
+//! * When the opcode stream is at fault, [`Error::offset`] is the byte
+//!   offset of the opcode that failed and [`Error::opcode`] that opcode
+//!   ([`codec::opcodes::name`] spells it): `"... at offset 2 (opcode GLOBAL)"`.
+//! * A **data error** (the pickle is fine, the Rust type is not) names the
+//!   path to the value ([`Error::path`], `people[3].age`: fields, list
+//!   indexes, dict keys as `["a b"]` or `[(1, 2)]`, enum variants) and its
+//!   offset in the pickle (of the opcode that made it), and, when a class
+//!   instance does not fit, its class: ``missing field `age` in a
+//!   __main__.Person instance at people[3] (offset 57)``. Nothing is spent on
+//!   this until a read fails: the path is gathered as the error unwinds, and
+//!   the offset is found by running the pickle again (not when reading a
+//!   stream from an `io::Read`, which keeps no input, nor with a
+//!   [`DeOptions::persistent_load`] hook, which would be called again).
+//! * A **truncated** pickle says where the input ends and what was being read
+//!   there (`"the input ends at offset 200, in the 300-byte str of BINUNICODE
+//!   at offset 14 (181 bytes of it are there)"`), also when a `FRAME` header
+//!   announced more bytes than the input has.
+//! * Input that is **not a pickle** says what it looks like, from its first
+//!   bytes: JSON, gzip, zlib, bz2, xz or lzma data (joblib's compressed
+//!   files), a zip archive (a PyTorch `.pt` file, a NumPy `.npz`), a NumPy
+//!   `.npy` file, HDF5, Parquet, or text.
+//! * A [`Category::Limit`] error names the [`DeOptions`] limit and its value:
+//!   `"max_depth (1024) exceeded: containers nested deeper"`.
 //!
 //! ```
+//! use serde::Deserialize;
 //! use serde_pickle::{from_slice, from_slice_with, Category, DeOptions, ErrorCode, Value};
 //!
 //! let truncated = from_slice::<Value>(b"\x80\x05K").unwrap_err();
 //! assert_eq!(truncated.category(), Category::Eof);
 //! assert_eq!(truncated.offset(), Some(2));
+//! assert_eq!(
+//!     truncated.to_string(),
+//!     "pickle data was truncated: the input ends at offset 3, in the argument of BININT1 at offset 2"
+//! );
 //!
 //! let garbage = from_slice::<Value>(b"\x80\x05\xff.").unwrap_err();
 //! assert_eq!(garbage.category(), Category::Syntax);
 //! assert!(matches!(garbage.code(), ErrorCode::InvalidOpcode(0xff)));
 //! assert_eq!(garbage.offset(), Some(2));
+//!
+//! let json = from_slice::<Value>(br#"{"name": "Alice"}"#).unwrap_err();
+//! assert!(json.is_syntax());
+//! assert_eq!(json.to_string(), "not a pickle (the input looks like JSON): invalid opcode 0x7b at offset 0");
 //!
 //! let too_new = from_slice::<Value>(b"\x80\x06N.").unwrap_err();
 //! assert_eq!(too_new.category(), Category::Unsupported);
@@ -466,10 +569,23 @@
 //! let deep = from_slice_with::<Value>(b"\x80\x02]]]]aaa.", &DeOptions::new().max_depth(2));
 //! assert_eq!(deep.unwrap_err().category(), Category::Limit);
 //!
-//! let wrong_type = from_slice::<u8>(b"\x80\x05\x8c\x01x.").unwrap_err();
+//! // pickle.dumps('x', protocol=5): the str is at offset 11, after the frame header.
+//! let x = b"\x80\x05\x95\x05\x00\x00\x00\x00\x00\x00\x00\x8c\x01x\x94.";
+//! let wrong_type = from_slice::<u8>(x).unwrap_err();
 //! assert_eq!(wrong_type.category(), Category::Data);
-//! assert_eq!(wrong_type.to_string(), r#"invalid type: string "x", expected u8"#);
-//! assert_eq!(wrong_type.offset(), None); // the pickle itself is fine
+//! assert_eq!(wrong_type.to_string(), r#"invalid type: string "x", expected u8 at offset 11"#);
+//! assert_eq!(wrong_type.offset(), Some(11));
+//!
+//! // pickle.dumps({'people': [{'name': 'Ann', 'age': '30'}]}, protocol=2)
+//! #[derive(Deserialize, Debug)]
+//! struct Person { name: String, age: u32 }
+//! #[derive(Deserialize, Debug)]
+//! struct Team { people: Vec<Person> }
+//! let team = b"\x80\x02}q\x00X\x06\x00\x00\x00peopleq\x01]q\x02}q\x03(X\x04\x00\x00\x00nameq\x04\
+//!     X\x03\x00\x00\x00Annq\x05X\x03\x00\x00\x00ageq\x06X\x02\x00\x00\x0030q\x07uas.";
+//! let err = from_slice::<Team>(team).unwrap_err();
+//! assert_eq!(err.to_string(), r#"invalid type: string "30", expected u32 at people[0].age (offset 56)"#);
+//! assert_eq!(err.path().as_deref(), Some("people[0].age"));
 //!
 //! match from_slice::<String>(b"\x80\x05K\x01.") {
 //!     Ok(s) => println!("{s}"),
@@ -530,7 +646,7 @@
 //! let date = b"\x80\x05\x95 \x00\x00\x00\x00\x00\x00\x00\x8c\x08datetime\x94\x8c\x04date\x94\x93\x94\
 //!     C\x04\x07\xe8\x05\x11\x94\x85\x94R\x94.";
 //! let d: Value = serde_pickle::from_slice(date).unwrap();
-//! let obj = d.as_object().unwrap();
+//! let obj = d.as_py_object().unwrap();
 //! assert_eq!(obj.global().unwrap().name, "date");
 //! assert_eq!(d.to_string(), r"datetime.date(b'\x07\xe8\x05\x11')");
 //! let again: Value = serde_pickle::from_slice(&serde_pickle::to_vec(&d).unwrap()).unwrap();
@@ -579,12 +695,13 @@
 pub mod codec;
 mod de;
 mod error;
-mod magic;
+pub mod guide;
 mod options;
 pub mod py;
 mod read;
 mod scan;
 mod ser;
+mod shape_marker;
 mod stream;
 #[cfg(test)]
 mod testing;
@@ -595,8 +712,8 @@ pub use crate::de::{from_reader, from_reader_with, from_slice, from_slice_with, 
 pub use crate::error::{Category, Error, ErrorCode, Result};
 pub use crate::options::{DeOptions, GlobalsPolicy, PersistentLoad, Py2Strings, SerOptions};
 pub use crate::read::{IoRead, Read, SliceRead};
-pub use crate::scan::{safe_globals, scan, Call, Scan};
-pub use crate::ser::{to_vec, to_vec_with, to_writer, to_writer_with, Serializer};
+pub use crate::scan::{safe_globals, scan, Call, Named, Scan};
+pub use crate::ser::{to_vec, to_vec_with, to_writer, to_writer_with, Compound, Serializer};
 pub use crate::stream::StreamDeserializer;
 pub use crate::value::{from_value, to_value, Value};
 
@@ -640,3 +757,8 @@ pub fn loads<'de, T: serde::Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
 pub fn load<R: std::io::Read, T: serde::de::DeserializeOwned>(reader: R) -> Result<T> {
     from_reader(reader)
 }
+
+/// The README's code blocks, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -17,11 +17,12 @@ use crate::value::{Global, Value};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SerOptions {
     pub(crate) protocol: u8,
+    pub(crate) numpy_legacy: bool,
 }
 
 impl Default for SerOptions {
     fn default() -> Self {
-        SerOptions { protocol: 5 }
+        SerOptions { protocol: 5, numpy_legacy: false }
     }
 }
 
@@ -35,6 +36,21 @@ impl SerOptions {
     /// A value above 5 makes writing fail with [`crate::Category::Unsupported`].
     pub fn protocol(mut self, protocol: u8) -> Self {
         self.protocol = protocol;
+        self
+    }
+
+    /// Write numpy arrays and scalars ([`crate::py::NdArray`],
+    /// [`crate::py::NdScalar`]) with numpy 1.x's module names
+    /// (`numpy.core.multiarray`), which numpy 1.x needs; numpy 2.x reads
+    /// both. Default: numpy 2.x's (`numpy._core.multiarray`).
+    ///
+    /// ```
+    /// use serde_pickle::{py::NdScalar, to_vec_with, SerOptions};
+    /// let bytes = to_vec_with(&NdScalar(1u8), &SerOptions::new().numpy_legacy(true)).unwrap();
+    /// assert!(bytes.windows(21).any(|w| w == b"numpy.core.multiarray"));
+    /// ```
+    pub fn numpy_legacy(mut self, on: bool) -> Self {
+        self.numpy_legacy = on;
         self
     }
 
@@ -122,7 +138,6 @@ impl fmt::Debug for DeOptions {
             .field("globals", &self.globals)
             .field("buffers", &self.buffers.as_ref().map(|b| b.len()))
             .field("persistent_load", &self.persistent_load.is_some())
-            .field("fast_path", &self.fast_path)
             .finish()
     }
 }
@@ -155,9 +170,22 @@ impl DeOptions {
         Self::default()
     }
 
-    /// Maximum nesting depth of containers when turning the pickle into a value.
+    /// The highest [`max_depth`](Self::max_depth) there is: a larger setting
+    /// counts as this. A [`Value`] nested this deep drops without overflowing
+    /// a 2 MiB thread stack (`Vec`'s drop recurses once per level of lists
+    /// nested directly in lists; see [`Value`]'s docs), and CPython itself
+    /// cannot print or re-pickle a value nested more than about 1000 levels.
+    ///
+    /// ```
+    /// use serde_pickle::DeOptions;
+    /// assert_eq!(DeOptions::MAX_DEPTH, 4096);
+    /// ```
+    pub const MAX_DEPTH: usize = 4096;
+
+    /// Maximum nesting depth of containers when turning the pickle into a
+    /// value (default 1024, at most [`DeOptions::MAX_DEPTH`]).
     pub fn max_depth(mut self, depth: usize) -> Self {
-        self.max_depth = depth;
+        self.max_depth = depth.min(Self::MAX_DEPTH);
         self
     }
 
@@ -264,9 +292,10 @@ impl DeOptions {
         self
     }
 
-    /// Use the streaming fast path for typed reads from slices (default on).
-    /// The opcode VM is the authority either way; turning the fast path off
-    /// is for differential tests and fuzzing.
+    /// Use the streaming fast path for typed reads (default on). The opcode
+    /// VM is the authority either way; turning the fast path off exists only
+    /// for the crate's differential tests and for fuzzing (`--cfg fuzzing`).
+    #[cfg(any(test, fuzzing))]
     #[doc(hidden)]
     pub fn fast_path(mut self, on: bool) -> Self {
         self.fast_path = on;

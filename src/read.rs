@@ -4,18 +4,13 @@
 
 mod reader;
 
-use serde::de;
-
-use crate::de::fast::Fast;
 use crate::error::{Error, ErrorCode, Result};
-use crate::options::DeOptions;
 
 pub use reader::IoRead;
 
 /// Where a string or byte payload lives: a range of the input slice, or of
 /// the reader's scratch buffer (for `io::Read` input and decoded text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[doc(hidden)]
 pub struct Span {
     /// Start offset; the top bit set means "in scratch".
     start: usize,
@@ -52,45 +47,66 @@ impl Span {
     }
 }
 
-mod private {
-    pub trait Sealed {}
+/// The next whole pickle of a source, for the fast path.
+pub enum Pickle<'a, 'de> {
+    /// The rest of a `'de` slice (the pickle is at its start): strings and
+    /// bytes may be lent from it.
+    Lent(&'de [u8]),
+    /// One pickle, buffered from a reader: strings and bytes are copied out.
+    Buffered(&'a [u8]),
 }
 
-/// A source of pickle bytes. Sealed: implemented by [`SliceRead`] and [`IoRead`] only.
-pub trait Read<'de>: private::Sealed {
-    #[doc(hidden)]
-    /// Offset of the next byte.
-    fn offset(&self) -> u64;
+pub(crate) mod private {
+    use super::{Pickle, Span};
+    use crate::error::Result;
 
-    #[doc(hidden)]
-    /// The next byte, or `None` at the end of the input.
-    fn next_byte(&mut self) -> Result<Option<u8>>;
+    /// What the reader needs of a source. In a private module, so that
+    /// [`super::Read`] is sealed and none of this is public.
+    pub trait Source<'de> {
+        /// Offset of the next byte.
+        fn offset(&self) -> u64;
 
-    #[doc(hidden)]
-    /// Exactly `N` bytes.
-    fn fixed<const N: usize>(&mut self) -> Result<[u8; N]>;
+        /// The next byte, or `None` at the end of the input.
+        fn next_byte(&mut self) -> Result<Option<u8>>;
 
-    #[doc(hidden)]
-    /// `n` bytes, as a span of the input or appended to `scratch`.
-    fn bytes(&mut self, n: u64, scratch: &mut Vec<u8>) -> Result<Span>;
+        /// Exactly `N` bytes.
+        fn fixed<const N: usize>(&mut self) -> Result<[u8; N]>;
 
-    #[doc(hidden)]
-    /// Bytes up to (not including) the next `\n`, which is consumed.
-    fn line(&mut self, scratch: &mut Vec<u8>) -> Result<Span>;
+        /// `n` bytes, as a span of the input or appended to `scratch`.
+        fn bytes(&mut self, n: u64, scratch: &mut Vec<u8>) -> Result<Span>;
 
-    #[doc(hidden)]
-    /// The whole input when it is a borrowed slice (empty for readers).
-    fn input(&self) -> &'de [u8];
+        /// Bytes up to (not including) the next `\n`, which is consumed.
+        fn line(&mut self, scratch: &mut Vec<u8>) -> Result<Span>;
 
-    #[doc(hidden)]
-    /// How many bytes are known to remain, if the source knows.
-    fn remaining(&self) -> Option<u64>;
+        /// The whole input when it is a borrowed slice (empty for readers).
+        fn input(&self) -> &'de [u8];
 
-    #[doc(hidden)]
-    /// The next pickle, read by the fast path if it can; `None` leaves the
-    /// source where it was, for the VM (which reports every error).
-    fn fast<T: de::Deserialize<'de>>(&mut self, opts: &DeOptions) -> Option<T>;
+        /// How many bytes are known to remain, if the source knows.
+        fn remaining(&self) -> Option<u64>;
+
+        /// The next pickle whole (at most `limit` bytes of it), without
+        /// consuming it; `None` when it cannot be delimited so, which leaves
+        /// the source as it was for the VM (which reports every error).
+        fn next_pickle(&mut self, limit: usize) -> Option<Pickle<'_, 'de>>;
+
+        /// Consume `n` bytes of what [`Source::next_pickle`] returned.
+        fn consume(&mut self, n: usize);
+    }
 }
+
+/// A source of pickle bytes. Sealed: implemented by [`SliceRead`] and
+/// [`IoRead`] only; its methods are the crate's own.
+///
+/// ```
+/// fn first<'de, R: serde_pickle::Read<'de>>(r: R) -> serde_pickle::Result<u8> {
+///     serde::Deserialize::deserialize(&mut serde_pickle::Deserializer::new(r))
+/// }
+/// assert_eq!(first(serde_pickle::SliceRead::new(b"K\x07.")).unwrap(), 7);
+/// ```
+pub trait Read<'de>: private::Source<'de> {}
+
+impl<'de> Read<'de> for SliceRead<'de> {}
+impl<'de, R: std::io::Read> Read<'de> for IoRead<R> {}
 
 /// Reads from a byte slice; strings and bytes are borrowed from it.
 pub struct SliceRead<'de> {
@@ -105,9 +121,7 @@ impl<'de> SliceRead<'de> {
     }
 }
 
-impl private::Sealed for SliceRead<'_> {}
-
-impl<'de> Read<'de> for SliceRead<'de> {
+impl<'de> private::Source<'de> for SliceRead<'de> {
     #[inline]
     fn offset(&self) -> u64 {
         self.pos as u64
@@ -168,10 +182,11 @@ impl<'de> Read<'de> for SliceRead<'de> {
         Some((self.data.len() - self.pos) as u64)
     }
 
-    fn fast<T: de::Deserialize<'de>>(&mut self, opts: &DeOptions) -> Option<T> {
-        let rest = &self.data[self.pos..];
-        let (value, used) = Fast::new(rest, opts).run_prefix().ok()?;
-        self.pos += used;
-        Some(value)
+    fn next_pickle(&mut self, _limit: usize) -> Option<Pickle<'_, 'de>> {
+        Some(Pickle::Lent(&self.data[self.pos..]))
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
     }
 }

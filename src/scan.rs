@@ -3,6 +3,11 @@
 //! data and records every global it names and every call it would make,
 //! including calls whose results are later discarded (`REDUCE` then `POP`),
 //! which never show up in the resulting value.
+//!
+//! A file may hold several pickles in a row (a legacy PyTorch file holds
+//! five): `pickle.load(f)` called again runs the next one, so every pickle
+//! up to the end of the input is scanned, each finding with the index of its
+//! pickle and its byte offset in the whole input.
 
 use crate::codec::opcodes;
 use crate::error::Result;
@@ -15,16 +20,35 @@ use crate::vm::Machine;
 /// What [`scan`] found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scan {
-    /// Every global the pickle names, in order (after Python 2 renames).
-    pub globals: Vec<Global>,
-    /// Every call or instantiation it would make, in order.
+    /// Every global the pickles name, in order (after Python 2 renames).
+    pub globals: Vec<Named>,
+    /// Every call or instantiation they would make, in order.
     pub calls: Vec<Call>,
+    /// How many pickles were read through their `STOP`.
+    pub pickles: usize,
+}
+
+/// One global a pickle names (`GLOBAL`, `STACK_GLOBAL`, `INST`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Named {
+    /// The global. When `STACK_GLOBAL` takes operands that are not plain
+    /// strs (a str computed by a call), what is known of them, `?` for the
+    /// rest: never a name on the safe list.
+    pub global: Global,
+    /// Which pickle of the input names it, from 0.
+    pub pickle: usize,
+    /// Byte offset of the opcode in the whole input.
+    pub offset: u64,
+    /// The opcode's name.
+    pub opcode: &'static str,
 }
 
 /// One call a pickle would make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
-    /// Byte offset of the opcode.
+    /// Which pickle of the input makes it, from 0.
+    pub pickle: usize,
+    /// Byte offset of the opcode in the whole input.
     pub offset: u64,
     /// The opcode's name: `REDUCE`, `NEWOBJ`, `NEWOBJ_EX`, `INST`, `OBJ`,
     /// `BUILD` (may call `__setstate__`), `PERSID`/`BINPERSID` (the application's hook).
@@ -51,31 +75,50 @@ impl Scan {
         machine.trace = Some(Vec::new());
         let mut read = SliceRead::new(bytes);
         let opts = DeOptions::default();
-        let error = match machine.run(&mut read, &opts) {
-            Ok(Loaded::End) => Some(crate::Error::new(crate::ErrorCode::Eof).at(0, None)),
-            Ok(Loaded::Root(_)) => None,
-            Err(e) => Some(e),
-        };
         let mut out = Scan::default();
-        for e in machine.trace.take().unwrap_or_default() {
-            match e {
-                Event::Global { module, name } => out.globals.push(Global::new(module, name)),
-                Event::Call { offset, opcode, callable } => out.calls.push(Call {
-                    offset,
-                    opcode: opcodes::name(opcode),
-                    callable: callable.map(|(m, n)| Global::new(m, n)),
-                }),
+        // One pickle after another, as repeated `pickle.load(f)` runs them,
+        // until the input ends or stops making sense.
+        let error = loop {
+            let result = machine.run(&mut read, &opts);
+            let pickle = out.pickles;
+            for e in machine.trace.as_mut().map(std::mem::take).unwrap_or_default() {
+                out.record(pickle, e);
             }
-        }
+            match result {
+                Ok(Loaded::Root(_)) => out.pickles += 1,
+                Ok(Loaded::End) if out.pickles == 0 => {
+                    break Some(crate::Error::new(crate::ErrorCode::Eof).at(0, None))
+                }
+                Ok(Loaded::End) => break None,
+                Err(e) => break Some(e),
+            }
+        };
         (out, error)
+    }
+
+    fn record(&mut self, pickle: usize, event: Event) {
+        match event {
+            Event::Global { offset, opcode, module, name } => self.globals.push(Named {
+                global: Global::new(module, name),
+                pickle,
+                offset,
+                opcode: opcodes::name(opcode),
+            }),
+            Event::Call { offset, opcode, callable } => self.calls.push(Call {
+                pickle,
+                offset,
+                opcode: opcodes::name(opcode),
+                callable: callable.map(|(m, n)| Global::new(m, n)),
+            }),
+        }
     }
 
     /// Globals not on `allowed` (exact module and name).
     pub fn unsafe_globals<'a>(
         &'a self,
         allowed: &'a [Global],
-    ) -> impl Iterator<Item = &'a Global> + 'a {
-        self.globals.iter().filter(move |g| !allowed.contains(g))
+    ) -> impl Iterator<Item = &'a Named> + 'a {
+        self.globals.iter().filter(move |g| !allowed.contains(&g.global))
     }
 }
 
@@ -119,16 +162,23 @@ pub fn safe_globals() -> Vec<Global> {
     .collect()
 }
 
-/// Execute `bytes` as data and report every global and call.
+/// Execute `bytes` as data and report every global and call, in every
+/// pickle of the input.
 ///
 /// ```
 /// // pickle of os.system('echo hi') as an attacker would write it (protocol 0)
 /// let evil = b"cos\nsystem\n(Vecho hi\ntR.";
 /// let found = serde_pickle::scan(evil).unwrap();
-/// assert_eq!(found.globals[0].module, "os");
+/// assert_eq!(found.globals[0].global.module, "os");
 /// assert_eq!(found.calls[0].opcode, "REDUCE");
 /// let safe = serde_pickle::safe_globals();
 /// assert_eq!(found.unsafe_globals(&safe).count(), 1);
+///
+/// // An empty list, then the same call: the second pickle is scanned too.
+/// let two = b"].cos\nsystem\n(Vecho hi\ntR.";
+/// let found = serde_pickle::scan(two).unwrap();
+/// assert_eq!(found.pickles, 2);
+/// assert_eq!((found.calls[0].pickle, found.calls[0].offset), (1, 24));
 /// ```
 pub fn scan(bytes: &[u8]) -> Result<Scan> {
     match Scan::partial(bytes) {

@@ -16,6 +16,8 @@
 mod capture;
 mod compound;
 mod object;
+#[cfg(test)]
+mod tests;
 
 use std::io;
 
@@ -25,8 +27,8 @@ use crate::codec::emit::Emitter;
 use crate::codec::opcodes;
 use crate::codec::pickler::Pickler;
 use crate::error::{Error, ErrorCode, Result};
-use crate::magic::{self, Hint, Magic, ObjectHint};
 use crate::options::SerOptions;
+use crate::shape_marker::{self, Hint, Magic, ObjectHint};
 
 pub use compound::Compound;
 
@@ -135,6 +137,8 @@ pub struct Serializer<W> {
     ctx: Ctx,
     /// The `ctx` of a plain nested value at this protocol.
     plain_ctx: Ctx,
+    /// Write numpy values with numpy 1.x module names (`SerOptions::numpy_legacy`).
+    numpy_legacy: bool,
 }
 
 impl<W: io::Write> Serializer<W> {
@@ -174,6 +178,7 @@ impl<W: io::Write> Serializer<W> {
             in_progress: Vec::new(),
             ctx: Ctx::Checked,
             plain_ctx: if proto >= 4 { Ctx::Plain4 } else { Ctx::Plain },
+            numpy_legacy: options.numpy_legacy,
         }
     }
 
@@ -289,10 +294,25 @@ impl<W: io::Write> Serializer<W> {
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(too_deep());
+            return Err(self.abandon(too_deep()));
         }
         self.refresh_ctx();
         Ok(())
+    }
+
+    /// After an error inside a value: forget the value (its nesting, what
+    /// was announced, the unfinished pickle), so that the next top-level
+    /// value starts a new pickle rather than continuing this one.
+    #[cold]
+    fn abandon(&mut self, e: Error) -> Error {
+        self.depth = 0;
+        self.key_mode = 0;
+        self.next = Next::Plain;
+        self.shared = None;
+        self.in_progress.clear();
+        self.pk = Pickler::new(self.pk.proto());
+        self.refresh_ctx();
+        e
     }
 
     #[inline]
@@ -369,7 +389,7 @@ impl<W: io::Write> Serializer<W> {
                 value.serialize(self)
             }
             Magic::Object => {
-                let Hint::Object(kind, nargs) = magic::take_hint() else {
+                let Hint::Object(kind, nargs) = shape_marker::take_hint() else {
                     return Err(malformed("object"));
                 };
                 if !self.next.is_soft() {
@@ -433,7 +453,7 @@ impl<W: io::Write> Serializer<W> {
                 self.begin_scalar("persistent id")?;
                 if self.pk.proto() >= 1 {
                     self.enter()?;
-                    value.serialize(&mut *self)?;
+                    value.serialize(&mut *self).map_err(|e| self.abandon(e))?;
                     self.leave();
                     self.pk.em.op(opcodes::BINPERSID);
                 } else {
@@ -459,7 +479,7 @@ impl<W: io::Write> Serializer<W> {
                 self.end_value()
             }
             Magic::Shared => {
-                let Hint::Shared(id) = magic::take_hint() else {
+                let Hint::Shared(id) = shape_marker::take_hint() else {
                     return Err(malformed("shared value"));
                 };
                 self.check_top()?;
@@ -686,9 +706,16 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
         name: &'static str,
         value: &T,
     ) -> Result<()> {
-        match magic::magic(name) {
+        if name == crate::py::numpy::ser::MARK {
+            let t = crate::py::numpy::ser::Target {
+                protocol: self.get_protocol(),
+                legacy: self.numpy_legacy,
+            };
+            crate::py::numpy::ser::set_target(t);
+        }
+        match shape_marker::magic(name) {
             None => value.serialize(self),
-            Some(m) => self.magic(m, value),
+            Some(m) => self.magic(m, value).map_err(|e| self.abandon(e)),
         }
     }
 
@@ -704,7 +731,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
         self.pk.em.empty_dict();
         self.pk.name(variant)?;
         self.enter()?;
-        value.serialize(&mut *self)?;
+        value.serialize(&mut *self).map_err(|e| self.abandon(e))?;
         self.leave();
         self.pk.em.op(opcodes::SETITEM);
         self.end_value()

@@ -58,3 +58,6 @@ impl<'de, R: Read<'de>, T: de::Deserialize<'de>> Iterator for StreamDeserializer
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate src/codec/compat.rs from CPython's own `_compat_pickle` tables.
+"""Generate src/codec/py2_renames.rs from CPython's own `_compat_pickle` tables.
 
 CPython maps Python 2 module/class names to Python 3 ones when it reads a
 pickle of protocol < 3 (`Unpickler.find_class`), and back when it writes one
@@ -7,8 +7,8 @@ pickle of protocol < 3 (`Unpickler.find_class`), and back when it writes one
 interpreter into sorted Rust arrays searched by binary search, so the crate
 applies exactly the same renames.
 
-Usage: python3 tools/gen_compat.py > src/codec/compat.rs
-       python3 tools/gen_compat.py --check src/codec/compat.rs   (exit 1 if stale)
+Usage: python3 tools/gen_compat.py > src/codec/py2_renames.rs
+       python3 tools/gen_compat.py --check src/codec/py2_renames.rs   (exit 1 if stale)
 """
 import _compat_pickle as cp
 import sys
@@ -51,7 +51,7 @@ HEADER = '''\
 /// module table (the name is kept). `None` when neither table has an entry.
 ///
 /// ```
-/// use serde_pickle::codec::compat::py2_to_py3;
+/// use serde_pickle::codec::py2_renames::py2_to_py3;
 /// assert_eq!(py2_to_py3("__builtin__", "unicode"), Some(("builtins", "str")));
 /// assert_eq!(py2_to_py3("copy_reg", "_reconstructor"), Some(("copyreg", "_reconstructor")));
 /// assert_eq!(py2_to_py3("collections", "OrderedDict"), None);
@@ -65,7 +65,7 @@ pub fn py2_to_py3<'a>(module: &'a str, name: &'a str) -> Option<(&'a str, &'a st
 /// table. `None` when neither table has an entry.
 ///
 /// ```
-/// use serde_pickle::codec::compat::py3_to_py2;
+/// use serde_pickle::codec::py2_renames::py3_to_py2;
 /// assert_eq!(py3_to_py2("builtins", "set"), Some(("__builtin__", "set")));
 /// assert_eq!(py3_to_py2("builtins", "ValueError"), Some(("exceptions", "ValueError")));
 /// assert_eq!(py3_to_py2("collections", "OrderedDict"), None);

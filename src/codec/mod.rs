@@ -3,7 +3,9 @@
 //! batching), and the optimizer that drops unused memo entries.
 
 pub(crate) mod batch;
-pub mod compat;
+pub mod py2_renames;
+/// The former name of [`py2_renames`], kept so existing paths still compile.
+pub use py2_renames as compat;
 pub(crate) mod emit;
 pub(crate) mod frame;
 pub(crate) mod names;

@@ -139,6 +139,28 @@ opcodes! {
 /// The highest protocol this crate reads and writes (CPython's `HIGHEST_PROTOCOL`).
 pub const HIGHEST_PROTOCOL: u8 = 5;
 
+/// The value of a LONG1/LONG4 payload (little-endian two's complement) of
+/// at most 8 bytes; `None` for a longer one (a big int). The one decoding
+/// of these payloads: the VM and the fast paths all use it.
+///
+/// ```
+/// use serde_pickle::codec::opcodes::long_i64;
+/// assert_eq!(long_i64(b""), Some(0));
+/// assert_eq!(long_i64(b"\xff\x00"), Some(255));
+/// assert_eq!(long_i64(b"\x00\xff"), Some(-256));
+/// assert_eq!(long_i64(&[0; 9]), None);
+/// ```
+#[inline]
+pub fn long_i64(le: &[u8]) -> Option<i64> {
+    if le.len() > 8 {
+        return None;
+    }
+    let neg = le.last().is_some_and(|b| b & 0x80 != 0);
+    let mut buf = if neg { [0xff; 8] } else { [0; 8] };
+    buf[..le.len()].copy_from_slice(le);
+    Some(i64::from_le_bytes(buf))
+}
+
 /// The opcode's name for messages, or `"<unknown>"`.
 pub fn name(code: u8) -> &'static str {
     info(code).map_or("<unknown>", |i| i.name)

@@ -99,33 +99,87 @@ fn parse_decimal(text: &[u8]) -> Option<u64> {
 /// included), or `None` if it is not an opcode or is truncated. A cheaper
 /// [`ops`] for callers that only need to step over opcodes.
 pub(crate) fn op_len(data: &[u8]) -> Option<usize> {
-    let info = opcodes::info(*data.first()?)?;
-    let fixed = |n: usize| (data.len() > n).then_some(n + 1);
-    let counted = |width: usize| -> Option<usize> {
-        let bytes = data.get(1..1 + width)?;
-        let mut le = [0u8; 8];
-        le[..width].copy_from_slice(bytes);
-        let n = usize::try_from(u64::from_le_bytes(le)).ok()?;
-        let len = (1 + width).checked_add(n)?;
-        (data.len() >= len).then_some(len)
+    match extent(data, 0, &mut Lines::default()) {
+        Extent::Known(end) if end <= data.len() => Some(end),
+        _ => None,
+    }
+}
+
+/// How far the opcode at `data[at]` reaches: the one definition of operand
+/// extents, for [`op_len`] (and so the optimizer) and for the stream
+/// reader's end-of-pickle detection, which meets pickles arriving in pieces.
+pub(crate) enum Extent {
+    /// Its end (which may be past the bytes at hand).
+    Known(usize),
+    /// More bytes are needed to tell (a length prefix, a text line).
+    More,
+    /// Not an opcode, a negative length, or one no buffer can hold.
+    Lost,
+}
+
+/// How far the text argument of an opcode has been searched for its
+/// `\n`s, so that a line arriving in pieces is searched once, not once per
+/// piece. Start each opcode with a fresh one.
+#[derive(Default)]
+pub(crate) struct Lines {
+    /// Where to search next (0: not started).
+    next: usize,
+    /// Lines complete so far.
+    found: usize,
+}
+
+impl Lines {
+    /// The end of `n` `\n`-terminated lines starting at `from`.
+    fn end(&mut self, data: &[u8], from: usize, n: usize) -> Extent {
+        self.next = self.next.max(from);
+        while self.found < n {
+            match data[self.next.min(data.len())..].iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.next += i + 1;
+                    self.found += 1;
+                }
+                None => {
+                    self.next = self.next.max(data.len());
+                    return Extent::More;
+                }
+            }
+        }
+        Extent::Known(self.next)
+    }
+}
+
+pub(crate) fn extent(data: &[u8], at: usize, lines: &mut Lines) -> Extent {
+    let Some(info) = data.get(at).and_then(|&op| opcodes::info(op)) else {
+        return if at < data.len() { Extent::Lost } else { Extent::More };
     };
-    let line =
-        |from: usize| data.get(from..)?.iter().position(|&b| b == b'\n').map(|n| from + n + 1);
+    let fixed = |n: usize| Extent::Known(at + 1 + n);
     match info.arg {
-        Arg::None => Some(1),
+        Arg::None => fixed(0),
         Arg::U1 => fixed(1),
         Arg::U2 => fixed(2),
         Arg::U4 | Arg::I4 => fixed(4),
         Arg::U8 | Arg::F8 => fixed(8),
-        Arg::Line => line(1),
-        Arg::TwoLines => line(line(1)?),
-        Arg::Len1 => counted(1),
-        Arg::Len4 => counted(4),
-        Arg::SLen4 => match data.get(4) {
-            Some(&top) if top & 0x80 != 0 => None,
-            _ => counted(4),
-        },
-        Arg::Len8 => counted(8),
+        Arg::Line => lines.end(data, at + 1, 1),
+        Arg::TwoLines => lines.end(data, at + 1, 2),
+        Arg::Len1 => counted(data, at, 1, false),
+        Arg::Len4 => counted(data, at, 4, false),
+        Arg::SLen4 => counted(data, at, 4, true),
+        Arg::Len8 => counted(data, at, 8, false),
+    }
+}
+
+/// The end of a payload with a `width`-byte little-endian length prefix.
+fn counted(data: &[u8], at: usize, width: usize, signed: bool) -> Extent {
+    let Some(prefix) = data.get(at + 1..at + 1 + width) else { return Extent::More };
+    if signed && prefix[width - 1] & 0x80 != 0 {
+        return Extent::Lost;
+    }
+    let mut le = [0u8; 8];
+    le[..width].copy_from_slice(prefix);
+    match usize::try_from(u64::from_le_bytes(le)).ok().and_then(|n| (at + 1 + width).checked_add(n))
+    {
+        Some(end) => Extent::Known(end),
+        None => Extent::Lost,
     }
 }
 

@@ -23,10 +23,10 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::compat;
 use super::emit::{Batch, BatchKind, Emitter, Spot};
 use super::names::NameAddrs;
 use super::opcodes::*;
+use super::py2_renames;
 use crate::error::{Error, Result};
 
 const NO: u32 = u32::MAX;
@@ -640,7 +640,7 @@ impl Pickler {
     /// names below protocol 3, which must then be ASCII; never a newline.
     fn text_names<'a>(&self, module: &'a str, name: &'a str) -> Result<(&'a str, &'a str)> {
         let (module, name) = match self.proto() {
-            0..=2 => compat::py3_to_py2(module, name).unwrap_or((module, name)),
+            0..=2 => py2_renames::py3_to_py2(module, name).unwrap_or((module, name)),
             _ => (module, name),
         };
         for part in [module, name] {

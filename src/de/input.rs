@@ -50,7 +50,7 @@ pub(super) fn read_all<R: Read>(mut buf: Vec<u8>, mut reader: R, limit: usize) -
         }
     }
     if buf.len() > limit {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
     shrink_slack(&mut buf);
     Ok(buf)
@@ -74,7 +74,7 @@ pub(super) fn read_payload<R: Read>(
         }
     }
     if buf.len() > limit {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
     Ok(buf)
 }
@@ -84,10 +84,11 @@ pub(super) fn read_payload<R: Read>(
 /// false when the reader has ended. A full `buf` is a limit error.
 fn read_step<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize, cap: usize) -> Result<bool> {
     let step = want.min(buf.len().max(MIN_STEP)).min(cap.saturating_sub(buf.len()));
+    let limit = cap.saturating_sub(1);
     if step == 0 {
-        return Err(too_large());
+        return Err(too_large(limit));
     }
-    buf.try_reserve_exact(step).map_err(|_| too_large())?;
+    buf.try_reserve_exact(step).map_err(|_| too_large(limit))?;
     // `read_to_end` on a `Take` of exactly the reserved room reads into the
     // spare capacity without zeroing it, retries short reads and
     // `Interrupted`, and never grows the buffer past the reservation.
@@ -95,8 +96,8 @@ fn read_step<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize, cap: usize
     Ok(got == step)
 }
 
-fn too_large() -> Error {
-    Error::limit("input larger than the allocation limit")
+fn too_large(limit: usize) -> Error {
+    Error::limit_exceeded("max_alloc", limit, "the input is larger")
 }
 
 /// Without announced lengths the last geometric step may have left up to

@@ -2,9 +2,12 @@
 //! opcode VM over its input, then a serde `Deserializer` walks the arena.
 
 mod access;
-mod blob;
+mod context;
+#[cfg(test)]
+mod differential;
 pub(crate) mod fast;
 mod input;
+mod lone_bytes;
 mod node;
 mod pytypes;
 
@@ -14,7 +17,7 @@ use serde::de::{self, DeserializeOwned};
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::DeOptions;
-use crate::read::{IoRead, Read, SliceRead};
+use crate::read::{IoRead, Pickle, Read, SliceRead};
 use crate::stream::StreamDeserializer;
 use crate::vm::machine::Loaded;
 use crate::vm::Machine;
@@ -95,19 +98,49 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// Load the next pickle and deserialize it as `T`.
     pub(crate) fn next_value<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>> {
         if self.opts.fast_path {
-            if let Some(value) = self.read.fast(&self.opts) {
+            let read = match self.read.next_pickle(self.opts.max_alloc) {
+                Some(Pickle::Lent(input)) => fast::Fast::new(input, &self.opts).run_prefix(),
+                Some(Pickle::Buffered(input)) => {
+                    fast::Fast::copying(input, &self.opts).run_prefix()
+                }
+                None => Err(fast::fallback()),
+            };
+            if let Ok((value, used)) = read {
+                self.read.consume(used);
                 return Ok(Some(value));
             }
         }
         let Some(root) = self.load()? else { return Ok(None) };
         let ctx = Ctx::new(&self.machine, self.read.input(), &self.opts);
-        T::deserialize(NodeDe::new(&ctx, root, 0)).map(Some)
+        let de = NodeDe::new(&ctx, root, 0);
+        let stop = self.machine.stop_offset;
+        T::deserialize(de).map(Some).map_err(|e| match e.category() {
+            // A limit met while building the value from the pickle's graph
+            // (nesting, expansion) is the pickle's as a whole: reported at its STOP.
+            crate::Category::Limit => e.at(stop, Some(crate::codec::opcodes::STOP)),
+            _ => self.located(pytypes::in_class(&de, root, e), root),
+        })
+    }
+
+    /// A typed read's error, with the offset of the value at fault.
+    fn located(&self, e: Error, root: u32) -> Error {
+        context::locate(e, root, self.machine.start, self.read.input(), &self.opts)
     }
 
     fn one<T: de::Deserialize<'de>>(&mut self) -> Result<T> {
         let pos = self.read.offset();
-        self.next_value()?.ok_or_else(|| Error::new(ErrorCode::Eof).at(pos, None))
+        self.next_value()?.ok_or_else(|| no_pickle(pos))
     }
+}
+
+/// The input ends at `pos` where a pickle should start.
+fn no_pickle(pos: u64) -> Error {
+    let what = if pos == 0 {
+        "before any opcode: the input is empty"
+    } else {
+        "where the next pickle should start"
+    };
+    Error::new(ErrorCode::Eof).at(pos, None).truncated(pos, what.into())
 }
 
 macro_rules! forward_to_loaded {
@@ -115,10 +148,12 @@ macro_rules! forward_to_loaded {
         $(
             fn $method<V: de::Visitor<'de>>(self, $($($arg: $ty,)*)? visitor: V) -> Result<V::Value> {
                 let Some(root) = self.load()? else {
-                    return Err(Error::new(ErrorCode::Eof).at(self.read.offset(), None));
+                    return Err(no_pickle(self.read.offset()));
                 };
                 let ctx = Ctx::new(&self.machine, self.read.input(), &self.opts);
-                de::Deserializer::$method(NodeDe::new(&ctx, root, 0), $($($arg,)*)? visitor)
+                let de = NodeDe::new(&ctx, root, 0);
+                de::Deserializer::$method(de, $($($arg,)*)? visitor)
+                    .map_err(|e| self.located(pytypes::in_class(&de, root, e), root))
             }
         )*
     };
@@ -169,8 +204,9 @@ pub fn from_slice_with<'de, T: de::Deserialize<'de>>(
         }
     }
     let mut de = Deserializer::from_slice(bytes).with_options(opts.clone());
-    let value = de.one()?;
-    de.end()?;
+    let explain = |e| crate::py::numpy::explain_joblib(bytes, e);
+    let value = de.one().map_err(|e| explain(context::sniff(e, bytes)))?;
+    de.end().map_err(explain)?;
     Ok(value)
 }
 
@@ -198,8 +234,8 @@ pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
     let mut reader = reader;
     let head = input::read_head(&mut reader)?;
     if opts.fast_path {
-        if let Some(header) = blob::large_bytes_header(&head) {
-            return blob::read(head, header, reader, opts);
+        if let Some(header) = lone_bytes::large_bytes_header(&head) {
+            return lone_bytes::read(head, header, reader, opts);
         }
     }
     let buf = input::read_all(head, reader, opts.max_alloc)?;

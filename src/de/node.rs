@@ -89,7 +89,7 @@ impl<'a, 'de> Ctx<'a, 'de> {
                 self.payload_left.set(left);
                 Ok(())
             }
-            None => Err(expansion_error()),
+            None => Err(expansion_error(self.opts)),
         }
     }
 }
@@ -141,14 +141,15 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
     /// Account for entering a container: depth, budget, cycles.
     pub(crate) fn enter(&self) -> Result<PathGuard<'c, 'a, 'de>> {
         if self.depth >= self.ctx.opts.max_depth {
-            return Err(Error::limit(format!(
-                "nesting deeper than the depth limit of {}",
-                self.ctx.opts.max_depth
-            )));
+            return Err(crate::vm::walk::depth_error(self.ctx.opts));
         }
         let left = self.ctx.budget.get();
         if left == 0 {
-            return Err(Error::limit("shared references expand beyond the expansion budget (see DeOptions::max_expansion)"));
+            return Err(Error::limit_exceeded(
+                "max_expansion",
+                self.ctx.opts.max_expansion,
+                "shared references expand to more containers than the pickle holds, that many times over",
+            ));
         }
         self.ctx.budget.set(left - 1);
         if self.ctx.gotten.get(self.id as usize).copied().unwrap_or(false) {
@@ -261,6 +262,26 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
             }
             _ => de::Deserializer::deserialize_any(self, visitor),
         }
+    }
+
+    /// `deserialize_newtype_struct` for this crate's marker names.
+    #[inline(never)]
+    fn marked_newtype<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
+        if name == crate::shape_marker::VALUE {
+            let value = crate::vm::walk::to_value(
+                self.ctx.arena,
+                self.ctx.input,
+                self.ctx.pickle_len,
+                self.ctx.gotten,
+                self.id,
+                self.ctx.opts,
+            )?;
+            return crate::value::de::deliver(value, visitor);
+        }
+        if name == crate::py::numpy::de::NDARRAY {
+            return crate::py::numpy::de::read_ndarray(self, visitor);
+        }
+        visitor.visit_newtype_struct(self)
     }
 
     /// `deserialize_any` for everything but the plain containers (kept out
@@ -401,16 +422,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        if name == crate::magic::VALUE {
-            let value = crate::vm::walk::to_value(
-                self.ctx.arena,
-                self.ctx.input,
-                self.ctx.pickle_len,
-                self.ctx.gotten,
-                self.id,
-                self.ctx.opts,
-            )?;
-            return crate::value::de::deliver(value, visitor);
+        // This crate's own names (the Value and NdArray shapes) in a frame
+        // of their own, off the recursion path.
+        if name.starts_with('$') {
+            return self.marked_newtype(name, visitor);
         }
         visitor.visit_newtype_struct(self)
     }
@@ -481,10 +496,21 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
                 visitor.visit_enum(VariantDe { key: self.child(k), value: Some(self.child(v)) })
             }
             Node::Object(o) => pytypes::deserialize_object_enum(self, o, visitor),
-            _ => Err(de::Error::invalid_type(
-                unexpected(&self),
-                &"a str (unit variant) or a one-entry dict {variant: value}",
-            )),
+            // serde-pickle 1.2's `compat_enum_repr`: `('Variant',)` and
+            // `('Variant', value)`.
+            Node::Tuple(s) if matches!(s.len, 1 | 2) => {
+                let mut it = self.ctx.arena.iter(s);
+                let (Some(k), v) = (it.next(), it.next()) else {
+                    return Err(Error::message("enum tuple must have one or two items"));
+                };
+                if !matches!(self.ctx.arena.node(k), Node::Str(..) | Node::Py2Str(_)) {
+                    return Err(de::Error::invalid_type(unexpected(&self), &ENUM_FORMS));
+                }
+                let _g = self.enter()?;
+                visitor
+                    .visit_enum(VariantDe { key: self.child(k), value: v.map(|v| self.child(v)) })
+            }
+            _ => Err(de::Error::invalid_type(unexpected(&self), &ENUM_FORMS)),
         }
     }
 
@@ -496,6 +522,10 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
         visitor.visit_unit()
     }
 }
+
+/// What an enum reads from.
+const ENUM_FORMS: &str = "a str (unit variant), a one-entry dict {variant: value}, \
+    or serde-pickle's ('variant',) or ('variant', value)";
 
 /// How a node looks in a type-mismatch message.
 pub(crate) fn unexpected<'x>(n: &NodeDe<'_, '_, '_>) -> de::Unexpected<'x> {

@@ -76,11 +76,43 @@ fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
     Some(if den == "1" { num } else { format!("{num}/{den}") })
 }
 
+/// An error from reading node `id`: if it is a class instance read into a
+/// type it does not fit, the error names its class (unless it came from one
+/// of the instance's fields). Done as the error unwinds, off the recursion.
+#[cold]
+#[inline(never)]
+pub(crate) fn in_class(n: &NodeDe<'_, '_, '_>, id: NodeId, e: Error) -> Error {
+    let Node::Object(o) = n.ctx.arena.node(id) else { return e };
+    e.in_class(|| {
+        let o = n.ctx.arena.objects[o as usize];
+        let (module, name) = match reconstructed_class(n, &o) {
+            Some(cls) => cls,
+            None => class(n, &o)?,
+        };
+        Some(format!("{}.{}", String::from_utf8_lossy(module), String::from_utf8_lossy(name)))
+    })
+}
+
+/// The class `cls` of a `copyreg._reconstructor(cls, base, state)` call.
+fn reconstructed_class<'c>(n: &NodeDe<'c, '_, '_>, o: &ObjNode) -> Option<(&'c [u8], &'c [u8])> {
+    if class(n, o)? != (b"copyreg", b"_reconstructor") {
+        return None;
+    }
+    match n.ctx.arena.node(nth(n, args_seq(n, o), 0)?) {
+        Node::Global(g) => {
+            let g = n.ctx.arena.globals[g as usize];
+            Some((n.ctx.arena.bytes(n.ctx.input, g.module), n.ctx.arena.bytes(n.ctx.input, g.name)))
+        }
+        _ => None,
+    }
+}
+
 pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(
     n: NodeDe<'_, '_, 'de>,
     o: u32,
     visitor: V,
 ) -> Result<V::Value> {
+    let idx = o;
     let o = n.ctx.arena.objects[o as usize];
     // The common shapes in a small frame, as they recurse (a linked list of
     // 450 dataclass instances, or 1000 nested OrderedDicts, read into
@@ -88,7 +120,7 @@ pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(
     // a child take the object onto the recursion path (`enter`), so that an
     // object reachable from itself is a `Recursive` error; `visit_*_of(n)`
     // enter it themselves.
-    match shape(&n, &o) {
+    match shape(&n, idx, &o) {
         Shape::Map(items) => n.visit_map_of(&[items], visitor),
         Shape::Seq(items) => n.visit_seq_of(items, visitor),
         Shape::DictState(state, dict) => {
@@ -99,7 +131,7 @@ pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(
             let _g = n.enter()?;
             de::Deserializer::deserialize_any(n.child(child), visitor)
         }
-        Shape::Other => deserialize_object_other(n, o, visitor),
+        Shape::Other => deserialize_object_other(n, idx, o, visitor),
     }
 }
 
@@ -120,7 +152,11 @@ enum Shape {
 
 /// The order of [`deserialize_object_other`], for the shapes it recurses through.
 #[inline(never)]
-fn shape(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Shape {
+fn shape(n: &NodeDe<'_, '_, '_>, idx: u32, o: &ObjNode) -> Shape {
+    // numpy arrays and pandas objects: read by crate::py::numpy.
+    if crate::py::numpy::handles(n, idx) {
+        return Shape::Other;
+    }
     if let Some(value) = reconstructed_value(n, o) {
         return Shape::Child(value);
     }
@@ -155,9 +191,13 @@ fn shape(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Shape {
 #[inline(never)]
 fn deserialize_object_other<'de, V: Visitor<'de>>(
     n: NodeDe<'_, '_, 'de>,
+    idx: u32,
     o: ObjNode,
     visitor: V,
 ) -> Result<V::Value> {
+    if crate::py::numpy::handles(&n, idx) {
+        return crate::py::numpy::de::read(n, idx, crate::py::numpy::de::How::Any, visitor);
+    }
     // Paths into a child take the object onto the recursion path (`enter`),
     // so that an object reachable from its own state or arguments is a
     // `Recursive` error, not an unbounded recursion; `visit_*_of(n)` enter it
@@ -234,6 +274,17 @@ pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(
     o: u32,
     visitor: V,
 ) -> Result<V::Value> {
+    if crate::py::numpy::handles(&n, o) {
+        return crate::py::numpy::de::read(n, o, crate::py::numpy::de::How::Seq, visitor);
+    }
+    object_seq(n, o, visitor).map_err(|e| in_class(&n, o, e))
+}
+
+fn object_seq<'de, V: Visitor<'de>>(
+    n: NodeDe<'_, '_, 'de>,
+    o: u32,
+    visitor: V,
+) -> Result<V::Value> {
     let obj = n.ctx.arena.objects[o as usize];
     if let Some(value) = reconstructed_value(&n, &obj) {
         let _g = n.enter()?;
@@ -248,6 +299,14 @@ pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(
 
 /// For Rust enums: an `enum.Enum` member read by its value.
 pub(crate) fn deserialize_object_enum<'de, V: Visitor<'de>>(
+    n: NodeDe<'_, '_, 'de>,
+    o: u32,
+    visitor: V,
+) -> Result<V::Value> {
+    object_enum(n, o, visitor).map_err(|e| in_class(&n, o, e))
+}
+
+fn object_enum<'de, V: Visitor<'de>>(
     n: NodeDe<'_, '_, 'de>,
     o: u32,
     visitor: V,

@@ -10,13 +10,10 @@
 
 use std::io;
 
-use serde::de;
-
-use super::{private, Read, Span};
-use crate::codec::opcodes::{self, Arg, FRAME, STOP};
-use crate::de::fast::Fast;
+use super::{private, Pickle, Span};
+use crate::codec::opcodes::{FRAME, STOP};
+use crate::codec::ops::{extent, Extent, Lines};
 use crate::error::{Error, ErrorCode, Result};
-use crate::options::DeOptions;
 
 /// Reads from any [`std::io::Read`], buffering internally (so wrapping the
 /// reader in a `BufReader` is unnecessary). The buffer and the payloads grow
@@ -78,7 +75,7 @@ impl<R: io::Read> IoRead<R> {
     /// checks that, and gives up if the `STOP` is not where it ends.
     fn pickle_end(&mut self, limit: usize) -> io::Result<Option<usize>> {
         let mut at = 0;
-        let mut text = Text::default();
+        let mut text = Lines::default();
         loop {
             if !self.fill_to(at + 1, limit)? {
                 return Ok(None);
@@ -98,7 +95,7 @@ impl<R: io::Read> IoRead<R> {
             }
             let op = self.buf[self.pos + at];
             at = end;
-            text = Text::default();
+            text = Lines::default();
             if op == STOP {
                 return Ok(Some(at));
             }
@@ -195,7 +192,7 @@ enum Scan {
 /// pickle up to the frame's end).
 fn stop_in(data: &[u8], mut from: usize) -> Scan {
     while from < data.len() {
-        match extent(data, from, &mut Text::default()) {
+        match extent(data, from, &mut Lines::default()) {
             Extent::Known(end) if end <= data.len() => {
                 if data[from] == STOP {
                     return Scan::Stop(end);
@@ -208,82 +205,7 @@ fn stop_in(data: &[u8], mut from: usize) -> Scan {
     Scan::Through
 }
 
-/// How far the opcode at `data[at]` reaches.
-enum Extent {
-    /// Its end (which may be past the bytes buffered so far).
-    Known(usize),
-    /// More bytes are needed to tell (a length prefix, a text line).
-    More,
-    /// Not an opcode, or a length no buffer can hold.
-    Lost,
-}
-
-fn extent(data: &[u8], at: usize, text: &mut Text) -> Extent {
-    let Some(info) = opcodes::info(data[at]) else { return Extent::Lost };
-    let fixed = |n: usize| Extent::Known(at + 1 + n);
-    match info.arg {
-        Arg::None => fixed(0),
-        Arg::U1 => fixed(1),
-        Arg::U2 => fixed(2),
-        Arg::U4 | Arg::I4 => fixed(4),
-        Arg::U8 | Arg::F8 => fixed(8),
-        Arg::Line => text.lines(data, at + 1, 1),
-        Arg::TwoLines => text.lines(data, at + 1, 2),
-        Arg::Len1 => counted(data, at, 1, false),
-        Arg::Len4 => counted(data, at, 4, false),
-        Arg::SLen4 => counted(data, at, 4, true),
-        Arg::Len8 => counted(data, at, 8, false),
-    }
-}
-
-/// How far the text argument of an opcode has been searched for its
-/// `\n`s, so that a line arriving in pieces is searched once, not once per piece.
-#[derive(Default)]
-struct Text {
-    /// Where to search next (0: not started).
-    next: usize,
-    /// Lines complete so far.
-    found: usize,
-}
-
-impl Text {
-    /// The end of `n` `\n`-terminated lines starting at `from`.
-    fn lines(&mut self, data: &[u8], from: usize, n: usize) -> Extent {
-        self.next = self.next.max(from);
-        while self.found < n {
-            match data[self.next.min(data.len())..].iter().position(|&b| b == b'\n') {
-                Some(i) => {
-                    self.next += i + 1;
-                    self.found += 1;
-                }
-                None => {
-                    self.next = self.next.max(data.len());
-                    return Extent::More;
-                }
-            }
-        }
-        Extent::Known(self.next)
-    }
-}
-
-/// The end of a payload with a `width`-byte little-endian length prefix.
-fn counted(data: &[u8], at: usize, width: usize, signed: bool) -> Extent {
-    let Some(prefix) = data.get(at + 1..at + 1 + width) else { return Extent::More };
-    if signed && prefix[width - 1] & 0x80 != 0 {
-        return Extent::Lost;
-    }
-    let mut le = [0u8; 8];
-    le[..width].copy_from_slice(prefix);
-    match usize::try_from(u64::from_le_bytes(le)).ok().and_then(|n| (at + 1 + width).checked_add(n))
-    {
-        Some(end) => Extent::Known(end),
-        None => Extent::Lost,
-    }
-}
-
-impl<R> private::Sealed for IoRead<R> {}
-
-impl<'de, R: io::Read> Read<'de> for IoRead<R> {
+impl<'de, R: io::Read> private::Source<'de> for IoRead<R> {
     fn offset(&self) -> u64 {
         self.base + self.pos as u64
     }
@@ -353,9 +275,9 @@ impl<'de, R: io::Read> Read<'de> for IoRead<R> {
         None
     }
 
-    fn fast<T: de::Deserialize<'de>>(&mut self, opts: &DeOptions) -> Option<T> {
+    fn next_pickle(&mut self, limit: usize) -> Option<Pickle<'_, 'de>> {
         self.shrink();
-        let len = match self.pickle_end(opts.max_alloc) {
+        let len = match self.pickle_end(limit) {
             Ok(Some(len)) => len,
             Ok(None) => return None,
             Err(e) => {
@@ -363,9 +285,10 @@ impl<'de, R: io::Read> Read<'de> for IoRead<R> {
                 return None;
             }
         };
-        let pickle = &self.buf[self.pos..self.pos + len];
-        let (value, used) = Fast::copying(pickle, opts).run_prefix().ok()?;
-        self.pos += used;
-        Some(value)
+        Some(Pickle::Buffered(&self.buf[self.pos..self.pos + len]))
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
     }
 }

@@ -5,7 +5,7 @@
 use serde::ser::{self, Impossible, Serialize};
 
 use crate::error::{Error, Result};
-use crate::magic::{self, Magic};
+use crate::shape_marker::{self, Magic};
 
 /// What was captured.
 #[derive(Clone, Debug, PartialEq)]
@@ -183,7 +183,7 @@ impl ser::Serializer for Capture {
         // int's digits, a shared node's content, and a global (kept apart
         // from a pair of strings). Passing the others through lost them: a
         // persistent id of a persistent id of 1 captured as plain 1.
-        match magic::magic(name) {
+        match shape_marker::magic(name) {
             None | Some(Magic::BigInt | Magic::Shared) => value.serialize(self),
             Some(Magic::Global) => match value.serialize(self)?.into_pair()? {
                 (Captured::Str(module), Captured::Str(name)) => Ok(Captured::Global(module, name)),

@@ -10,11 +10,22 @@ use super::{malformed, Next, Serializer};
 use crate::codec::emit::{Batch, BatchKind};
 use crate::codec::opcodes::{FROZENSET, POP, POP_MARK, REDUCE, SETITEM};
 use crate::error::{Error, Result};
-use crate::magic::ObjectHint;
+use crate::shape_marker::ObjectHint;
 
 /// The state of a compound value being written by [`Serializer`].
 ///
-/// Returned by the `serialize_seq`/`serialize_map`/... methods; not used directly.
+/// What `&mut Serializer`'s `serialize_seq`/`serialize_map`/... methods
+/// return (serde's `SerializeSeq`, `SerializeMap`, ...).
+///
+/// ```
+/// use serde::ser::{SerializeSeq, Serializer as _};
+/// let mut ser = serde_pickle::Serializer::new(Vec::new()).protocol(2);
+/// let mut seq: serde_pickle::Compound<'_, Vec<u8>> = (&mut ser).serialize_seq(Some(1)).unwrap();
+/// seq.serialize_element(&7u8).unwrap();
+/// seq.end().unwrap();
+/// // pickletools.optimize(pickle.dumps([7], protocol=2))
+/// assert_eq!(ser.into_inner(), b"\x80\x02]K\x07a.");
+/// ```
 pub struct Compound<'a, W> {
     ser: &'a mut Serializer<W>,
     /// Which of the short paths applies: one explicit byte to test per item.
@@ -322,8 +333,20 @@ impl<'a, W: io::Write> Compound<'a, W> {
     #[inline(never)]
     fn finish(self) -> Result<()> {
         let ser = self.ser;
-        match self.kind {
-            Kind::List | Kind::Dict { .. } => ser.pk.em.batch_end(self.batch),
+        if let Err(e) = Self::close(ser, self.kind, self.batch) {
+            return Err(ser.abandon(e));
+        }
+        if self.variant {
+            ser.pk.em.op(SETITEM);
+        }
+        ser.leave();
+        ser.end_value()
+    }
+
+    /// Write what closes a compound of this kind.
+    fn close(ser: &mut Serializer<W>, kind: Kind, batch: Batch) -> Result<()> {
+        match kind {
+            Kind::List | Kind::Dict { .. } => ser.pk.em.batch_end(batch),
             Kind::Tuple { len, count, shared, .. } => {
                 if count != len {
                     return Err(Error::message(format!(
@@ -334,15 +357,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
                     close_tuple(ser, len, shared);
                 }
             }
-            Kind::Set { frozen, shared } => close_set(ser, self.batch, frozen, shared),
+            Kind::Set { frozen, shared } => close_set(ser, batch, frozen, shared),
             Kind::Bare | Kind::States => {}
             Kind::Object(writer) => writer.end(ser)?,
         }
-        if self.variant {
-            ser.pk.em.op(SETITEM);
-        }
-        ser.leave();
-        ser.end_value()
+        Ok(())
     }
 }
 
@@ -418,7 +437,7 @@ impl<W: io::Write> ser::SerializeSeq for Compound<'_, W> {
 
     #[inline]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
+        self.element(value).map_err(|e| self.ser.abandon(e))
     }
 
     fn end(self) -> Result<()> {
@@ -432,7 +451,7 @@ impl<W: io::Write> ser::SerializeTuple for Compound<'_, W> {
 
     #[inline]
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
+        self.element(value).map_err(|e| self.ser.abandon(e))
     }
 
     fn end(self) -> Result<()> {
@@ -445,7 +464,7 @@ impl<W: io::Write> ser::SerializeTupleStruct for Compound<'_, W> {
     type Error = Error;
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
+        self.element(value).map_err(|e| self.ser.abandon(e))
     }
 
     fn end(self) -> Result<()> {
@@ -458,7 +477,7 @@ impl<W: io::Write> ser::SerializeTupleVariant for Compound<'_, W> {
     type Error = Error;
 
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
+        self.element(value).map_err(|e| self.ser.abandon(e))
     }
 
     fn end(self) -> Result<()> {
@@ -472,12 +491,12 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
 
     #[inline]
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        self.key(key)
+        self.key(key).map_err(|e| self.ser.abandon(e))
     }
 
     #[inline]
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        value.serialize(&mut *self.ser)
+        value.serialize(&mut *self.ser).map_err(|e| self.ser.abandon(e))
     }
 
     #[inline]
@@ -486,8 +505,11 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
         key: &K,
         value: &V,
     ) -> Result<()> {
-        self.key(key)?;
-        value.serialize(&mut *self.ser)
+        let r = match self.key(key) {
+            Ok(()) => value.serialize(&mut *self.ser),
+            e => e,
+        };
+        r.map_err(|e| self.ser.abandon(e))
     }
 
     fn end(self) -> Result<()> {
@@ -505,7 +527,7 @@ impl<W: io::Write> ser::SerializeStruct for Compound<'_, W> {
         name: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.field(name, value)
+        self.field(name, value).map_err(|e| self.ser.abandon(e))
     }
 
     fn end(self) -> Result<()> {
@@ -522,7 +544,7 @@ impl<W: io::Write> ser::SerializeStructVariant for Compound<'_, W> {
         name: &'static str,
         value: &T,
     ) -> Result<()> {
-        self.field(name, value)
+        self.field(name, value).map_err(|e| self.ser.abandon(e))
     }
 
     fn end(self) -> Result<()> {

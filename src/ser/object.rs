@@ -26,7 +26,7 @@ use super::{Next, Serializer};
 use crate::codec::opcodes::{MARK, NEWOBJ, NEWOBJ_EX, OBJ, POP, REDUCE};
 use crate::codec::pickler::Builtin;
 use crate::error::{Error, Result};
-use crate::magic::ObjectHint;
+use crate::shape_marker::ObjectHint;
 
 pub(super) struct ObjectWriter {
     kind: ObjectHint,

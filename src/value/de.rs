@@ -30,7 +30,7 @@ pub(crate) fn deliver<'de, V: Visitor<'de>>(value: Value, visitor: V) -> Result<
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Value, D::Error> {
-        deserializer.deserialize_newtype_struct(crate::magic::VALUE, ValueVisitor)
+        deserializer.deserialize_newtype_struct(crate::shape_marker::VALUE, ValueVisitor)
     }
 }
 
@@ -122,8 +122,11 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// Convert a [`Value`] into any `T: Deserialize`, exactly as reading the
-/// pickle of that value would.
+/// Convert a [`Value`] into any `T: Deserialize`, as reading the pickle of
+/// that value would (a class instance reads as its state, a `datetime` as
+/// ISO text...), but straight from the value: no bytes in between and none
+/// of the reading limits, only a bound of 1024 nested containers (the
+/// writer's too). A `Value` target gets the value itself, moved.
 ///
 /// ```
 /// use serde_pickle::{from_value, Value};
@@ -132,8 +135,5 @@ impl<'de> Visitor<'de> for ValueVisitor {
 /// assert_eq!(t, (1, "a".to_string()));
 /// ```
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
-    // One code path: the value is written as the pickle it stands for and
-    // read back, so from_value agrees with from_slice by construction.
-    let bytes = crate::to_vec(&value)?;
-    crate::from_slice(&bytes)
+    T::deserialize(value)
 }

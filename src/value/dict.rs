@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::ops;
 
-use super::eq::follow;
 use super::hash::hash64;
 use super::{Dict, Value};
 
@@ -39,7 +38,7 @@ pub trait DictKey: private::Sealed {
 impl private::Sealed for str {}
 impl DictKey for str {
     fn equals_key(&self, key: &Value) -> bool {
-        matches!(follow(key), Value::Str(s) if s == self)
+        matches!(key.resolve(), Value::Str(s) if s == self)
     }
 }
 

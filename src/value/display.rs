@@ -1,7 +1,7 @@
 //! `Display` (Python's `repr()`) and `Debug` (Rust structure) for [`Value`].
 //!
 //! `Display` is iterative, so it prints values nested to any depth. `Debug`
-//! recurses and prints `...` below [`DEBUG_DEPTH_LIMIT`] levels.
+//! recurses and prints `...` below `DEBUG_DEPTH_LIMIT` (128) levels.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
@@ -11,16 +11,7 @@ use super::printable::is_printable;
 use super::{Dict, Global, Object, Shared, Value};
 
 /// How deep `{:?}` goes before printing `...` instead of the rest.
-///
-/// ```
-/// use serde_pickle::value::{Value, DEBUG_DEPTH_LIMIT};
-/// let mut v = Value::None;
-/// for _ in 0..DEBUG_DEPTH_LIMIT + 10 {
-///     v = Value::List(vec![v]);
-/// }
-/// assert!(format!("{v:?}").contains("List([..."));
-/// ```
-pub const DEBUG_DEPTH_LIMIT: usize = 128;
+pub(crate) const DEBUG_DEPTH_LIMIT: usize = 128;
 
 /// Writes `s` as Python's `repr(str)` does: single quotes unless the string
 /// contains `'` and no `"`; `\\`, the quote, `\t`, `\n`, `\r` escaped; other
@@ -622,7 +613,7 @@ impl fmt::Debug for Dbg<'_> {
 
 /// A Rust-style view of the structure, like a derived `Debug`: `Int(1)`,
 /// `Str("a")`, `List([Int(1)])`, `Dict({Str("k"): None})`; bytes print as
-/// byte strings (`Bytes(b"\x00a")`). Below [`DEBUG_DEPTH_LIMIT`] levels it
+/// byte strings (`Bytes(b"\x00a")`). Below 128 levels (`DEBUG_DEPTH_LIMIT`) it
 /// prints `...`; a shared node met inside itself prints `Shared(...)`, and
 /// one already printed prints `Shared(<as above>)` (so printing takes time
 /// linear in the size of the value, however often its parts are shared).

@@ -8,27 +8,11 @@ use num_bigint::BigInt;
 use super::hash::{node_hash, HashMemo, HASH_DEPTH};
 use super::{Dict, Object, Shared, Value};
 
-/// How many `Shared` → `Shared` hops [`follow`] takes before giving up.
-const MAX_HOPS: usize = 1024;
 /// Set-member and dict-key comparisons nested deeper than this compare with
 /// [`Value::same_as`] (order-sensitive) instead, to bound the recursion.
 const NEST_LIMIT: usize = 128;
 /// Containers at least this large are matched through a hash index.
 const INDEX_MIN: usize = 16;
-
-/// The value behind `Shared` nodes, bounded: a node that (through other
-/// `Shared` nodes only) holds itself resolves to `None`.
-pub(crate) fn follow(v: &Value) -> &Value {
-    static NONE: Value = Value::None;
-    let mut v = v;
-    for _ in 0..MAX_HOPS {
-        match v {
-            Value::Shared(s) => v = s.get(),
-            _ => return v,
-        }
-    }
-    &NONE
-}
 
 impl Value {
     /// Strict structural equality: same variants all the way down (`Int(1)` is
@@ -204,14 +188,6 @@ fn num_eq(a: &Num<'_>, b: &Num<'_>) -> bool {
     }
 }
 
-/// One `Shared` hop (a non-shared value stays).
-fn hop(v: &Value) -> &Value {
-    match v {
-        Value::Shared(s) => s.get(),
-        v => v,
-    }
-}
-
 /// What one `==` computation has worked out so far. Set members and dict
 /// keys are compared pairwise, in both directions for sets: without the
 /// memo, sets nested in sets compared the same pairs again at every level,
@@ -305,7 +281,7 @@ fn run_eq<'a>(mut stack: Vec<(&'a Value, &'a Value)>, nest: usize, memo: &mut Eq
                     continue;
                 }
             }
-            let (x, y) = (hop(x), hop(y));
+            let (x, y) = (x.resolve(), y.resolve());
             if seen.insert((x as *const Value as usize, y as *const Value as usize)) {
                 stack.push((x, y));
             }
@@ -495,7 +471,7 @@ eq_scalar!(bool, i8, i16, i32, i64, isize, u8, u16, u32, u64, usize, f32, f64);
 /// ```
 impl PartialEq<str> for Value {
     fn eq(&self, other: &str) -> bool {
-        matches!(follow(self), Value::Str(s) if s == other)
+        matches!(self.resolve(), Value::Str(s) if s == other)
     }
 }
 
@@ -524,6 +500,37 @@ impl PartialEq<String> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `v` inside `n` shared nodes, each holding the next.
+    fn chain(v: Value, n: usize) -> Value {
+        (0..n).fold(v, |v, _| Value::Shared(Shared::new(v)))
+    }
+
+    #[test]
+    fn a_long_shared_chain_is_followed_to_its_end_by_every_reader() {
+        for n in [1, 63, 64, 65, 100, 1023, 1024, 1025, 5000] {
+            let v = chain(Value::from("k"), n);
+            assert_eq!(v.resolve().as_str(), Some("k"), "{n} hops");
+            assert!(v == "k", "{n} hops");
+            assert!(v.is_str(), "{n} hops");
+            assert_eq!(v.hash_key(), Value::from("k").hash_key(), "{n} hops");
+            assert_eq!(v.to_string(), "'k'", "{n} hops");
+            let bytes = crate::to_vec(&v).unwrap();
+            assert_eq!(bytes, crate::to_vec(&"k").unwrap(), "{n} hops");
+        }
+    }
+
+    #[test]
+    fn a_shared_chain_looping_back_resolves_to_none() {
+        for len in [1, 2, 3, 100] {
+            let first = Shared::empty();
+            let last = (1..len).fold(first.clone(), |next, _| Shared::new(Value::Shared(next)));
+            let _ = first.set(Value::Shared(last.clone()));
+            let v = Value::Shared(last);
+            assert!(v.resolve().is_none(), "loop of {len}");
+            assert!(crate::to_vec(&v).is_err(), "loop of {len}");
+        }
+    }
 
     #[test]
     fn cyclic_values_compare_without_hanging() {
@@ -569,6 +576,9 @@ mod tests {
         assert!(v == w && v.same_as(&w));
         assert!(v.is_hashable());
         assert_eq!(v.hash_key(), w.hash_key());
+        // Tuples nested directly in tuples drop one stack frame per level:
+        // a dict drops what it holds without recursion.
+        drop(Dict::from_unique(vec![(Value::Int(0), v), (Value::Int(1), w)]));
     }
 
     #[test]
@@ -576,7 +586,7 @@ mod tests {
         let s = Shared::empty();
         let _ = s.set(Value::Shared(s.clone()));
         let v = Value::Shared(s);
-        assert!(matches!(follow(&v), Value::None));
+        assert!(matches!(v.resolve(), Value::None));
         assert!(v == v.clone());
         assert!(v.is_hashable());
         let _ = v.hash_key();

@@ -7,7 +7,6 @@ use std::hash::{Hash, Hasher};
 
 use num_bigint::{BigInt, BigUint, Sign};
 
-use super::eq::follow;
 use super::{Dict, Value};
 
 /// How many containers deep [`Value::hash`] looks; deeper content is ignored.
@@ -127,7 +126,7 @@ pub(super) fn node_hash(v: &Value, depth: u32, memo: &mut HashMemo) -> u64 {
         if let Some(h) = memo.get(&key) {
             return *h;
         }
-        let h = node_hash(follow(v), depth, memo);
+        let h = node_hash(v.resolve(), depth, memo);
         memo.insert(key, h);
         return h;
     }

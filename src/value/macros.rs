@@ -7,9 +7,13 @@
 ///   tuple, `(a)` just `a`, as in Python), `{k: v}` a dict (`{}` is an empty
 ///   dict; a later equal key replaces the value, as in Python), `{a, b}` a set;
 /// * `None`, `True`, `False` (and Rust's `true`, `false`) as Python spells them;
-/// * anything else is a Rust expression converted with `Value::from`
-///   (`"a"` is a str, `b"a"` bytes, `1.5` a float, a `Value` itself...);
-///   dict keys are written the same way.
+/// * `null` is `None` too, as in `serde_json::json!`;
+/// * anything else is a Rust expression: converted with `Value::from` when
+///   its type has that conversion (`"a"` is a str, `b"a"` bytes, `1.5` a
+///   float, a `Value` itself...), else with its `Serialize` impl, as
+///   [`to_value`](crate::to_value) does (a struct deriving `Serialize` is a
+///   dict of its fields); dict keys are written the same way. Like
+///   `json!`, the macro panics if `to_value` fails (a map with list keys).
 ///
 /// An element is one token (a literal, a name, a bracketed group) or a Rust
 /// expression up to the next top-level comma. A dict key, and the first
@@ -40,6 +44,14 @@
 /// );
 /// assert_eq!(pickle!((1 + 2)).to_string(), "3");
 /// assert_eq!(pickle!([]).to_string(), "[]");
+///
+/// #[derive(serde::Serialize)]
+/// struct Person { name: &'static str, age: u8 }
+/// let person = Person { name: "Bob", age: 7 };
+/// assert_eq!(
+///     pickle!({"p": person, "q": null}).to_string(),
+///     "{'p': {'name': 'Bob', 'age': 7}, 'q': None}"
+/// );
 /// ```
 #[macro_export]
 macro_rules! pickle {
@@ -60,10 +72,10 @@ macro_rules! pickle {
     };
     // A Rust expression.
     (@seq $kind:ident [$($e:expr,)*] $x:expr , $($rest:tt)*) => {
-        $crate::pickle!(@seq $kind [$($e,)* $crate::Value::from($x),] $($rest)*)
+        $crate::pickle!(@seq $kind [$($e,)* $crate::pickle!(@value $x),] $($rest)*)
     };
     (@seq $kind:ident [$($e:expr,)*] $x:expr) => {
-        $crate::pickle!(@seq $kind [$($e,)* $crate::Value::from($x)])
+        $crate::pickle!(@seq $kind [$($e,)* $crate::pickle!(@value $x)])
     };
 
     // ---- `{...}`: a dict if the first element has a top-level `:`, else a set.
@@ -86,18 +98,28 @@ macro_rules! pickle {
         let _ = $d.insert($crate::pickle!($($k)+), $crate::pickle!($v));
     };
     (@dict $d:ident ($($k:tt)+) : $v:expr , $($rest:tt)*) => {
-        let _ = $d.insert($crate::pickle!($($k)+), $crate::Value::from($v));
+        let _ = $d.insert($crate::pickle!($($k)+), $crate::pickle!(@value $v));
         $crate::pickle!(@dict $d () $($rest)*);
     };
     (@dict $d:ident ($($k:tt)+) : $v:expr) => {
-        let _ = $d.insert($crate::pickle!($($k)+), $crate::Value::from($v));
+        let _ = $d.insert($crate::pickle!($($k)+), $crate::pickle!(@value $v));
     };
     (@dict $d:ident ($($k:tt)*) $t:tt $($rest:tt)*) => {
         $crate::pickle!(@dict $d ($($k)* $t) $($rest)*)
     };
 
+    // ---- A Rust expression: `Value::from` when the type converts (so a
+    // `Value`, `b"..."` bytes and shared nodes stay what they are), else
+    // its `Serialize` impl through `to_value` (autoref picks the first).
+    (@value $e:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::value::__macro::{ViaFrom as _, ViaSerialize as _};
+        (&$crate::value::__macro::Wrap::new($e)).__pickle_value()
+    }};
+
     // ---- Entry points.
     (None) => { $crate::Value::None };
+    (null) => { $crate::Value::None };
     (True) => { $crate::Value::Bool(true) };
     (False) => { $crate::Value::Bool(false) };
     (true) => { $crate::Value::Bool(true) };
@@ -118,7 +140,56 @@ macro_rules! pickle {
     }};
     ({ $($x:tt),+ $(,)? }) => { $crate::Value::Set(vec![$($crate::pickle!($x)),+]) };
     ({ $($tt:tt)+ }) => { $crate::pickle!(@brace () $($tt)+) };
-    ($other:expr) => { $crate::Value::from($other) };
+    ($other:expr) => { $crate::pickle!(@value $other) };
+}
+
+/// What `pickle!` needs to convert a Rust expression; not public API.
+#[doc(hidden)]
+pub mod __macro {
+    use std::cell::Cell;
+
+    use crate::Value;
+
+    /// An expression's value, taken once by one of the two traits.
+    pub struct Wrap<T>(Cell<Option<T>>);
+
+    impl<T> Wrap<T> {
+        pub fn new(value: T) -> Self {
+            Wrap(Cell::new(Some(value)))
+        }
+
+        fn take(&self) -> T {
+            match self.0.take() {
+                Some(v) => v,
+                None => unreachable!("pickle!: an expression is converted once"),
+            }
+        }
+    }
+
+    /// Preferred: the type converts with `Value::from`.
+    pub trait ViaFrom {
+        fn __pickle_value(&self) -> Value;
+    }
+
+    impl<T: Into<Value>> ViaFrom for Wrap<T> {
+        fn __pickle_value(&self) -> Value {
+            self.take().into()
+        }
+    }
+
+    /// Otherwise: any `Serialize` type, as `to_value` converts it.
+    pub trait ViaSerialize {
+        fn __pickle_value(&self) -> Value;
+    }
+
+    impl<T: serde::Serialize> ViaSerialize for &Wrap<T> {
+        fn __pickle_value(&self) -> Value {
+            match crate::to_value(self.take()) {
+                Ok(v) => v,
+                Err(e) => panic!("pickle!: the value cannot be converted: {e}"),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

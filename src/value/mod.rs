@@ -3,11 +3,84 @@
 //! Unlike `serde_json::Value`, a pickle distinguishes tuples from lists,
 //! bytes from str, sets from lists, and can reference the same object twice
 //! (or from inside itself). `Value` keeps all of that: shared objects are
-//! [`Value::Shared`] nodes (an `Arc` that several places point to), and
+//! [`Value::Shared`] nodes (an `Arc` that several places point to; a str,
+//! bytes or complex the pickle fetches from its memo again is one too, as
+//! it is one object in CPython; `==` sees through them), and
 //! anything the crate does not map to a native variant (a class instance, a
 //! `datetime`, an `Enum` member...) is kept as a [`Value::Global`] or a
 //! [`Value::Object`] naming the class, its arguments and its state, so that
 //! writing the `Value` back produces a pickle CPython loads to an equal object.
+//!
+//! # Coming from `serde_json::Value`
+//!
+//! Code written for `serde_json::Value` compiles against this `Value` and
+//! means the same, for the Python type the JSON type stands for; the names
+//! serde_json has but that would mean something else here do not exist.
+//!
+//! | serde_json | here | Python meaning |
+//! |---|---|---|
+//! | `Value::Null` | [`Value::None`] | `None` |
+//! | `Value::Bool(b)` | [`Value::Bool`] | `bool` |
+//! | `Value::Number(n)` | [`Value::Int`], [`Value::BigInt`] (beyond `i64`), [`Value::Float`] | `int`, `float` |
+//! | `Value::String(s)` | [`Value::Str`] | `str` |
+//! | `Value::Array(v)` | [`Value::List`] (a Rust `Vec`), [`Value::Tuple`] (a Rust tuple) | `list`, `tuple` |
+//! | `Value::Object(m)` | [`Value::Dict`] ([`Dict`]; any hashable keys, insertion order) | `dict` |
+//! | — | [`Value::Object`]: **not a dict**, a class instance or call | an object |
+//! | `serde_json::Map` | [`Dict`]: `get`, `get_mut`, `insert`, `remove`, `contains_key`, `keys`, `values`, `iter`, `len`, `is_empty` | `dict` |
+//! | `json!({..})`, `null` | [`pickle!`](crate::pickle)`({..})`, `null` or `None`; any `Serialize` expression | a literal |
+//! | `Value::default()` | [`Value::default()`](Value#impl-Default-for-Value) | `None` |
+//! | `to_value(x)`, `from_value(v)` | [`to_value`], [`from_value`]: no bytes, no reading limits | |
+//! | `T::deserialize(&v)`, `v.into_deserializer()` | the same: `Value` and `&Value` are `Deserializer`s | |
+//! | `v.is_null()`, `v.as_null()` | the same ([`Value::is_none`] too) | `v is None` |
+//! | `v.is_boolean()`, `v.as_bool()` | the same | `isinstance(v, bool)` |
+//! | `v.is_number()` | the same: an `int` or a `float`, not a `bool` | |
+//! | `v.is_i64()`, `v.is_u64()`, `v.is_f64()` | the same | an `int` in range; a `float` |
+//! | `v.as_i64()`, `v.as_u64()`, `v.as_f64()` | the same (`as_f64` of an `int` is Python's `float(i)`) | |
+//! | `v.as_number()` | — (no `Number` type): [`Value::as_i64`], [`Value::as_bigint`], [`Value::as_f64`] | |
+//! | `v.is_string()`, `v.as_str()` | the same | `str` |
+//! | `v.is_array()`, `v.as_array()`, `v.as_array_mut()` | the same, for a `list` or a `tuple` ([`Value::as_list`], [`Value::as_tuple`] for one of them) | `list`, `tuple` |
+//! | `v.is_object()`, `v.as_object()`, `v.as_object_mut()` | the same, for a `dict` (a [`Dict`]) | `dict` |
+//! | `v.get(i)`, `v.get_mut(i)` | the same; `i` may also be an int key or any `Value` key | `v[i]` or `None` |
+//! | `v["k"]`, `v[0]` | the same: missing gives `None` | |
+//! | `v["k"] = x` | the same: inserts; `None` becomes a dict; a list index out of range panics | `v['k'] = x` |
+//! | `v.pointer("/a/0")`, `v.pointer_mut(..)` | the same (RFC 6901) | `v['a'][0]` |
+//! | `v.take()` | the same: leaves `None` | |
+//! | `v == 1`, `v == "a"` | the same, with Python's `==` (`1 == 1.0 == True`) | `==` |
+//! | `From<i64>`, `From<&str>`, `From<Vec<T>>`, `From<Option<T>>`, `From<()>`... | the same; `b"..."` gives `bytes`, a Rust tuple a `tuple` | |
+//! | `v.to_string()` | Python's `repr()`, not JSON | `repr(v)` |
+//! | `iter.collect::<Value>()` | a list; pairs collect into a list of tuples (collect them into a [`Dict`] for a dict) | |
+//! | `"...".parse::<Value>()`, `v.sort_all_objects()` | — | |
+//! | `match v { Value::String(s) => s, .. }` | `match v { Value::Str(s) => s, .. }`: fields move out | |
+//!
+//! ```
+//! use serde_pickle::{pickle, Value};
+//! let mut v = pickle!({"name": "Alice", "tags": ["a"], "pt": (1, 2), "email": null});
+//! v["tags"].as_array_mut().unwrap().push("b".into());
+//! v["age"] = 30.into();
+//! assert!(v.is_object() && v["pt"].is_array() && v["email"].is_null());
+//! assert_eq!(v.pointer("/pt/1").and_then(Value::as_i64), Some(2));
+//! let name = match v["name"].take() {
+//!     Value::Str(s) => s,
+//!     _ => unreachable!(),
+//! };
+//! assert_eq!(name, "Alice");
+//! assert_eq!(v.to_string(), "{'name': None, 'tags': ['a', 'b'], 'pt': (1, 2), 'email': None, 'age': 30}");
+//! ```
+//!
+//! # Deep values
+//!
+//! `Value` has no `Drop` of its own. A [`Dict`] and a [`Shared`] node drop
+//! what they hold with a heap work list, at any depth; lists, tuples, sets,
+//! objects and persistent ids nested directly in one another drop through
+//! `Vec`'s and `Box`'s own drop, one native stack frame (about 200 bytes in
+//! a debug build) per level. The reader never builds more than
+//! [`DeOptions::MAX_DEPTH`](crate::DeOptions::MAX_DEPTH) levels, which drop
+//! on a 2 MiB thread stack; a `Value` you build yourself with, say, a
+//! million lists nested directly in one another can overflow the stack when
+//! dropped: put it in a [`Dict`] (or a [`Shared`] node) to drop it. Cloning,
+//! comparing, hashing and `Display` are iterative at any depth; writing and
+//! [`from_value`] stop at 1024 levels with an error of
+//! [`Category::Limit`](crate::Category::Limit).
 
 use std::sync::{Arc, OnceLock};
 
@@ -22,14 +95,18 @@ mod from;
 mod hash;
 mod index;
 mod macros;
+#[doc(hidden)]
+pub use macros::__macro;
 mod printable;
 
 pub use dict::DictKey;
-pub use display::DEBUG_DEPTH_LIMIT;
 pub use index::Index;
 
 pub(crate) mod de;
+mod deserializer;
+mod objects;
 mod ser;
+mod serializer;
 
 pub use de::from_value;
 pub use ser::to_value;
@@ -98,6 +175,22 @@ pub enum Value {
     PersistentId(Box<Value>),
     /// An object referenced from more than one place, or from inside itself.
     Shared(Shared),
+}
+
+/// `Value::None`, as `serde_json::Value::default()` is `Null`; lets
+/// `std::mem::take` move a value out of a `&mut Value`.
+///
+/// ```
+/// use serde_pickle::Value;
+/// assert!(Value::default().is_none());
+/// let mut v = Value::from("x");
+/// assert_eq!(std::mem::take(&mut v), "x");
+/// assert!(v.is_none());
+/// ```
+impl Default for Value {
+    fn default() -> Self {
+        Value::None
+    }
 }
 
 /// A `module.name` reference (class, function, or other global) as the pickle spells it,
@@ -215,8 +308,8 @@ impl Dict {
     }
 
     /// Consume into the pairs.
-    pub fn into_vec(self) -> Vec<(Value, Value)> {
-        self.entries
+    pub fn into_vec(mut self) -> Vec<(Value, Value)> {
+        std::mem::take(&mut self.entries)
     }
 }
 
@@ -264,6 +357,28 @@ impl Shared {
         Arc::strong_count(&self.0)
     }
 
+    /// The last node of the chain of nodes holding nodes that starts here
+    /// (they are all one Python object), or `None` if the chain loops.
+    /// The one follower of such chains: unbounded, in constant memory
+    /// (Floyd's cycle detection).
+    pub(crate) fn innermost(&self) -> Option<&Shared> {
+        let (mut slow, mut fast) = (self, self);
+        loop {
+            for _ in 0..2 {
+                match fast.get() {
+                    Value::Shared(next) => fast = next,
+                    _ => return Some(fast),
+                }
+            }
+            if let Value::Shared(next) = slow.get() {
+                slow = next;
+            }
+            if slow.ptr_eq(fast) {
+                return None;
+            }
+        }
+    }
+
     /// An identity for this node, stable while it lives (used for memoization when writing).
     pub fn id(&self) -> usize {
         Arc::as_ptr(&self.0) as *const () as usize
@@ -271,19 +386,24 @@ impl Shared {
 }
 
 impl Value {
-    /// Follow [`Value::Shared`] nodes to the value they hold.
+    /// Follow [`Value::Shared`] nodes to the value they hold, however long
+    /// the chain; a chain that loops back on itself (a node made to hold
+    /// itself through other nodes only) resolves to `None`.
+    ///
+    /// ```
+    /// use serde_pickle::value::{Shared, Value};
+    /// let mut v = Value::from("k");
+    /// for _ in 0..100 {
+    ///     v = Value::Shared(Shared::new(v));
+    /// }
+    /// assert_eq!(v.resolve().as_str(), Some("k"));
+    /// ```
     pub fn resolve(&self) -> &Value {
         static NONE: Value = Value::None;
-        let mut v = self;
-        // Bounded: a node can be made to hold itself (`s.set(Value::Shared(s.clone()))`);
-        // such a loop resolves to None.
-        for _ in 0..64 {
-            match v {
-                Value::Shared(s) => v = s.get(),
-                other => return other,
-            }
+        match self {
+            Value::Shared(s) => s.innermost().map_or(&NONE, Shared::get),
+            other => other,
         }
-        &NONE
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! A `Value` goes through the same [`crate::Serializer`] as typed data.
 //! Python shapes serde has no word for are magic newtypes (see
-//! `src/magic.rs`), so other formats see plain data: a set is a sequence, a
+//! `src/shape_marker.rs`), so other formats see plain data: a set is a sequence, a
 //! global a `[module, name]` pair, an object a struct of its parts, a shared
 //! node just its content (a cycle is an error there).
 
@@ -14,7 +14,7 @@ use serde::ser::{
 
 use super::{Object, ObjectKind, Shared, Value};
 use crate::error::Result;
-use crate::magic::{self, Hint, ObjectHint};
+use crate::shape_marker::{self, Hint, ObjectHint};
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -51,7 +51,7 @@ impl Serialize for BigDigits<'_> {
     }
 }
 
-/// The kinds written as magic newtypes (see `src/magic.rs`).
+/// The kinds written as magic newtypes (see `src/shape_marker.rs`).
 #[inline(never)]
 fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
     match value {
@@ -61,21 +61,23 @@ fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
             } else if let Ok(u) = u128::try_from(n) {
                 s.serialize_u128(u)
             } else {
-                s.serialize_newtype_struct(magic::BIGINT, &BigDigits(n))
+                s.serialize_newtype_struct(shape_marker::BIGINT, &BigDigits(n))
             }
         }
-        Value::Complex(re, im) => s.serialize_newtype_struct(magic::COMPLEX, &(re, im)),
+        Value::Complex(re, im) => s.serialize_newtype_struct(shape_marker::COMPLEX, &(re, im)),
         Value::SurrogateStr(b) => match std::str::from_utf8(b) {
             Ok(st) => s.serialize_str(st),
-            Err(_) => s.serialize_newtype_struct(magic::SURROGATE_STR, serde_bytes::Bytes::new(b)),
+            Err(_) => {
+                s.serialize_newtype_struct(shape_marker::SURROGATE_STR, serde_bytes::Bytes::new(b))
+            }
         },
         Value::ByteArray(b) => {
-            s.serialize_newtype_struct(magic::BYTEARRAY, serde_bytes::Bytes::new(b))
+            s.serialize_newtype_struct(shape_marker::BYTEARRAY, serde_bytes::Bytes::new(b))
         }
-        Value::Set(items) => s.serialize_newtype_struct(magic::SET, items),
-        Value::FrozenSet(items) => s.serialize_newtype_struct(magic::FROZENSET, items),
+        Value::Set(items) => s.serialize_newtype_struct(shape_marker::SET, items),
+        Value::FrozenSet(items) => s.serialize_newtype_struct(shape_marker::FROZENSET, items),
         Value::Global(g) => {
-            s.serialize_newtype_struct(magic::GLOBAL, &(g.module.as_str(), g.name.as_str()))
+            s.serialize_newtype_struct(shape_marker::GLOBAL, &(g.module.as_str(), g.name.as_str()))
         }
         Value::Object(o) => {
             let kind = match o.kind {
@@ -84,33 +86,24 @@ fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
                 ObjectKind::NewObjEx => ObjectHint::NewObjEx,
                 ObjectKind::Inst => ObjectHint::Inst,
             };
-            magic::set_hint(Hint::Object(kind, o.args.len()));
-            s.serialize_newtype_struct(magic::OBJECT, &ObjectParts(o))
+            shape_marker::set_hint(Hint::Object(kind, o.args.len()));
+            s.serialize_newtype_struct(shape_marker::OBJECT, &ObjectParts(o))
         }
         Value::Buffer { index, readonly } => {
-            s.serialize_newtype_struct(magic::BUFFER, &(*index as u64, *readonly))
+            s.serialize_newtype_struct(shape_marker::BUFFER, &(*index as u64, *readonly))
         }
-        Value::PersistentId(id) => s.serialize_newtype_struct(magic::PERSID, id.as_ref()),
+        Value::PersistentId(id) => s.serialize_newtype_struct(shape_marker::PERSID, id.as_ref()),
         Value::Shared(node) => {
-            let node = innermost(node).map_err(S::Error::custom)?;
-            magic::set_hint(Hint::Shared(node.id()));
-            s.serialize_newtype_struct(magic::SHARED, &SharedContent(node))
+            // A chain of nodes holding nodes is one Python object: the last node.
+            let node = node.innermost().ok_or_else(|| {
+                S::Error::custom("a chain of Value::Shared nodes loops on itself")
+            })?;
+            shape_marker::set_hint(Hint::Shared(node.id()));
+            s.serialize_newtype_struct(shape_marker::SHARED, &SharedContent(node))
         }
         // The common kinds, should they come here.
         other => other.serialize(s),
     }
-}
-
-/// Follow a chain of shared nodes that hold shared nodes: they are all one
-/// Python object, identified by the last node.
-fn innermost(mut node: &Shared) -> std::result::Result<&Shared, &'static str> {
-    for _ in 0..1024 {
-        match node.get() {
-            Value::Shared(inner) => node = inner,
-            _ => return Ok(node),
-        }
-    }
-    Err("a chain of Value::Shared nodes loops on itself")
 }
 
 thread_local! {
@@ -127,7 +120,7 @@ impl Serialize for SharedContent<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let id = self.0.id();
         // This crate's serializer takes the hint before it gets here.
-        if !magic::take_shared_hint(id) {
+        if !shape_marker::take_shared_hint(id) {
             return self.0.get().serialize(s);
         }
         let cyclic = FOREIGN_PATH.with(|p| {
@@ -198,20 +191,22 @@ impl Serialize for ObjectParts<'_> {
     }
 }
 
-/// Convert any serializable value to a [`Value`], exactly as writing it as
-/// a pickle and reading that back would (tuples stay tuples, repeated
-/// struct field names become one shared str...), so that
-/// `to_vec(&to_value(&x)?)` equals `to_vec(&x)`.
+/// Convert any serializable value to a [`Value`]: what reading its pickle
+/// would give (tuples stay tuples, `py::Set` a set, integers beyond 64 bits
+/// `BigInt`s, a `Value` inside keeps its globals, objects and shared nodes),
+/// built directly, with no bytes in between and none of the reading limits.
+/// Takes the value by value, as serde_json's `to_value` does; `to_value(&x)`
+/// works too. A struct field or variant name that comes more than once is
+/// one shared str, as in the pickle, so `to_vec(&to_value(&x)?)` gives the
+/// bytes of `to_vec(&x)`.
 ///
 /// ```
 /// use serde_pickle::{to_value, Value};
-/// let v = to_value(&(1, "a")).unwrap();
+/// let v = to_value((1, "a")).unwrap();
 /// assert_eq!(v, Value::Tuple(vec![Value::Int(1), Value::Str("a".into())]));
+/// let big = to_value(&u128::MAX).unwrap();
+/// assert_eq!(big.to_string(), "340282366920938463463374607431768211455");
 /// ```
-pub fn to_value<T: ?Sized + Serialize>(value: &T) -> Result<Value> {
-    // One code path: write the pickle, read it back. Memo-shared strs stay
-    // shared, so `to_vec(&to_value(&x)?)` is byte-for-byte `to_vec(&x)`.
-    let mut opts = crate::DeOptions::new();
-    opts.share_atoms = true;
-    crate::de::from_slice_with(&crate::to_vec(value)?, &opts)
+pub fn to_value<T: Serialize>(value: T) -> Result<Value> {
+    super::serializer::ValueSerializer::run(&value)
 }

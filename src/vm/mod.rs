@@ -6,9 +6,9 @@
 //! the input before anything is allocated for it.
 
 pub(crate) mod arena;
-mod known;
 pub(crate) mod machine;
 mod memo;
+mod native_globals;
 pub(crate) mod text;
 pub(crate) mod walk;
 

@@ -107,7 +107,17 @@ pub(crate) fn parse_float(text: &[u8]) -> Result<f64> {
     };
     let s = std::str::from_utf8(trim(text)).map_err(|_| bad())?;
     // Rust also accepts "infinity"/"nan" in any case, as Python does.
-    s.parse::<f64>().map_err(|_| bad())
+    let v = s.parse::<f64>().map_err(|_| bad())?;
+    // CPython reads FLOAT with PyOS_string_to_double(..., OverflowError):
+    // a finite literal too large for a double is an error, not inf.
+    let literal_inf = s.trim_start_matches(['+', '-']).to_ascii_lowercase().starts_with("inf");
+    if v.is_infinite() && !literal_inf {
+        return Err(Error::syntax(format!(
+            "value too large to convert to float: {:?}",
+            String::from_utf8_lossy(text)
+        )));
+    }
+    Ok(v)
 }
 
 /// A memo index argument of GET/PUT.

@@ -20,7 +20,9 @@ pub(crate) fn to_value(
     root: NodeId,
     opts: &DeOptions,
 ) -> Result<Value> {
-    let mut refs = count_refs(arena, gotten, root, opts.share_atoms);
+    // Memo-shared strs, bytes and complexes stay shared, as in CPython (where
+    // `x[0] is x[1]` holds and writing back fetches them from the memo).
+    let mut refs = count_refs(arena, gotten, root, true);
     share_cycles_through_tuples(arena, gotten, root, &mut refs);
     let payload_left = opts.payload_budget(pickle_len);
     let mut b = Builder { arena, input, opts, refs, shared: HashMap::new(), payload_left };
@@ -62,13 +64,18 @@ fn count_refs(
     let mut seen = vec![false; arena.nodes.len()];
     let mut work = vec![root];
     seen[root as usize] = true;
-    // Identity matters only for what can change or hold other objects: a
-    // str or int referenced twice is just the same value twice.
-    // (`to_value` keeps shared strs too, so that writing the Value back
-    // fetches them from the memo exactly where the original pickle did.)
+    // Everything CPython memoizes keeps its identity: containers, and the
+    // strs, bytes and complexes a memo GET fetches again (`x[0] is x[1]`),
+    // so that writing the Value back fetches them from the memo exactly
+    // where the original pickle did and a big str is held once. An int,
+    // float or bool is never memoized by CPython: the same value twice.
     let is_gotten = |id: NodeId| {
         gotten.get(id as usize).copied().unwrap_or(false)
-            && (share_atoms && matches!(arena.node(id), Node::Str(..) | Node::Bytes(_))
+            && (share_atoms
+                && matches!(
+                    arena.node(id),
+                    Node::Str(..) | Node::Py2Str(_) | Node::Bytes(_) | Node::Complex(..)
+                )
                 || matches!(
                     arena.node(id),
                     Node::List(_)
@@ -146,15 +153,45 @@ fn share_cycles_through_tuples(
                 let k = children(c);
                 stack.push((c, k, 0));
             }
-            GRAY if immutable(c) => {
-                // Back edge to a tuple: share the first mutable container after it.
-                let start = on_path.get(&c).copied().unwrap_or(0);
-                if let Some(&(m, _, _)) = stack[start + 1..].iter().find(|f| !immutable(f.0)) {
-                    refs.insert(m, 2);
-                }
-            }
+            GRAY if immutable(c) => share_rewritten(arena, c, refs),
             _ => {}
         }
+    }
+}
+
+/// A tuple (or frozenset) `c` on a cycle is written twice by CPython's
+/// pickler: its items, reached again from inside them, are saved a second
+/// time before the tuple exists, and then popped for a memo GET of it. So
+/// everything saved twice (its items, and through nested tuples theirs) is
+/// fetched from the memo the second time: mark it shared, so that writing
+/// the Value back memoizes it as CPython did (and a mutable item stays one
+/// object). Atoms CPython does not memoize (ints, floats...) are left alone.
+fn share_rewritten(arena: &Arena, c: NodeId, refs: &mut HashMap<NodeId, u32>) {
+    let mut work = vec![c];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(t) = work.pop() {
+        if !seen.insert(t) {
+            continue;
+        }
+        for_each_child(arena, t, |x| match arena.node(x) {
+            Node::Tuple(_) | Node::FrozenSet(_) => {
+                refs.insert(x, 2);
+                work.push(x);
+            }
+            Node::List(_)
+            | Node::Dict(_)
+            | Node::Set(_)
+            | Node::ByteArray(_)
+            | Node::Object(_)
+            | Node::PersId(_)
+            | Node::Str(..)
+            | Node::Py2Str(_)
+            | Node::Bytes(_)
+            | Node::Complex(..) => {
+                refs.insert(x, 2);
+            }
+            _ => {}
+        });
     }
 }
 
@@ -261,10 +298,7 @@ impl<'a> Builder<'a> {
                 | Node::Buffer { .. }
         );
         if depth >= self.opts.max_depth && !(atom && depth == self.opts.max_depth) {
-            return Err(Error::limit(format!(
-                "nesting deeper than the depth limit of {}",
-                self.opts.max_depth
-            )));
+            return Err(depth_error(self.opts));
         }
         let mut shared = None;
         if self.refs.get(&id).is_some_and(|&n| n > 1) {
@@ -342,7 +376,8 @@ impl<'a> Builder<'a> {
             }
             _ => 0,
         };
-        self.payload_left = self.payload_left.checked_sub(n).ok_or_else(expansion_error)?;
+        self.payload_left =
+            self.payload_left.checked_sub(n).ok_or_else(|| expansion_error(self.opts))?;
         Ok(())
     }
 
@@ -438,11 +473,17 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str> {
 }
 
 /// Memo references expanded beyond [`DeOptions::max_expansion`].
-pub(crate) fn expansion_error() -> Error {
-    Error::limit(
-        "shared strings, bytes or ints expand beyond the expansion budget \
-         (see DeOptions::max_expansion)",
+pub(crate) fn expansion_error(opts: &DeOptions) -> Error {
+    Error::limit_exceeded(
+        "max_expansion",
+        opts.max_expansion,
+        "shared strs, bytes or ints repeat to more bytes than the pickle holds, that many times over",
     )
+}
+
+/// Containers nested deeper than [`DeOptions::max_depth`].
+pub(crate) fn depth_error(opts: &DeOptions) -> Error {
+    Error::limit_exceeded("max_depth", opts.max_depth, "containers nested deeper")
 }
 
 pub(crate) fn surrogate_error() -> Error {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the CPython pickles that tests/typed_read.rs reads into Rust types.
+"""Write the CPython pickles that tests/reading/typed_read.rs reads into Rust types.
 
     python3 tests/py/gen_typed.py [OUTDIR]     (default: tests/data/typed)
 

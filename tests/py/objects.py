@@ -1,9 +1,9 @@
-"""Classes and factories for tests/transcode.rs and tests/pickletool.rs
+"""Classes and factories for tests/interop/transcode.rs and tests/interop/pickletool.rs
 ("Python's world"): CPython pickles instances of these, our library reads the
 pickle into a `Value` and writes it back, and CPython must load the result to
 an object of the same type, equal, with the same identity structure.
 
-`python_world.py` (the judge) imports this module; pickles made from these
+`judge.py` (the judge) imports this module; pickles made from these
 objects name the classes as `objects.<Name>`.
 """
 import collections
@@ -39,7 +39,7 @@ class FrozenPoint:
 
 @dataclasses.dataclass
 class Record:
-    """What tests/transcode.rs writes from the Rust struct `Record`."""
+    """What tests/interop/transcode.rs writes from the Rust struct `Record`."""
     name: str
     score: float
     tags: list

@@ -1,4 +1,4 @@
-"""Classes the Value tests in tests/canonical_values.rs refer to by name."""
+"""Classes the Value tests in tests/writing/canonical_values.rs refer to by name."""
 import collections
 import enum
 

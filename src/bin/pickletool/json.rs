@@ -29,6 +29,53 @@ use serde_json::Number;
 use serde_pickle::value::{Dict, Global, Object, ObjectKind, Shared};
 use serde_pickle::Value;
 
+/// The key of the map serde_json (with `arbitrary_precision`) passes a
+/// number as.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// JSON text with every integer literal too large for `u64`/`i64` written
+/// as `{"$int": "digits"}`, so that serde_json (without
+/// `arbitrary_precision`, which would enlarge every `serde_json::Value`
+/// frame in the crate's tests) does not round it to a float.
+pub fn exact_big_ints(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if b == b'"' {
+            // A string, escapes included, copied as it is.
+            let start = i;
+            i += 1;
+            while i < text.len() && text[i] != b'"' {
+                i += if text[i] == b'\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(text.len());
+            out.extend_from_slice(&text[start..i]);
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let start = i;
+            i += 1;
+            while i < text.len() && (text[i].is_ascii_digit() || b".eE+-".contains(&text[i])) {
+                i += 1;
+            }
+            let tok = &text[start..i];
+            let integer = tok.iter().skip(1).all(u8::is_ascii_digit) && tok.len() > 1
+                || tok.iter().all(u8::is_ascii_digit);
+            let s = std::str::from_utf8(tok).unwrap_or("");
+            if integer && s.parse::<i64>().is_err() && s.parse::<u64>().is_err() {
+                out.extend_from_slice(format!("{{\"$int\": \"{s}\"}}").as_bytes());
+            } else {
+                out.extend_from_slice(tok);
+            }
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
 /// A JSON value whose objects keep their keys in document order
 /// (`serde_json::Value` sorts them, which would reorder a dict).
 #[derive(Clone, Debug, PartialEq)]
@@ -153,7 +200,14 @@ impl<'de> Deserialize<'de> for Json {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Json, A::Error> {
                 let mut entries: Vec<(String, Json)> = Vec::new();
-                while let Some((k, v)) = a.next_entry::<String, Json>()? {
+                while let Some(k) = a.next_key::<String>()? {
+                    // serde_json's `arbitrary_precision` hands a number over as
+                    // this one-entry map, its text exact.
+                    if k == NUMBER_TOKEN {
+                        let text: String = a.next_value()?;
+                        return text.parse::<Number>().map(Json::Number).map_err(de::Error::custom);
+                    }
+                    let v: Json = a.next_value()?;
                     // A repeated key: the last value wins, as in serde_json.
                     match entries.iter_mut().find(|(key, _)| *key == k) {
                         Some(e) => e.1 = v,
@@ -314,19 +368,36 @@ impl FromJson {
             Json::Null => Value::None,
             Json::Bool(b) => Value::Bool(*b),
             Json::Number(n) => {
+                let text = n.to_string();
                 if let Some(i) = n.as_i64() {
                     Value::Int(i)
                 } else if let Some(u) = n.as_u64() {
                     Value::from(u)
+                } else if !text.contains(['.', 'e', 'E']) {
+                    // An integer of any size, exactly (not a float).
+                    let big = parse_int_text(&text).ok_or_else(|| format!("bad integer {text}"))?;
+                    Value::BigInt(big)
                 } else {
-                    Value::Float(n.as_f64().ok_or("bad number")?)
+                    Value::Float(text.parse().map_err(|_| format!("bad number {text}"))?)
                 }
             }
             Json::String(s) => Value::Str(s.clone()),
             Json::Array(items) => Value::List(self.all(items)?),
             Json::Object(m) => match m.first() {
-                Some((k, v)) if k.starts_with('$') => self.tagged(k, v, j)?,
+                Some((k, v)) if k.starts_with('$') => {
+                    // A tag stands alone (`$shared` has its `value` beside it):
+                    // nothing is dropped silently.
+                    let extra = m[1..].iter().find(|(e, _)| !(k == "$shared" && e == "value"));
+                    if let Some((e, _)) = extra {
+                        return Err(format!("unexpected key {e:?} beside {k:?}"));
+                    }
+                    self.tagged(k, v, j)?
+                }
                 _ => {
+                    // `json` writes a dict with a `$` key as `$dict`.
+                    if let Some((k, _)) = m.iter().find(|(k, _)| k.starts_with('$')) {
+                        return Err(format!("unknown key {k:?}: keys starting with $ are tags (a dict with such keys is written as $dict)"));
+                    }
                     let mut d = Dict::new();
                     for (k, v) in m {
                         d.insert(Value::Str(k.clone()), self.convert(v)?);

@@ -3,7 +3,8 @@
 
 use serde::de::{self, DeserializeSeed, Visitor};
 
-use super::{fallback, Fast, BATCH};
+use super::{fallback, Fast};
+use crate::codec::batch::BATCH;
 use crate::codec::opcodes::*;
 use crate::error::{Error, Result};
 
@@ -227,6 +228,8 @@ impl<'de> de::VariantAccess<'de> for Variant<'_, '_, 'de, '_> {
 
     fn unit_variant(self) -> Result<()> {
         match self.closer {
+            // A TUPLE1 after the name: serde-pickle's `('Variant',)`, the VM's.
+            None if self.de.peek()? == TUPLE1 => Err(fallback()),
             None => Ok(()),
             Some(_) => Err(fallback()),
         }

@@ -28,13 +28,8 @@ impl<'de> Fast<'_, 'de, '_> {
                 None => return Ok(None),
             },
             Some(&LONG1) => match i.get(p + 1) {
-                Some(&n @ 1..=8) => match i.get(p + 2..p + 2 + n as usize) {
-                    Some(b) => {
-                        let neg = b[b.len() - 1] & 0x80 != 0;
-                        let mut buf = if neg { [0xff; 8] } else { [0; 8] };
-                        buf[..b.len()].copy_from_slice(b);
-                        (i64::from_le_bytes(buf), p + 2 + n as usize)
-                    }
+                Some(&n @ 1..=8) => match i.get(p + 2..p + 2 + n as usize).and_then(long_i64) {
+                    Some(v) => (v, p + 2 + n as usize),
                     None => return Ok(None),
                 },
                 _ => return Ok(None),

@@ -6,7 +6,7 @@
 //! tuples, memoized scalars fetched by `BINGET`), and is optimistic: anything
 //! else — a memo reference to a container, a global, a postfix opcode where it
 //! expected a value, a closer that does not match — makes it give up with
-//! [`ErrorCode::Fallback`]. The caller then reads the same bytes with the full
+//! [`fallback`]. The caller then reads the same bytes with the full
 //! VM, which is the authority on every input. So the fast path may refuse, but
 //! never answers differently: every accepted shape is one whose meaning it has
 //! checked opcode by opcode up to the final `STOP`.
@@ -65,8 +65,10 @@ pub(crate) struct Fast<'i, 'de, 'o> {
     payload_left: u64,
 }
 
-pub(super) fn fallback() -> Error {
-    Error::new(ErrorCode::Fallback)
+/// The fast path gives up. Which error this is never matters: the VM then
+/// reads the same bytes and reports its own (or none).
+pub(crate) fn fallback() -> Error {
+    Error::new(ErrorCode::Eof)
 }
 
 /// Nesting the fast path handles itself; deeper input is left to the VM,
@@ -76,9 +78,6 @@ const FAST_MAX_DEPTH: usize = 128;
 
 /// Memo entries reserved up front, at most (the memo grows past it as needed).
 const MEMO_RESERVE: usize = 4096;
-
-/// CPython's batch size: a list/dict/set batch of exactly this many items may be followed by another.
-pub(super) const BATCH: usize = 1000;
 
 impl<'de, 'o> Fast<'de, 'de, 'o> {
     /// Parse `input`, lending strings and bytes from it.
@@ -215,6 +214,10 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
         } else {
             return Err(fallback());
         }
+        // Past the memo limit, the VM reports the limit.
+        if self.memo_count > self.opts.max_memo {
+            return Err(fallback());
+        }
         Ok(())
     }
 
@@ -290,14 +293,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
             LONG1 => {
                 self.pos += 1;
                 let n = self.byte()? as usize;
-                if n > 8 {
-                    return Err(fallback());
-                }
-                let b = self.take(n)?;
-                let neg = b.last().is_some_and(|x| x & 0x80 != 0);
-                let mut buf = if neg { [0xff; 8] } else { [0; 8] };
-                buf[..n].copy_from_slice(b);
-                Memo::Int(i64::from_le_bytes(buf))
+                Memo::Int(long_i64(self.take(n)?).ok_or_else(fallback)?)
             }
             BINFLOAT => {
                 self.pos += 1;
@@ -660,7 +656,7 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'_, 'de, '_> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        if name == crate::magic::VALUE && self.depth == 0 && !self.opts.share_atoms {
+        if name == crate::shape_marker::VALUE && self.depth == 0 && !self.opts.share_atoms {
             // A whole-pickle Value of plain data is built here; nested ones
             // (a Value field) and the Python wrapper types need the VM.
             let value = self.whole_value()?;

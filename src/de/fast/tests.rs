@@ -48,3 +48,40 @@ fn deep_nesting_within_the_limit_reads_on_a_2_mib_stack() {
         .expect("no stack overflow");
     assert_eq!(result, (Ok(1000), Err(crate::Category::Limit)));
 }
+
+/// `pickle.dumps(['a', 'b', 'c'], protocol=N)` by CPython 3.11: three memo
+/// entries besides the list's.
+const ABC: &[(u8, &str)] = &[
+    (4, "80049511000000000000005d94288c0161948c0162948c016394652e"),
+    (2, "80025d710028580100000061710158010000006271025801000000637103652e"),
+];
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+#[test]
+fn the_memo_limit_holds_for_typed_reads_as_for_the_vm() {
+    let opts = crate::DeOptions::new().max_memo(2);
+    for &(proto, hex) in ABC {
+        let data = unhex(hex);
+        let typed = crate::from_slice_with::<Vec<String>>(&data, &opts).unwrap_err();
+        let value = crate::from_slice_with::<crate::Value>(&data, &opts).unwrap_err();
+        let vm = crate::from_slice_with::<Vec<String>>(&data, &opts.clone().fast_path(false))
+            .unwrap_err();
+        for e in [&typed, &value, &vm] {
+            assert_eq!(e.category(), crate::Category::Limit, "protocol {proto}: {e}");
+        }
+        let within = crate::DeOptions::new().max_memo(4);
+        assert_eq!(crate::from_slice_with::<Vec<String>>(&data, &within).unwrap(), ["a", "b", "c"]);
+    }
+}
+
+#[test]
+fn a_frame_longer_than_the_input_is_an_error_on_both_paths() {
+    // PROTO 5, FRAME 6 with only 2 bytes after it (found by the typed_roundtrip fuzzer).
+    let data = b"\x80\x05\x95\x06\x00\x00\x00\x00\x00\x00\x00].";
+    let vm = crate::DeOptions::new().fast_path(false);
+    assert!(crate::from_slice::<Vec<i64>>(data).is_err());
+    assert!(crate::from_slice_with::<Vec<i64>>(data, &vm).is_err());
+}

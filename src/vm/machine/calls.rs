@@ -3,6 +3,7 @@
 //! globals policy, recorded for `scan`, and never executed.
 
 use super::*;
+use crate::options::Py2Strings;
 
 impl Machine {
     pub(super) fn global(&mut self, module: &[u8], name: &[u8], opts: &DeOptions) -> Result<Node> {
@@ -14,12 +15,18 @@ impl Machine {
             return Err(Error::syntax("empty module or name in global"));
         }
         let (module, name) = if self.proto < 3 {
-            known::py2_to_py3(module, name)
+            native_globals::py2_to_py3(module, name)
         } else {
             (module.into(), name.into())
         };
+        let (offset, opcode) = (self.op_offset, self.op_code);
         if let Some(t) = &mut self.trace {
-            t.push(Event::Global { module: module.to_string(), name: name.to_string() });
+            t.push(Event::Global {
+                offset,
+                opcode,
+                module: module.to_string(),
+                name: name.to_string(),
+            });
         }
         check_policy(&module, &name, opts)?;
         let start = self.arena.scratch.len();
@@ -30,6 +37,51 @@ impl Machine {
         let n = Span::scratch(start, name.len());
         self.arena.globals.push(GlobalRef { module: m, name: n });
         Ok(Node::Global(self.arena.globals.len() as u32 - 1))
+    }
+
+    /// The text of a STACK_GLOBAL operand, where CPython has a `str` there:
+    /// a str, or a Python 2 str unless Python 2 strs are read as bytes
+    /// (`S'os'\nS'system'\n\x93` runs in CPython with its default ASCII
+    /// decoding, and with Latin-1; with `encoding='bytes'` it is an error).
+    pub(super) fn global_operand(
+        &self,
+        id: NodeId,
+        input: &[u8],
+        opts: &DeOptions,
+    ) -> Option<Vec<u8>> {
+        match self.arena.node(id) {
+            Node::Str(span, Text::Utf8) => Some(self.arena.bytes(input, span).to_vec()),
+            Node::Py2Str(span) => {
+                let bytes = self.arena.bytes(input, span);
+                match opts.py2_strings {
+                    Py2Strings::Bytes => None,
+                    Py2Strings::Ascii if !bytes.is_ascii() => None,
+                    _ => Some(bytes.iter().map(|&b| b as char).collect::<String>().into_bytes()),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// When tracing, a STACK_GLOBAL whose operands are not plain strs (a
+    /// str computed by a call, say, which CPython would accept) is still
+    /// reported, as a global named by what is known of it, so that `scan`
+    /// never lets a name it cannot read pass as safe.
+    pub(super) fn trace_unresolved_global(&mut self, module: NodeId, name: NodeId, input: &[u8]) {
+        if self.trace.is_none() {
+            return;
+        }
+        let describe = |id: NodeId| match self.arena.node(id) {
+            Node::Str(span, _) | Node::Py2Str(span) | Node::Bytes(span) => {
+                String::from_utf8_lossy(self.arena.bytes(input, span)).into_owned()
+            }
+            _ => "?".to_string(),
+        };
+        let (module, name) = (describe(module), describe(name));
+        let (offset, opcode) = (self.op_offset, self.op_code);
+        if let Some(t) = &mut self.trace {
+            t.push(Event::Global { offset, opcode, module, name });
+        }
     }
 
     /// Record a call on `callable` (REDUCE, NEWOBJ, BUILD...) when tracing.
@@ -68,8 +120,24 @@ impl Machine {
     /// fails in both of its loaders. Globals, objects and persistent ids may be
     /// callable; they are kept as data, never called.
     pub(super) fn check_callable(&self, id: NodeId, opcode: &str) -> Result<()> {
-        let what = match self.arena.node(id) {
-            Node::Global(_) | Node::Object(_) | Node::PersId(_) => return Ok(()),
+        if matches!(self.arena.node(id), Node::Global(_) | Node::Object(_) | Node::PersId(_)) {
+            return Ok(());
+        }
+        Err(Error::syntax(format!("{opcode}: '{}' object is not callable", self.type_name(id))))
+    }
+
+    /// CPython's `memoryview(obj)` on a non-buffer, for READONLY_BUFFER.
+    pub(super) fn not_a_buffer(&self, id: NodeId) -> Error {
+        Error::syntax(format!(
+            "memoryview: a bytes-like object is required, not '{}'",
+            self.type_name(id)
+        ))
+    }
+
+    /// Python's type name for a node of plain data.
+    fn type_name(&self, id: NodeId) -> &'static str {
+        match self.arena.node(id) {
+            Node::Global(_) | Node::Object(_) | Node::PersId(_) => "object",
             Node::None => "NoneType",
             Node::Bool(_) => "bool",
             Node::Int(_) | Node::BigInt(_) => "int",
@@ -84,8 +152,7 @@ impl Machine {
             Node::Set(_) => "set",
             Node::FrozenSet(_) => "frozenset",
             Node::Buffer { .. } => "PickleBuffer",
-        };
-        Err(Error::syntax(format!("{opcode}: '{what}' object is not callable")))
+        }
     }
 
     pub(super) fn object(
@@ -151,7 +218,7 @@ impl Machine {
                     opts,
                 )?;
                 let value = hook(&pid)?;
-                let id = known::import_value(self, &value, opts)?;
+                let id = native_globals::import_value(self, &value, opts)?;
                 self.stack.push(id);
                 return Ok(());
             }

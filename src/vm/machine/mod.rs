@@ -3,10 +3,11 @@
 use num_bigint::BigInt;
 
 mod calls;
+mod depth;
 
 use super::arena::{Arena, GlobalRef, Node, NodeId, ObjNode, Seq, Text, NIL};
-use super::known;
 use super::memo::Memo;
+use super::native_globals;
 use super::text::{self, IntLit};
 use crate::codec::opcodes::*;
 use crate::error::{Error, ErrorCode, Result};
@@ -28,15 +29,34 @@ pub(crate) struct Machine {
     /// When set, every global and call is recorded here (for `scan`).
     pub trace: Option<Vec<Event>>,
     op_offset: u64,
+    /// The opcode at `op_offset`.
+    op_code: u8,
+    /// Offset of the last pickle's STOP: where limits found while turning
+    /// its graph into a value (depth, expansion) are reported.
+    pub stop_offset: u64,
+    /// Nesting height of containers, by node (see `depth.rs`).
+    heights: Vec<u32>,
     /// Bytes of the last pickle run (its first opcode through STOP): what
     /// the expansion budget is relative to when the input is a reader.
     pub pickle_len: u64,
+    /// Offset of the last pickle run in its input.
+    pub start: u64,
+    /// A node whose opcode's offset is wanted (an error is about it): set
+    /// only to run a pickle a second time, after a typed read failed.
+    pub locate: Option<NodeId>,
+    /// The offset found for `locate`.
+    pub located: Option<u64>,
+    /// A FRAME announcing more bytes than the input has left: its offset,
+    /// the bytes it announced and those left. The opcodes in it run until
+    /// the input ends, so that the error says where (as a pickle cut short
+    /// is read); a STOP before then is an error too, as in CPython.
+    short_frame: Option<(u64, u64, u64)>,
 }
 
 /// A global or call the pickle makes, as `scan` reports it.
 #[derive(Clone, Debug)]
 pub(crate) enum Event {
-    Global { module: String, name: String },
+    Global { offset: u64, opcode: u8, module: String, name: String },
     Call { offset: u64, opcode: u8, callable: Option<(String, String)> },
 }
 
@@ -55,8 +75,10 @@ impl Machine {
         self.marks.clear();
         self.memo.clear();
         self.gotten.clear();
+        self.heights.clear();
         self.proto = 0;
         self.next_buffer = 0;
+        self.short_frame = None;
         if let Some(t) = &mut self.trace {
             t.clear();
         }
@@ -66,24 +88,50 @@ impl Machine {
     pub(crate) fn run<'de, R: Read<'de>>(&mut self, r: &mut R, opts: &DeOptions) -> Result<Loaded> {
         self.reset();
         let start = r.offset();
+        self.start = start;
         let mut first = true;
         loop {
             let pos = r.offset();
             let op = match r.next_byte()? {
                 Some(op) => op,
                 None if first => return Ok(Loaded::End),
-                None => return Err(Error::new(ErrorCode::Eof).at(pos, None)),
+                None => {
+                    let e = Error::new(ErrorCode::Eof).at(pos, None);
+                    return Err(e.truncated(pos, "where an opcode should be (no STOP yet)".into()));
+                }
             };
             first = false;
             self.op_offset = pos;
+            self.op_code = op;
             match self.step(op, r, opts) {
                 Ok(true) => {}
                 Ok(false) => {
                     self.pickle_len = r.offset() - start;
+                    self.stop_offset = pos;
                     let root = self.pop().map_err(|e| e.at(pos, Some(op)))?;
+                    if let Some(frame) = self.short_frame {
+                        return Err(short_frame_error(
+                            frame,
+                            r.offset() + r.remaining().unwrap_or(0),
+                        ));
+                    }
                     return Ok(Loaded::Root(root));
                 }
-                Err(e) => return Err(e.at(pos, Some(op))),
+                Err(e) => {
+                    let e = e.at(pos, Some(op));
+                    if !e.is_eof() {
+                        // After a frame the input cannot hold, the frame is
+                        // the error (as in CPython), unless the input ends first.
+                        return Err(match self.short_frame {
+                            Some(frame) => {
+                                short_frame_error(frame, r.offset() + r.remaining().unwrap_or(0))
+                            }
+                            None => e,
+                        });
+                    }
+                    let end = r.offset() + r.remaining().unwrap_or(0);
+                    return Err(e.truncated(end, truncated_in(r.input(), pos, op, end)));
+                }
             }
         }
     }
@@ -131,7 +179,10 @@ impl Machine {
         }
         // Checked every 64K nodes: cheap, and bounds growth between checks.
         if id & 0xffff == 0xffff && self.arena.footprint() > opts.max_alloc {
-            return Err(Error::limit("allocation limit exceeded"));
+            return Err(alloc_error(opts));
+        }
+        if self.locate == Some(id as NodeId) {
+            self.located = Some(self.op_offset);
         }
         self.arena.nodes.push(node);
         Ok(id as NodeId)
@@ -139,7 +190,7 @@ impl Machine {
 
     fn check_alloc(&self, extra: u64, opts: &DeOptions) -> Result<()> {
         if self.arena.footprint() as u64 + extra > opts.max_alloc as u64 {
-            return Err(Error::limit("allocation limit exceeded"));
+            return Err(alloc_error(opts));
         }
         Ok(())
     }
@@ -216,7 +267,11 @@ impl Machine {
     fn memo_put(&mut self, idx: u64, opts: &DeOptions) -> Result<()> {
         let top = self.top()?;
         if self.memo.len() >= opts.max_memo && self.memo.get(idx).is_none() {
-            return Err(Error::limit(format!("memo limit of {} entries exceeded", opts.max_memo)));
+            return Err(Error::limit_exceeded(
+                "max_memo",
+                opts.max_memo,
+                "the pickle stores more memo entries",
+            ));
         }
         self.memo.put(idx, top);
         Ok(())
@@ -368,8 +423,10 @@ impl Machine {
                 }
                 let at = self.stack.len() - n;
                 let seq = self.arena.seq_of(&self.stack[at..]);
+                let h = self.items_height(&self.stack[at..]);
                 self.stack.truncate(at);
                 self.push(Node::Tuple(seq), opts)?;
+                self.raise(self.top()?, h, opts)?;
             }
             TUPLE | LIST | FROZENSET | DICT => {
                 let start = self.pop_mark()?;
@@ -382,6 +439,7 @@ impl Machine {
                     _ => {}
                 }
                 let seq = self.arena.seq_of(&self.stack[start..]);
+                let h = self.items_height(&self.stack[start..]);
                 self.stack.truncate(start);
                 let node = match op {
                     TUPLE => Node::Tuple(seq),
@@ -390,11 +448,13 @@ impl Machine {
                     _ => Node::Dict(seq),
                 };
                 self.push(node, opts)?;
+                self.raise(self.top()?, h, opts)?;
             }
             APPEND => {
                 let item = self.pop()?;
                 let target = self.target(self.stack.len().wrapping_sub(1))?;
                 append_items(&mut self.arena, target, &[item])?;
+                self.raise(target, self.items_height(&[item]), opts)?;
             }
             APPENDS | SETITEMS | ADDITEMS => {
                 let start = self.pop_mark()?;
@@ -417,6 +477,7 @@ impl Machine {
                         self.arena.nodes[target as usize] = node;
                     }
                 }
+                self.raise(target, self.items_height(&self.stack[start..]), opts)?;
                 self.stack.truncate(start);
             }
             SETITEM => {
@@ -425,6 +486,7 @@ impl Machine {
                 let target = self.target(self.stack.len().wrapping_sub(1))?;
                 self.check_hashable(&[k])?;
                 set_items(&mut self.arena, target, &[k, v])?;
+                self.raise(target, self.items_height(&[k, v]), opts)?;
             }
             PUT => {
                 let line = self.line_bytes(r)?;
@@ -472,10 +534,11 @@ impl Machine {
             FRAME => {
                 let n = u64::from_le_bytes(r.fixed()?);
                 // A read-ahead hint only; never allocate for it, but a frame
-                // longer than the rest of the input is truncated data.
+                // longer than the rest of the input is truncated data (see
+                // `short_frame`).
                 if let Some(rest) = r.remaining() {
-                    if n > rest {
-                        return Err(Error::new(ErrorCode::Eof));
+                    if n > rest && self.short_frame.is_none() {
+                        self.short_frame = Some((self.op_offset, n, rest));
                     }
                 }
             }
@@ -488,13 +551,14 @@ impl Machine {
             STACK_GLOBAL => {
                 let name = self.pop()?;
                 let module = self.pop()?;
-                let (Node::Str(m, Text::Utf8), Node::Str(n, Text::Utf8)) =
-                    (self.arena.node(module), self.arena.node(name))
-                else {
+                let (m, n) = (
+                    self.global_operand(module, r.input(), opts),
+                    self.global_operand(name, r.input(), opts),
+                );
+                let (Some(m), Some(n)) = (m, n) else {
+                    self.trace_unresolved_global(module, name, r.input());
                     return Err(Error::syntax("STACK_GLOBAL requires str"));
                 };
-                let m = self.arena.bytes(r.input(), m).to_vec();
-                let n = self.arena.bytes(r.input(), n).to_vec();
                 let node = self.global(&m, &n, opts)?;
                 self.push(node, opts)?;
             }
@@ -530,7 +594,9 @@ impl Machine {
                 }
                 self.check_callable(callable, "REDUCE")?;
                 self.trace_call(REDUCE, callable, r.input());
-                let node = match known::reduce(self, r.input(), callable, args, opts)? {
+                let args =
+                    native_globals::py2_datetime_args(self, r.input(), callable, args, opts)?;
+                let node = match native_globals::reduce(self, r.input(), callable, args, opts)? {
                     Some(node) => node,
                     None => self.object(ObjectKind::Reduce, callable, args, NIL),
                 };
@@ -617,10 +683,21 @@ impl Machine {
             }
             READONLY_BUFFER => {
                 let top = self.top()?;
+                // CPython takes memoryview(top): anything but a bytes-like
+                // object is a TypeError. Globals, objects and persistent ids
+                // may be buffers (a NumPy array); they are kept as they are.
                 let node = match self.arena.node(top) {
                     Node::Buffer { index, .. } => Node::Buffer { index, readonly: true },
                     Node::ByteArray(span) => Node::Bytes(span),
-                    other => other,
+                    Node::Py2Str(_) if opts.py2_strings != crate::options::Py2Strings::Bytes => {
+                        return Err(self.not_a_buffer(top));
+                    }
+                    other @ (Node::Bytes(_)
+                    | Node::Py2Str(_)
+                    | Node::Global(_)
+                    | Node::Object(_)
+                    | Node::PersId(_)) => other,
+                    _ => return Err(self.not_a_buffer(top)),
                 };
                 self.arena.nodes[top as usize] = node;
             }
@@ -638,11 +715,8 @@ impl Machine {
     fn long_bytes<'de, R: Read<'de>>(&mut self, r: &mut R, n: u64, opts: &DeOptions) -> Result<()> {
         let span = self.payload(r, n, opts)?;
         let bytes = self.arena.bytes(r.input(), span);
-        let node = if bytes.len() <= 8 {
-            let neg = bytes.last().is_some_and(|b| b & 0x80 != 0);
-            let mut buf = if neg { [0xff; 8] } else { [0; 8] };
-            buf[..bytes.len()].copy_from_slice(bytes);
-            Node::Int(i64::from_le_bytes(buf))
+        let node = if let Some(v) = crate::codec::opcodes::long_i64(bytes) {
+            Node::Int(v)
         } else {
             let b = BigInt::from_signed_bytes_le(bytes);
             let lit = text::int_lit(b);
@@ -654,6 +728,68 @@ impl Machine {
     pub(crate) fn add_node(&mut self, node: Node, opts: &DeOptions) -> Result<NodeId> {
         self.add(node, opts)
     }
+}
+
+/// A FRAME at `at` that announced more bytes than the `left` there were,
+/// the input ending at `end`.
+#[cold]
+fn short_frame_error((at, announced, left): (u64, u64, u64), end: u64) -> Error {
+    let e = Error::new(ErrorCode::Eof).at(at, Some(FRAME));
+    let what = format!(
+        "in the FRAME at offset {at}, which announced {announced} bytes ({left} were left)"
+    );
+    e.truncated(end, what)
+}
+
+/// What was being read when the input ended at `end`, in the opcode `op`
+/// at `pos`: `"in the 5000-byte str of BINUNICODE at offset 9 (1200
+/// bytes of it are there)"`. `input` is empty when reading from a reader,
+/// which does not keep it: the announced length is then not told.
+#[cold]
+fn truncated_in(input: &[u8], pos: u64, op: u8, end: u64) -> String {
+    let name = name(op);
+    let Some(info) = info(op) else { return format!("in {name} at offset {pos}") };
+    let width = match info.arg {
+        Arg::Len1 => 1,
+        Arg::Len4 | Arg::SLen4 => 4,
+        Arg::Len8 => 8,
+        Arg::Line | Arg::TwoLines => {
+            return format!("in the text line of {name} at offset {pos} (no newline)")
+        }
+        Arg::None => return format!("in {name} at offset {pos}"),
+        _ => return format!("in the argument of {name} at offset {pos}"),
+    };
+    if input.is_empty() {
+        return format!("in {name} at offset {pos}");
+    }
+    let header = usize::try_from(pos).ok().and_then(|p| input.get(p + 1..p + 1 + width));
+    let Some(header) = header else {
+        return format!("in the length of {name} at offset {pos}");
+    };
+    let mut le = [0u8; 8];
+    le[..width].copy_from_slice(header);
+    let announced = u64::from_le_bytes(le);
+    let there = end.saturating_sub(pos + 1 + width as u64);
+    let what = match op {
+        SHORT_BINUNICODE | BINUNICODE | BINUNICODE8 => "str",
+        SHORT_BINBYTES | BINBYTES | BINBYTES8 => "bytes",
+        BYTEARRAY8 => "bytearray",
+        LONG1 | LONG4 => "int",
+        SHORT_BINSTRING | BINSTRING => "Python 2 str",
+        _ => "payload",
+    };
+    format!(
+        "in the {announced}-byte {what} of {name} at offset {pos} ({there} bytes of it are there)"
+    )
+}
+
+/// The reader's working memory past [`DeOptions::max_alloc`].
+fn alloc_error(opts: &DeOptions) -> Error {
+    Error::limit_exceeded(
+        "max_alloc",
+        opts.max_alloc,
+        "the reader's working memory would grow past it",
+    )
 }
 
 fn append_items(arena: &mut Arena, target: NodeId, items: &[NodeId]) -> Result<()> {

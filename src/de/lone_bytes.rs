@@ -1,0 +1,192 @@
+//! `from_reader` of a pickle that starts with a large `bytes` object: the
+//! payload is read into a buffer of its own, so that when the pickle is
+//! just that object (`PROTO`, `BINBYTES*`, a memo put, `STOP`) and the type
+//! takes owned bytes (`serde_bytes::ByteBuf`, `Value`, ...), that buffer
+//! becomes the value: a pickled 16 MiB blob is read with one copy, from the reader, in
+//! 16 MiB.
+//!
+//! Only the exact shape picklers write for a lone `bytes` is handed over,
+//! which the fast path and the VM both read as that object and nothing else,
+//! and only when the type asks for bytes: for any other request nothing has
+//! been consumed, and the pickle is put back together (one copy of the
+//! payload) and parsed as usual.
+
+use std::io::Read;
+
+use serde::de::{self, DeserializeOwned, Visitor};
+
+use super::input;
+use crate::codec::opcodes::*;
+use crate::error::{Error, Result};
+use crate::options::DeOptions;
+
+/// Payloads at least this long are read apart; smaller ones are not worth it.
+const LARGE: u64 = 64 * 1024;
+
+/// The opcode header of a large `bytes` object at the start of a pickle
+/// (after a `PROTO`): its length, and the payload's length.
+pub(super) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
+    let at = match head {
+        [PROTO, v, ..] if *v <= HIGHEST_PROTOCOL => 2,
+        [PROTO, ..] => return None,
+        _ => 0,
+    };
+    let (header, len) = match *head.get(at)? {
+        BINBYTES => (5, u32::from_le_bytes(head.get(at + 1..at + 5)?.try_into().ok()?) as u64),
+        BINBYTES8 => (9, u64::from_le_bytes(head.get(at + 1..at + 9)?.try_into().ok()?)),
+        _ => return None,
+    };
+    (len >= LARGE).then_some((at + header, len))
+}
+
+/// Read the rest of a pickle whose first `head.len()` bytes hold the header
+/// (`header` bytes) of a `len`-byte `bytes` payload, and deserialize it.
+pub(super) fn read<R: Read, T: DeserializeOwned>(
+    mut head: Vec<u8>,
+    (header, len): (usize, u64),
+    mut reader: R,
+    opts: &DeOptions,
+) -> Result<T> {
+    let limit = opts.max_alloc;
+    // The first bytes of the payload may have come with the header.
+    let early = head.split_off(header.min(head.len()));
+    let left = limit.saturating_sub(head.len());
+    let mut payload = input::read_payload(&mut reader, early, len, left)?;
+    let used = head.len() + payload.len();
+    let tail = input::read_all(Vec::new(), reader, limit.saturating_sub(used))?;
+    if payload.len() as u64 == len && lone_trailer(&tail, opts) {
+        let mut owned = OwnedBytes { payload: Some(payload), as_value: !opts.share_atoms };
+        match T::deserialize(&mut owned) {
+            Ok(v) => return Ok(v),
+            // Handed over and refused by the visitor: its error is what the
+            // VM's walk would report too (it gives the same visitor the same
+            // bytes, and returns its error as is).
+            Err(e) => payload = owned.payload.ok_or(e)?,
+        }
+    }
+    // Put the pickle back together for the parser.
+    head.try_reserve_exact(payload.len() + tail.len()).map_err(|_| too_large(limit))?;
+    head.extend_from_slice(&payload);
+    drop(payload);
+    head.extend_from_slice(&tail);
+    if head.len() > limit {
+        return Err(too_large(limit));
+    }
+    super::from_slice_with(&head, opts)
+}
+
+fn too_large(limit: usize) -> Error {
+    Error::limit_exceeded("max_alloc", limit, "the input is larger")
+}
+
+/// What picklers write after a lone `bytes`: a memo put of entry 0 (within
+/// the memo limit), then `STOP`, then nothing.
+fn lone_trailer(tail: &[u8], opts: &DeOptions) -> bool {
+    let rest = match tail {
+        [MEMOIZE, rest @ ..] | [BINPUT, 0, rest @ ..] | [LONG_BINPUT, 0, 0, 0, 0, rest @ ..]
+            if opts.max_memo > 0 =>
+        {
+            rest
+        }
+        _ => tail,
+    };
+    rest == [STOP]
+}
+
+/// Offers the payload, owned, to a type that asks for bytes (or for a
+/// [`crate::Value`], as the fast path builds one); refuses (keeping it)
+/// anything else.
+struct OwnedBytes {
+    payload: Option<Vec<u8>>,
+    /// Whether a `Value` may be built here (not when memo-shared bytes must
+    /// be kept as `Value::Shared`, which the VM decides).
+    as_value: bool,
+}
+
+use super::fast::fallback as refused;
+
+impl OwnedBytes {
+    fn give<'de, V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
+        visitor.visit_byte_buf(self.payload.take().ok_or_else(refused)?)
+    }
+}
+
+impl<'de> de::Deserializer<'de> for &mut OwnedBytes {
+    type Error = Error;
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.give(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.give(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.payload.take() {
+            Some(payload) if name == crate::shape_marker::VALUE && self.as_value => {
+                crate::value::de::deliver(crate::Value::Bytes(payload), visitor)
+            }
+            payload => {
+                self.payload = payload;
+                Err(refused())
+            }
+        }
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value> {
+        Err(refused())
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        option unit unit_struct seq tuple tuple_struct map struct
+        enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headers_cpython_writes_for_a_large_bytes_are_recognised() {
+        assert_eq!(large_bytes_header(b"\x80\x05B\x00\x00\x01\x00"), Some((7, 65536)));
+        assert_eq!(large_bytes_header(b"\x80\x03B\x00\x00\x01\x00"), Some((7, 65536)));
+        let mut b8 = b"\x80\x05\x8e".to_vec();
+        b8.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        assert_eq!(large_bytes_header(&b8), Some((11, 1 << 40)));
+        assert_eq!(large_bytes_header(b"B\x00\x00\x01\x00"), Some((5, 65536)));
+    }
+
+    #[test]
+    fn small_bytes_other_opcodes_and_unknown_protocols_are_not_taken() {
+        assert_eq!(large_bytes_header(b"\x80\x05B\xff\xff\x00\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05C\x02hi"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05\x95\x00\x00\x01\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x06B\x00\x00\x01\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05B\x00"), None);
+    }
+
+    #[test]
+    fn the_trailers_picklers_write_after_a_lone_bytes_are_recognised() {
+        let opts = DeOptions::default();
+        for t in [&b"\x94."[..], b"q\x00.", b"r\x00\x00\x00\x00.", b"."] {
+            assert!(lone_trailer(t, &opts), "{t:?}");
+        }
+        for t in [&b"\x94.."[..], b"q\x01.", b"K\x01\x86.", b"", b"\x94"] {
+            assert!(!lone_trailer(t, &opts), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_memo_put_is_not_taken_when_the_memo_limit_is_zero() {
+        let opts = DeOptions::new().max_memo(0);
+        assert!(!lone_trailer(b"\x94.", &opts));
+        assert!(lone_trailer(b".", &opts));
+    }
+}

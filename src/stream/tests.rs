@@ -1,0 +1,184 @@
+//! The stream iterator with the fast path on and off: over a slice and over
+//! readers handing out a few bytes per call, the same items, errors and
+//! offsets. (Moved from tests/from_reader.rs when `DeOptions::fast_path`
+//! became internal.)
+
+use std::io::{self, Read};
+
+use serde::{Deserialize, Serialize};
+use serde_bytes::ByteBuf;
+
+use crate::{DeOptions, Deserializer, Value};
+
+/// Hands out at most `step` bytes per call, and `Interrupted` every third call.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+    calls: usize,
+}
+
+impl<'a> Trickle<'a> {
+    fn new(data: &'a [u8], step: usize) -> Self {
+        Trickle { data, step, calls: 0 }
+    }
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.calls += 1;
+        if self.calls % 3 == 0 {
+            return Err(io::ErrorKind::Interrupted.into());
+        }
+        let n = self.step.min(buf.len()).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+/// Gives `data`, then fails.
+struct Broken<'a>(&'a [u8]);
+
+impl Read for Broken<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.0.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "peer went away"));
+        }
+        self.0.read(buf)
+    }
+}
+
+#[derive(Deserialize, Serialize, Debug, PartialEq, Clone)]
+struct Row {
+    id: u64,
+    name: String,
+    tags: Vec<String>,
+    blob: ByteBuf,
+    score: f64,
+}
+
+fn rows(n: usize) -> Vec<Row> {
+    (0..n)
+        .map(|i| Row {
+            id: i as u64 * 7919,
+            name: format!("row {i}"),
+            tags: vec!["a".into(), format!("t{}", i % 5)],
+            blob: ByteBuf::from(vec![i as u8; i % 300]),
+            score: i as f64 / 3.0,
+        })
+        .collect()
+}
+
+fn blob(len: usize) -> ByteBuf {
+    ByteBuf::from((0..len).map(|i| (i * 31 % 251) as u8).collect::<Vec<u8>>())
+}
+
+/// Every pickle of `stream` read by the stream iterator over a reader giving
+/// `step` bytes per call, with the error and the offset reached after each.
+fn read_stream<T: serde::de::DeserializeOwned>(
+    stream: &[u8],
+    step: usize,
+    fast: bool,
+) -> Vec<(Result<T, String>, u64)> {
+    let opts = DeOptions::new().fast_path(fast);
+    let mut it =
+        Deserializer::from_reader(Trickle::new(stream, step)).with_options(opts).into_iter::<T>();
+    let mut out = Vec::new();
+    while let Some(r) = it.next() {
+        out.push((r.map_err(|e| format!("{e:?}")), it.byte_offset()));
+    }
+    out
+}
+
+fn same_with_and_without_the_fast_path<T>(stream: &[u8])
+where
+    T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    for step in [1, 3, 1 << 20] {
+        let fast = read_stream::<T>(stream, step, true);
+        let vm = read_stream::<T>(stream, step, false);
+        assert_eq!(fast, vm, "{} bytes per read of {stream:?}", step);
+    }
+}
+
+#[test]
+fn a_frame_ending_in_an_argument_byte_equal_to_stop_does_not_end_the_pickle() {
+    // [46] at protocol 4 cut into two frames: `](K.` (K. is the int 46), then `e.`.
+    let first =
+        b"\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00](K.\x95\x02\x00\x00\x00\x00\x00\x00\x00e.";
+    let second = crate::to_vec(&vec![1i64, 2]).unwrap();
+    let stream = [&first[..], &second].concat();
+    let got = read_stream::<Vec<i64>>(&stream, 1, true);
+    assert_eq!(got[0], (Ok(vec![46]), first.len() as u64));
+    assert_eq!(got[1], (Ok(vec![1, 2]), stream.len() as u64));
+    same_with_and_without_the_fast_path::<Vec<i64>>(&stream);
+}
+
+#[test]
+fn a_stop_inside_a_frame_ends_the_pickle_there_with_or_without_the_fast_path() {
+    // One frame holding `K\x01.` and then the next pickle `K\x02.`.
+    let stream = b"\x80\x04\x95\x06\x00\x00\x00\x00\x00\x00\x00K\x01.K\x02.";
+    same_with_and_without_the_fast_path::<i64>(stream);
+    same_with_and_without_the_fast_path::<Value>(stream);
+}
+
+#[test]
+fn text_protocol_pickles_arriving_in_pieces_read_as_the_vm_reads_them() {
+    let parts = [
+        crate::to_vec_with(&rows(5), &crate::SerOptions::new().protocol(0)).unwrap(),
+        b"I12345\n.".to_vec(),
+        crate::to_vec_with(&rows(2), &crate::SerOptions::new().protocol(1)).unwrap(),
+    ];
+    let stream = parts.concat();
+    same_with_and_without_the_fast_path::<Value>(&stream);
+    let got = read_stream::<Value>(&stream, 1, true);
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().all(|(r, _)| r.is_ok()), "{got:?}");
+}
+
+#[test]
+fn a_stream_of_typed_pickles_reads_the_same_with_and_without_the_fast_path() {
+    let parts = [
+        crate::to_vec(&rows(40)).unwrap(),
+        crate::to_vec(&rows(0)).unwrap(),
+        crate::to_vec_with(&rows(7), &crate::SerOptions::new().protocol(2)).unwrap(),
+    ];
+    let stream = parts.concat();
+    same_with_and_without_the_fast_path::<Vec<Row>>(&stream);
+    // Cut short: the error and its offset do not depend on the path.
+    same_with_and_without_the_fast_path::<Vec<Row>>(&stream[..stream.len() - 9]);
+    // A type the pickles are not: the same errors.
+    same_with_and_without_the_fast_path::<Vec<u32>>(&stream);
+}
+
+#[test]
+fn a_reader_failing_mid_pickle_fails_the_stream_where_the_vm_would() {
+    let parts = [crate::to_vec(&rows(3)).unwrap(), crate::to_vec(&rows(50)).unwrap()];
+    let stream = parts.concat();
+    let broken = &stream[..parts[0].len() + 100];
+    for fast in [true, false] {
+        let opts = DeOptions::new().fast_path(fast);
+        let mut it =
+            Deserializer::from_reader(Broken(broken)).with_options(opts).into_iter::<Vec<Row>>();
+        assert_eq!(it.next().unwrap().unwrap(), rows(3));
+        let e = it.next().unwrap().unwrap_err();
+        assert!(e.is_io(), "fast path {fast}: {e:?}");
+        assert!(it.next().is_none());
+    }
+}
+
+#[test]
+fn payloads_over_a_mebibyte_in_a_stream_over_a_reader_read_with_and_without_the_fast_path() {
+    let text = "x".repeat(3 << 20);
+    let stream = [crate::to_vec(&text).unwrap(), crate::to_vec(&blob(3 << 20)).unwrap()].concat();
+    for fast in [true, false] {
+        let opts = DeOptions::new().fast_path(fast);
+        let mut it = Deserializer::from_reader(&stream[..]).with_options(opts).into_iter::<Value>();
+        assert_eq!(it.next().unwrap().unwrap(), Value::from(text.clone()), "fast path {fast}");
+        assert_eq!(it.next().unwrap().unwrap(), Value::Bytes(blob(3 << 20).into_vec()));
+        let opts = DeOptions::new().fast_path(fast);
+        let mut it =
+            Deserializer::from_reader(&stream[..]).with_options(opts).into_iter::<String>();
+        assert_eq!(it.next().unwrap().unwrap(), text, "fast path {fast}");
+    }
+}

@@ -1,0 +1,8 @@
+//! numpy arrays and scalars, pandas Series and DataFrames: what numpy 2.x/1.x
+//! and pandas 3.x/2.x write (through `tools/pyenv.sh modern|legacy`) read into
+//! Rust types, and what Rust writes judged by numpy. Layout of `tests/`: see
+//! `tests/README.md`.
+
+mod arrays;
+mod judge;
+mod pandas;
