@@ -184,42 +184,87 @@ fn debug<T: Debug>(v: &T) -> String {
     format!("{v:?}")
 }
 
+/// The corpus, read once for all the tests below (they run in parallel).
+fn inputs() -> &'static [(String, Vec<u8>)] {
+    static INPUTS: std::sync::OnceLock<Vec<(String, Vec<u8>)>> = std::sync::OnceLock::new();
+    INPUTS.get_or_init(corpus)
+}
+
+/// Fail with the disagreements, and require enough successful reads for
+/// the comparison to mean something.
+fn require_agreement(what: &str, (read, mut bad): (usize, Vec<String>), min_reads: usize) {
+    eprintln!("{what}: {read} successful reads, {} disagreements", bad.len());
+    let n = bad.len();
+    bad.truncate(200);
+    assert!(bad.is_empty(), "{what}: {n} disagreements (first 200):\n{}", bad.join("\n"));
+    assert!(read >= min_reads, "{what}: only {read} successful reads");
+}
+
+// A `Value` (structurally, sharing included) under every option set, split
+// in halves so that the two run side by side.
 #[test]
-fn the_fast_path_answers_as_the_vm_on_the_whole_corpus() {
-    let inputs = corpus();
+fn value_reads_agree_under_the_first_option_sets() {
     let sets = option_sets();
+    let half = sets.len() / 2;
+    let r = agree::<Value>("Value", inputs(), &sets[..half], true, |v| format!("{v:?}"));
+    require_agreement("Value", r, 20_000);
+}
+
+#[test]
+fn value_reads_agree_under_the_other_option_sets() {
+    let sets = option_sets();
+    let half = sets.len() / 2;
+    let r = agree::<Value>("Value", inputs(), &sets[half..], false, |v| format!("{v:?}"));
+    require_agreement("Value", r, 15_000);
+}
+
+// serde_json's Value through every reader under the defaults.
+#[test]
+fn serde_json_value_reads_agree_through_every_reader() {
+    let sets = &option_sets()[..1];
+    let r = agree::<Json>("serde_json::Value", inputs(), sets, true, Json::to_string);
+    require_agreement("serde_json::Value", r, 10_000);
+}
+
+// Other shapes through `from_slice`, under the defaults.
+#[test]
+fn container_shapes_agree() {
+    let some = &option_sets()[..1];
+    let inputs = inputs();
     let mut read = 0;
     let mut bad = Vec::new();
-    let t0 = std::time::Instant::now();
-    let mut check = |(n, b): (usize, Vec<String>)| {
-        eprintln!("{:?}: {n} reads, {} disagreements", t0.elapsed(), b.len());
+    let mut add = |(n, b): (usize, Vec<String>)| {
         read += n;
         bad.extend(b);
     };
-    // A `Value` (structurally, sharing included) under every option set.
-    check(agree::<Value>("Value", &inputs, &sets, true, |v| format!("{v:?}")));
-    // serde_json's Value through every reader, other shapes through
-    // `from_slice`, under the defaults.
-    let some = &sets[..1];
-    check(agree::<Json>("serde_json::Value", &inputs, some, true, Json::to_string));
-    check(agree::<Vec<Json>>("Vec<Json>", &inputs, some, false, debug));
-    check(agree::<HashMap<String, Json>>("HashMap<String, Json>", &inputs, some, false, |m| {
+    add(agree::<Vec<Json>>("Vec<Json>", inputs, some, false, debug));
+    add(agree::<HashMap<String, Json>>("HashMap<String, Json>", inputs, some, false, |m| {
         debug(&m.iter().collect::<BTreeMap<_, _>>())
     }));
-    check(agree::<Vec<i64>>("Vec<i64>", &inputs, some, false, debug));
-    check(agree::<Vec<f64>>("Vec<f64>", &inputs, some, false, |v| {
+    add(agree::<(Json, Json)>("(Json, Json)", inputs, some, false, debug));
+    add(agree::<Vec<Option<String>>>("Vec<Option<String>>", inputs, some, false, debug));
+    require_agreement("containers", (read, bad), 2_000);
+}
+
+#[test]
+fn scalar_and_struct_shapes_agree() {
+    let some = &option_sets()[..1];
+    let inputs = inputs();
+    let mut read = 0;
+    let mut bad = Vec::new();
+    let mut add = |(n, b): (usize, Vec<String>)| {
+        read += n;
+        bad.extend(b);
+    };
+    add(agree::<Vec<i64>>("Vec<i64>", inputs, some, false, debug));
+    add(agree::<Vec<f64>>("Vec<f64>", inputs, some, false, |v| {
         debug(&v.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
     }));
-    check(agree::<(Json, Json)>("(Json, Json)", &inputs, some, false, debug));
-    check(agree::<String>("String", &inputs, some, false, debug));
-    check(agree::<ByteBuf>("ByteBuf", &inputs, some, false, debug));
-    check(agree::<Vec<Option<String>>>("Vec<Option<String>>", &inputs, some, false, debug));
-    check(agree::<Shape>("enum", &inputs, some, false, debug));
-    check(agree::<Vec<Rec>>("Vec<struct>", &inputs, some, false, debug));
-    bad.truncate(200);
-    assert!(bad.is_empty(), "{} disagreements (first 200):\n{}", bad.len(), bad.join("\n"));
-    // Enough reads succeed for the comparison to mean something.
-    assert!(read > 20_000, "only {read} successful reads");
+    add(agree::<String>("String", inputs, some, false, debug));
+    add(agree::<ByteBuf>("ByteBuf", inputs, some, false, debug));
+    add(agree::<Shape>("enum", inputs, some, false, debug));
+    add(agree::<Vec<Rec>>("Vec<struct>", inputs, some, false, debug));
+    require_agreement("scalars and structs", (read, bad), 2_000);
 }
 
 #[derive(serde::Deserialize, Debug)]
