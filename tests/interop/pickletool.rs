@@ -392,7 +392,7 @@ fn from_json_rejects_bad_json_in_one_line() {
 
 /// Hostile pickles written by hand (never loaded in Python): what `scan`
 /// must list (global lines and call lines) and its exit status.
-const SCAN_CASES: &[(&str, &[u8], &[&str], i32)] = &[
+pub(crate) const SCAN_CASES: &[(&str, &[u8], &[&str], i32)] = &[
     (
         "os.system called at protocol 0",
         b"cos\nsystem\n(S'echo hi'\ntR.",

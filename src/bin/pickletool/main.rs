@@ -7,7 +7,8 @@
 //! pickletool transcode [--protocol N] [--py2-strings M] [FILE]
 //!                                            re-write a pickle at protocol N (default 5)
 //! pickletool scan [FILE]                     list globals and calls; exit 2 if any global
-//!                                            is outside the safe list
+//!                                            is outside the safe list; opens PyTorch
+//!                                            checkpoints (zip and legacy), .npy/.npz
 //! ```
 //!
 //! `pickletool --help` and `pickletool COMMAND --help` describe each
@@ -19,6 +20,7 @@
 //! the problem first; `scan` prints what the pickle names and calls before
 //! the problem, and exits 2 if a global among them is outside the safe list).
 
+mod containers;
 mod dis;
 mod json;
 mod scan;
@@ -107,7 +109,9 @@ enum Command {
         #[command(flatten)]
         input: Input,
     },
-    /// List every global and call; exit 2 if a global is outside the safe list
+    /// List every global and call; exit 2 if a global is outside the safe list.
+    /// Also opens the containers pickles travel in: PyTorch checkpoints (zip
+    /// and legacy), NumPy .npy and .npz files
     Scan(Input),
 }
 

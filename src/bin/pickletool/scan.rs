@@ -9,8 +9,9 @@ use serde_pickle::{safe_globals, Scan};
 
 /// Lines for what one input names and calls, in input order, and how many
 /// globals are outside the safe list. `place` prefixes each line (the
-/// member of a container the pickles come from; empty for a plain file).
-pub fn report(place: &str, found: &Scan, out: &mut String) -> usize {
+/// member of a container the pickles come from; empty for a plain file),
+/// `base` is added to each offset (where the pickles start in that member).
+pub fn report(place: &str, base: u64, found: &Scan, out: &mut String) -> usize {
     let safe = safe_globals();
     let name = |g: &Global| format!("{}.{}", g.module, g.name);
     // Globals and calls interleaved as the pickles run them.
@@ -29,30 +30,45 @@ pub fn report(place: &str, found: &Scan, out: &mut String) -> usize {
     // Stable: a BUILD's global and call at one offset keep their order.
     lines.sort_by_key(|l| (l.0, l.1));
     for (pickle, offset, what) in lines {
+        let offset = base + offset;
         out.push_str(&format!("{place}pickle {pickle} offset {offset}: {what}\n"));
     }
     unsafe_count
 }
 
-/// Scan one plain input (a file of pickles in a row) and print the report.
+/// Scan an input (pickles in a row, or a container of them: see
+/// `containers`) and print the report.
 pub fn run(input: &[u8]) -> Result<ExitCode, String> {
-    // What the pickles name and call up to where the input stops making
-    // sense: CPython would have run those opcodes before failing.
-    let (found, problem) = Scan::partial(input);
+    let opened = super::containers::open(input)?;
     let mut text = String::new();
-    let unsafe_count = report("", &found, &mut text);
+    if let Some(what) = &opened.what {
+        text.push_str(&format!("{what}\n"));
+    }
+    let (mut pickles, mut globals, mut calls, mut unsafe_count) = (0, 0, 0, 0);
+    let mut problems = Vec::new();
+    for part in &opened.parts {
+        // What the pickles name and call up to where the input stops
+        // making sense: CPython would have run those opcodes before failing.
+        let (found, problem) = Scan::partial(&part.bytes);
+        unsafe_count += report(&part.place, part.base, &found, &mut text);
+        pickles += found.pickles;
+        globals += found.globals.len();
+        calls += found.calls.len();
+        if let Some(problem) = problem {
+            problems.push(format!("{}{problem}", part.place));
+        }
+    }
     text.push_str(&format!(
-        "{} pickles, {} globals, {} calls, {} outside the safe list{}\n",
-        found.pickles,
-        found.globals.len(),
-        found.calls.len(),
-        unsafe_count,
-        if problem.is_some() { " (before the error)" } else { "" }
+        "{pickles} pickles, {globals} globals, {calls} calls, {unsafe_count} outside the safe list{}\n",
+        if problems.is_empty() { "" } else { " (before the error)" }
     ));
     super::write_out(text.as_bytes())?;
-    if let Some(problem) = problem {
+    for problem in &problems {
         eprintln!("pickletool: {problem}");
-        return Ok(ExitCode::from(if unsafe_count > 0 { 2 } else { 1 }));
     }
-    Ok(if unsafe_count > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(match (unsafe_count > 0, problems.is_empty()) {
+        (true, _) => ExitCode::from(2),
+        (false, false) => ExitCode::from(1),
+        (false, true) => ExitCode::SUCCESS,
+    })
 }
