@@ -84,6 +84,11 @@ pub(crate) fn magic(name: &str) -> Option<Magic> {
 pub(crate) enum ObjectHint {
     Reduce,
     NewObj,
+    /// `NEWOBJ` of an object with appended or set items: an instance of a
+    /// `list` or `dict` subclass, which `object.__new__` cannot make, so
+    /// below protocol 2 it is `copyreg.__newobj__(cls, *args)`, never
+    /// `copyreg._reconstructor(cls, object, None)`.
+    NewObjWithItems,
     NewObjEx,
     Inst,
 }

@@ -10,8 +10,14 @@
 //! |---|---|---|
 //! | Reduce | any | `callable args-tuple REDUCE` |
 //! | NewObj | 2+ | `cls args-tuple NEWOBJ` |
-//! | NewObj, no args | 0-1 | `copy_reg._reconstructor (cls, object, None) REDUCE` (as CPython) |
-//! | NewObj, args | 0-1 | `copy_reg.__newobj__ (cls, *args) REDUCE` |
+//! | NewObj, no args, no items | 0-1 | `copy_reg._reconstructor (cls, object, None) REDUCE` (as CPython) |
+//! | NewObj, args or items | 0-1 | `copy_reg.__newobj__ (cls, *args) REDUCE` |
+//!
+//! An object with appended or set items is an instance of a `list` or `dict`
+//! subclass, which `object.__new__` (what `_reconstructor(cls, object,
+//! None)` calls) refuses to make; `copyreg.__newobj__` calls `cls.__new__`
+//! as `NEWOBJ` does, then the items follow as at protocol 2. (CPython itself
+//! writes `_reconstructor(cls, list, [items])`, knowing the base class.)
 //! | NewObjEx | 4+ | `cls args-tuple kwargs-dict NEWOBJ_EX` |
 //! | NewObjEx | 0-3 | `copyreg.__newobj_ex__ (cls, args, kwargs) REDUCE` |
 //! | Inst | 0 | `MARK args INST module name` |
@@ -82,9 +88,10 @@ impl ObjectWriter {
     ) -> Result<()> {
         match self.kind {
             ObjectHint::Reduce => {}
-            ObjectHint::NewObj if proto >= 2 => {}
-            ObjectHint::NewObj => {
-                let helper = if self.nargs == 0 { Builtin::Reconstructor } else { Builtin::NewObj };
+            ObjectHint::NewObj | ObjectHint::NewObjWithItems if proto >= 2 => {}
+            ObjectHint::NewObj | ObjectHint::NewObjWithItems => {
+                let helper =
+                    if self.reconstructs() { Builtin::Reconstructor } else { Builtin::NewObj };
                 ser.pk.builtin(helper)?;
                 ser.pk.em.op(MARK);
             }
@@ -116,8 +123,8 @@ impl ObjectWriter {
         value: &T,
     ) -> Result<()> {
         match self.kind {
-            ObjectHint::NewObj if proto < 2 => {
-                if self.nargs == 0 {
+            ObjectHint::NewObj | ObjectHint::NewObjWithItems if proto < 2 => {
+                if self.reconstructs() {
                     // _reconstructor(cls, object, None), as copyreg._reduce_ex writes it.
                     ser.pk.builtin(Builtin::Object)?;
                     ser.pk.em.none();
@@ -143,7 +150,9 @@ impl ObjectWriter {
     ) -> Result<()> {
         match self.kind {
             ObjectHint::Reduce => ser.pk.em.op(REDUCE),
-            ObjectHint::NewObj => ser.pk.em.op(if proto >= 2 { NEWOBJ } else { REDUCE }),
+            ObjectHint::NewObj | ObjectHint::NewObjWithItems => {
+                ser.pk.em.op(if proto >= 2 { NEWOBJ } else { REDUCE })
+            }
             ObjectHint::NewObjEx => {
                 kwargs.serialize(&mut *ser)?;
                 if proto >= 4 {
@@ -169,6 +178,12 @@ impl ObjectWriter {
             }
         }
         Ok(())
+    }
+
+    /// Below protocol 2, whether `NEWOBJ` is spelled
+    /// `_reconstructor(cls, object, None)` (no arguments, no items).
+    fn reconstructs(&self) -> bool {
+        self.kind == ObjectHint::NewObj && self.nargs == 0
     }
 
     pub(super) fn end<W: io::Write>(self, ser: &mut Serializer<W>) -> Result<()> {

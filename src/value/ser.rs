@@ -82,7 +82,10 @@ fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
         Value::Object(o) => {
             let kind = match o.kind {
                 ObjectKind::Reduce => ObjectHint::Reduce,
-                ObjectKind::NewObj => ObjectHint::NewObj,
+                ObjectKind::NewObj if o.list_items.is_empty() && o.dict_items.is_empty() => {
+                    ObjectHint::NewObj
+                }
+                ObjectKind::NewObj => ObjectHint::NewObjWithItems,
                 ObjectKind::NewObjEx => ObjectHint::NewObjEx,
                 ObjectKind::Inst => ObjectHint::Inst,
             };

@@ -46,6 +46,8 @@ const CLASS_INSTANCES: &[PyCase] = &[
         "(lambda l: (setattr(l, 'tag', 't'), l)[1])(objects.MyList([1, 2]))",
     ),
     case("dict subclass", "objects.MyDict(a=1)"),
+    case("empty list subclass", "objects.MyList()"),
+    case("empty dict subclass", "objects.MyDict()"),
     case("Enum member", "objects.Color.RED"),
     case("Enum member with a str value", "objects.Color.GREEN"),
     case("Enum member with a tuple value", "objects.Color.BLUE"),
@@ -190,19 +192,20 @@ fn cli_transcode(bytes: &[u8], proto: u8) -> Result<Vec<u8>, String> {
 /// Instances whose class needs something the `Value` cannot say.
 const KNOWN_INSTANCE_FAILURES: &[Known] = &[
     Known {
-        case: "list subclass",
+        case: "empty list subclass",
         from: &[2, 3, 4, 5],
         to: &[0, 1],
-        reason: "at protocol 2+ a list subclass instance is NEWOBJ + APPENDS; below 2 the writer \
-                 spells NEWOBJ as copyreg._reconstructor(cls, object, None), but object.__new__ \
-                 cannot make a list: CPython writes _reconstructor(cls, list, [items]) \
-                 (the writer would have to know the base class)",
+        reason: "at protocol 2+ an empty list subclass instance is NEWOBJ(cls, ()) with no \
+                 APPENDS, as a plain class instance is; below 2 the writer spells it as CPython \
+                 spells a plain instance, copyreg._reconstructor(cls, object, None), and \
+                 object.__new__ cannot make a list (with items, the writer knows and writes \
+                 copyreg.__newobj__(cls))",
     },
     Known {
-        case: "dict subclass",
+        case: "empty dict subclass",
         from: &[2, 3, 4, 5],
         to: &[0, 1],
-        reason: "same as list subclasses: CPython writes _reconstructor(cls, dict, {items})",
+        reason: "as the empty list subclass",
     },
     Known {
         case: "__getnewargs_ex__",
