@@ -81,11 +81,10 @@ fn option_sets() -> Vec<(&'static str, DeOptions)> {
     let tight = |o: DeOptions| o.max_depth(6).max_memo(3).max_alloc(2048).max_expansion(1);
     let allow = GlobalsPolicy::AllowList(vec![Global::new("builtins", "set")]);
     let buffers = vec![b"buffer zero".to_vec(), vec![1u8; 64]];
-    // The hook's answer does not depend on the id: a hook handing the id
-    // back makes the VM copy it in and out of its arena at every
-    // BINPERSID, which the allocation limit does not bound (a fuzz input
-    // of DUPs took gigabytes; reported, not fixed here).
-    let persid = |o: DeOptions| o.persistent_load(|_| Ok(Value::from("loaded")));
+    // The hook hands the id back: the VM imports it again at every
+    // BINPERSID, shared nodes kept shared (a fuzz input of DUPs once made
+    // that copy double each time: tests/hostile/fuzz_regressions.rs).
+    let persid = |o: DeOptions| o.persistent_load(|id| Ok(id.clone()));
     let all = persid(tight(base()))
         .globals(allow.clone())
         .py2_strings(Py2Strings::Bytes)

@@ -291,6 +291,10 @@ fn import(
             }
             // Reserve the id first so that a cycle back to this node resolves.
             let id = m.add_node(Node::None, opts)?;
+            // Shared in the arena too: a later persistent id holding this
+            // result (an echoing hook, DUP) must not see a tree copy, which
+            // doubles at each BINPERSID.
+            m.mark_shared(id);
             shared.insert(s.id(), id);
             let inner = import(m, s.get(), opts, shared, depth + 1)?;
             let node = m.arena.node(inner);

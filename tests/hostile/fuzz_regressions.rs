@@ -442,3 +442,22 @@ fn shared_persistent_ids_are_written_once() {
     let printed = Python::System.run(&["-c", code], &out);
     assert_eq!(String::from_utf8_lossy(&printed).trim(), "[['x'], ['x']] True 1");
 }
+
+/// A persistent-id hook that hands back the id it is given: each
+/// `BINPERSID` of an id built from earlier results (DUP-shared) copied the
+/// whole result into the reader again, unbounded by `max_alloc` (gigabytes
+/// from 648 bytes). The copies count against `max_alloc` now.
+#[test]
+fn a_persistent_load_hook_echoing_its_id_stays_within_max_alloc() {
+    let data = regression("scan-persid-hook-returns-its-id");
+    let limit = 8 << 20;
+    let opts = serde_pickle::DeOptions::new().max_alloc(limit).persistent_load(|id| Ok(id.clone()));
+    for input in [&data[..], &data[1..]] {
+        let (result, peak) =
+            crate::alloc::peak_during(|| serde_pickle::from_slice_with::<Value>(input, &opts));
+        if let Err(e) = &result {
+            assert!(e.offset().is_some(), "{e}");
+        }
+        assert!(peak < 8 * limit, "peak {peak} bytes for a {limit}-byte max_alloc: {result:?}");
+    }
+}

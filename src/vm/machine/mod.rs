@@ -250,7 +250,7 @@ impl Machine {
     }
 
     /// Note that `id` is now referenced from more than one place.
-    fn mark_shared(&mut self, id: NodeId) {
+    pub(crate) fn mark_shared(&mut self, id: NodeId) {
         if self.gotten.len() <= id as usize {
             self.gotten.resize(id as usize + 1, false);
         }
