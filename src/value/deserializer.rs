@@ -375,9 +375,19 @@ impl<'a, 'de, L: Lend<'a, 'de>> de::Deserializer<'de> for ValueDe<'_, 'a, L> {
                 visitor.visit_enum(VariantDe { key: self.child(k), value: Some(self.child(x)) })
             }
             Value::Object(o) => objects::variant(self, o, visitor),
+            // serde-pickle 1.2's `compat_enum_repr`, as typed reads of
+            // pickle bytes accept it: `('Variant',)` and `('Variant', value)`.
+            Value::Tuple(items)
+                if matches!(items.as_slice(), [Value::Str(_)] | [Value::Str(_), _]) =>
+            {
+                self.enter()?;
+                let value = items.get(1).map(|x| self.child(x));
+                visitor.visit_enum(VariantDe { key: self.child(&items[0]), value })
+            }
             _ => Err(de::Error::invalid_type(
                 unexpected(v),
-                &"a str (unit variant) or a one-entry dict {variant: value}",
+                &"a str (unit variant), a one-entry dict {variant: value}, \
+                  or serde-pickle's ('variant',) or ('variant', value)",
             )),
         }
     }

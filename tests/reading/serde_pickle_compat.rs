@@ -97,6 +97,10 @@ fn data_serde_pickle_wrote_reads_into_the_same_types() {
         assert_eq!(back, zoo, "{name}, VM");
         let back: Zoo = serde_pickle::from_reader(&data[..]).unwrap();
         assert_eq!(back, zoo, "{name}, from_reader");
+        // Through a Value too: from_value accepts the same forms.
+        let value: serde_pickle::Value = serde_pickle::from_slice(&data).unwrap();
+        let back: Zoo = serde_pickle::from_value(value).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(back, zoo, "{name}, from_value");
     }
 }
 
