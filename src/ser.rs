@@ -106,6 +106,8 @@ impl Next {
 /// (PROTO ... STOP). The pickle is built in memory and written to the writer
 /// in one `write_all` when the value is complete: the layout of frames and
 /// memo entries depends on the whole value, so nothing can be written before.
+/// [`to_writer`] streams instead (at protocol 4+), by serializing the value
+/// twice, which a `Serializer` handed one value at a time cannot do.
 ///
 /// After an error the serializer must not be reused.
 ///
@@ -927,9 +929,22 @@ pub fn to_vec_with<T: ?Sized + Serialize>(value: &T, options: &SerOptions) -> Re
 
 /// Serialize `value` as a protocol-5 pickle into `writer`.
 ///
-/// The pickle is built in memory and written with one `write_all` (see
-/// [`Serializer`]); wrap an unbuffered writer in a `BufWriter` only if you
-/// write many small pickles.
+/// The bytes are [`to_vec`]'s. At protocol 4 and later they are written
+/// frame by frame (64 KiB frames; a str or bytes longer than a frame goes
+/// from the value to the writer directly), so the extra memory is a few
+/// frames plus the memo and name tables, whatever the size of the pickle.
+/// To get there the value is serialized twice: a dry run that writes
+/// nothing finds what the buffered writer fixes up after the fact (which
+/// field names and one-character strs come again and are memoized, which
+/// memo entries are fetched, containers whose length hint was wrong), then
+/// the writing run. That costs time (about twice [`to_vec`] for many small
+/// items, little for large payloads); a `Serialize` that writes something
+/// different the second time gets an error, after some bytes were written.
+/// Below protocol 4 (no frames) the pickle is built in memory and written
+/// with one `write_all`.
+///
+/// Writes are frame-sized: wrap an unbuffered writer in a `BufWriter` only
+/// if you write many small pickles.
 ///
 /// ```
 /// let mut out = Vec::new();
@@ -940,7 +955,8 @@ pub fn to_writer<W: io::Write, T: ?Sized + Serialize>(writer: W, value: &T) -> R
     to_writer_with(writer, value, &SerOptions::default())
 }
 
-/// Serialize `value` as a pickle with the given options into `writer`.
+/// Serialize `value` as a pickle with the given options into `writer`:
+/// streaming at protocol 4+ (see [`to_writer`]).
 ///
 /// ```
 /// use serde_pickle::{to_writer_with, SerOptions};
