@@ -7,7 +7,8 @@
 //! benches/report.sh                        # + CPython, and the README table
 //! ```
 //!
-//! For each data set: `serialize` (to a `Vec<u8>`), `from_slice` (typed),
+//! For each data set: `serialize` (to a `Vec<u8>`), `to_writer` (this crate,
+//! streaming into `io::sink()`), `from_slice` (typed),
 //! `from_reader` (typed, from a `&[u8]` reader) and, for the two pickle
 //! crates, `value` (`from_slice` into each crate's generic `Value`). Output sizes are printed
 //! once and written, with the pickles this crate wrote (for `compare.py`),
@@ -123,6 +124,13 @@ where
         group.bench_function(BenchmarkId::new("serialize", fmt), |b| {
             b.iter(|| encode(fmt, black_box(data)))
         });
+        if fmt == "this" {
+            // Streaming (a dry run, then frame by frame into the writer),
+            // against `serialize` (to_vec: the whole pickle in memory).
+            group.bench_function(BenchmarkId::new("to_writer", fmt), |b| {
+                b.iter(|| serde_pickle::to_writer(std::io::sink(), black_box(data)).unwrap())
+            });
+        }
         if !ok {
             continue;
         }

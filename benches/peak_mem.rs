@@ -145,6 +145,34 @@ fn typed<T: Serialize + DeserializeOwned>(table: &mut Table, name: &str, data: &
     row(table, name, "bincode/from_reader", bin.len(), r);
 }
 
+/// Writing a large value: `to_writer` into `io::sink()` streams frame by
+/// frame, so its peak heap stays at a few frames whatever the output size;
+/// `to_vec` holds the whole pickle. `input` is the output size here.
+fn writes<T: Serialize>(table: &mut Table, name: &str, data: &T, with_vec: bool) {
+    let mut counter = CountingSink(0);
+    let r = measure(|| serde_pickle::to_writer(&mut counter, data));
+    let out = counter.0;
+    row(table, name, "this/to_writer", out, r);
+    if with_vec {
+        let r = measure(|| serde_pickle::to_vec(data));
+        row(table, name, "this/to_vec", out, r);
+    }
+}
+
+/// `io::sink()` that counts the bytes written.
+struct CountingSink(usize);
+
+impl std::io::Write for CountingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench` (and any filter); a filter selects data sets.
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
@@ -188,6 +216,21 @@ fn main() {
     }
     if wanted("nested") {
         typed(&mut table, "nested", &common::nested(2_000, 10, 10));
+    }
+    if wanted("write_records") {
+        // A list of records: names memoized, many frames.
+        writes(&mut table, "write_records", &common::records(100_000), true);
+    }
+    if wanted("write_1GiB_bytes") {
+        // 1,024 byte strings of 1 MiB: payloads longer than a frame.
+        let chunks: Vec<serde_bytes::ByteBuf> =
+            (0..1024u32).map(|i| serde_bytes::ByteBuf::from(vec![i as u8; 1 << 20])).collect();
+        writes(&mut table, "write_1GiB_bytes", &chunks, false);
+    }
+    if wanted("write_1GiB_u64") {
+        // 2^27 ints (1 GiB in memory): 16,384 frames of small opcodes.
+        let ints: Vec<u64> = (0..1u64 << 27).map(|i| i.wrapping_mul(0x9e37_79b9) >> 20).collect();
+        writes(&mut table, "write_1GiB_u64", &ints, false);
     }
     let path = out_dir().join("peak.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&table).unwrap()).unwrap();

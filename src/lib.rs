@@ -60,8 +60,10 @@
 //! ```
 //!
 //! Files work the same way through [`to_writer`] and [`from_reader`] (or
-//! [`dump`] and [`load`]). [`to_writer`] builds the pickle in memory and
-//! writes it with one `write_all`; [`from_reader`] reads its input to the
+//! [`dump`] and [`load`]). At protocol 4 and later [`to_writer`] streams:
+//! it writes frame by frame, holding a few frames rather than the whole
+//! pickle, with the same bytes as [`to_vec`] (it serializes the value twice,
+//! see [`to_writer`]); [`from_reader`] reads its input to the
 //! end, so on a pipe or a socket read with the stream iterator instead (see
 //! [Several pickles in a stream](#several-pickles-in-a-stream)).
 //!

@@ -24,8 +24,10 @@ use std::io;
 use serde::ser::{self, Serialize};
 
 use crate::codec::emit::Emitter;
+use crate::codec::frame::FRAME_TARGET;
 use crate::codec::opcodes;
 use crate::codec::pickler::Pickler;
+use crate::codec::stream::{Plan, FLUSH_AT};
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::SerOptions;
 use crate::shape_marker::{self, Hint, Magic, ObjectHint};
@@ -104,6 +106,8 @@ impl Next {
 /// (PROTO ... STOP). The pickle is built in memory and written to the writer
 /// in one `write_all` when the value is complete: the layout of frames and
 /// memo entries depends on the whole value, so nothing can be written before.
+/// [`to_writer`] streams instead (at protocol 4+), by serializing the value
+/// twice, which a `Serializer` handed one value at a time cannot do.
 ///
 /// After an error the serializer must not be reused.
 ///
@@ -139,6 +143,14 @@ pub struct Serializer<W> {
     plain_ctx: Ctx,
     /// Write numpy values with numpy 1.x module names (`SerOptions::numpy_legacy`).
     numpy_legacy: bool,
+    /// Hand the final bytes at the front of the output on once there are
+    /// this many bytes in it (streaming, see [`crate::codec::stream`]);
+    /// `usize::MAX` when buffering.
+    flush_at: usize,
+    /// A long payload is being written with its bytes left out of the
+    /// buffer: a top-level value that ends meanwhile is finished after them.
+    hold_finish: bool,
+    finish_held: bool,
 }
 
 impl<W: io::Write> Serializer<W> {
@@ -179,7 +191,74 @@ impl<W: io::Write> Serializer<W> {
             ctx: Ctx::Checked,
             plain_ctx: if proto >= 4 { Ctx::Plain4 } else { Ctx::Plain },
             numpy_legacy: options.numpy_legacy,
+            flush_at: usize::MAX,
+            hold_finish: false,
+            finish_held: false,
         }
+    }
+
+    /// A dry run (`plan: None`) or the writing run of `plan`: see
+    /// [`crate::codec::stream`]. The protocol is 4 or later.
+    fn planned(writer: W, options: &SerOptions, plan: Option<Plan>) -> Self {
+        let mut ser = Self::with_options(writer, options);
+        match plan {
+            None => {
+                ser.pk.em.set_dry();
+                ser.collect = true;
+            }
+            Some(plan) => ser.pk.em.set_plan(plan),
+        }
+        ser.flush_at = FLUSH_AT;
+        ser
+    }
+
+    /// Between the items of a container: pass the final bytes on once
+    /// enough have piled up (never, when buffering).
+    #[inline(always)]
+    pub(super) fn maybe_flush(&mut self) -> Result<()> {
+        if self.pk.em.buf.len() >= self.flush_at {
+            return self.flush();
+        }
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn flush(&mut self) -> Result<()> {
+        let n = self.pk.em.final_len();
+        if self.pk.em.is_streaming() {
+            let written = self.writer.write_all(&self.pk.em.buf[..n]);
+            written.map_err(|e| self.abandon(e.into()))?;
+        }
+        self.pk.em.discard_front(n);
+        Ok(())
+    }
+
+    /// Write a str or bytes payload longer than a frame with `write`; when
+    /// streaming, the payload goes from `payload` to the writer, not through
+    /// the buffer.
+    #[inline(never)]
+    fn long_payload(
+        &mut self,
+        payload: &[u8],
+        write: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
+        self.pk.em.set_defer(true);
+        self.hold_finish = true;
+        let result = write(self);
+        self.hold_finish = false;
+        self.pk.em.set_defer(false);
+        if let Some(at) = self.pk.em.take_deferred() {
+            let written = self
+                .writer
+                .write_all(&self.pk.em.buf[..at])
+                .and_then(|()| self.writer.write_all(payload));
+            written.map_err(|e| self.abandon(e.into()))?;
+            self.pk.em.discard_front(at);
+        }
+        if std::mem::take(&mut self.finish_held) {
+            self.finish()?;
+        }
+        result
     }
 
     /// Change the protocol (0 to 5) of the pickles written from now on.
@@ -283,6 +362,10 @@ impl<W: io::Write> Serializer<W> {
     #[inline]
     fn end_value(&mut self) -> Result<()> {
         if self.depth == 0 {
+            if self.hold_finish {
+                self.finish_held = true;
+                return Ok(());
+            }
             self.finish()
         } else {
             Ok(())
@@ -488,7 +571,10 @@ impl<W: io::Write> Serializer<W> {
                     return self.end_value();
                 }
                 let memo_len = self.pk.memo_len();
-                if self.in_progress.iter().any(|&(i, m)| i == id && m == memo_len) {
+                // (A streaming run memoizes fewer entries; its dry run did
+                // this check.)
+                let streaming = self.pk.em.is_streaming();
+                if !streaming && self.in_progress.iter().any(|&(i, m)| i == id && m == memo_len) {
                     return Err(Error::new(ErrorCode::Recursive));
                 }
                 self.in_progress.push((id, memo_len));
@@ -656,24 +742,18 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<()> {
-        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
-            // No singleton is over 2 bytes: nothing to look up.
-            self.debug_check_ctx();
-            self.pk.em.short_str(v);
-            return Ok(());
+        if v.len() > FRAME_TARGET && self.flush_at != usize::MAX {
+            return self.long_payload(v.as_bytes(), |ser| ser.str_any(v));
         }
-        if self.is_plain_nested() {
-            return self.pk.str(v);
-        }
-        self.str_slow(v)
+        self.str_any(v)
     }
 
     #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        if self.is_plain_nested() {
-            return self.pk.bytes(v);
+        if v.len() > FRAME_TARGET && self.flush_at != usize::MAX {
+            return self.long_payload(v, |ser| ser.bytes_any(v));
         }
-        self.bytes_slow(v)
+        self.bytes_any(v)
     }
 
     #[inline]
@@ -785,6 +865,28 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 }
 
 impl<W: io::Write> Serializer<W> {
+    #[inline(always)]
+    fn str_any(&mut self, v: &str) -> Result<()> {
+        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
+            // No singleton is over 2 bytes: nothing to look up.
+            self.debug_check_ctx();
+            self.pk.em.short_str(v);
+            return Ok(());
+        }
+        if self.is_plain_nested() {
+            return self.pk.str(v);
+        }
+        self.str_slow(v)
+    }
+
+    #[inline(always)]
+    fn bytes_any(&mut self, v: &[u8]) -> Result<()> {
+        if self.is_plain_nested() {
+            return self.pk.bytes(v);
+        }
+        self.bytes_slow(v)
+    }
+
     /// `{'Variant': ` of a tuple or struct variant.
     fn variant_head(&mut self, variant: &'static str) -> Result<()> {
         self.check_top()?;
@@ -827,9 +929,22 @@ pub fn to_vec_with<T: ?Sized + Serialize>(value: &T, options: &SerOptions) -> Re
 
 /// Serialize `value` as a protocol-5 pickle into `writer`.
 ///
-/// The pickle is built in memory and written with one `write_all` (see
-/// [`Serializer`]); wrap an unbuffered writer in a `BufWriter` only if you
-/// write many small pickles.
+/// The bytes are [`to_vec`]'s. At protocol 4 and later they are written
+/// frame by frame (64 KiB frames; a str or bytes longer than a frame goes
+/// from the value to the writer directly), so the extra memory is a few
+/// frames plus the memo and name tables, whatever the size of the pickle.
+/// To get there the value is serialized twice: a dry run that writes
+/// nothing finds what the buffered writer fixes up after the fact (which
+/// field names and one-character strs come again and are memoized, which
+/// memo entries are fetched, containers whose length hint was wrong), then
+/// the writing run. That costs time (about twice [`to_vec`] for many small
+/// items, little for large payloads); a `Serialize` that writes something
+/// different the second time gets an error, after some bytes were written.
+/// Below protocol 4 (no frames) the pickle is built in memory and written
+/// with one `write_all`.
+///
+/// Writes are frame-sized: wrap an unbuffered writer in a `BufWriter` only
+/// if you write many small pickles.
 ///
 /// ```
 /// let mut out = Vec::new();
@@ -840,7 +955,8 @@ pub fn to_writer<W: io::Write, T: ?Sized + Serialize>(writer: W, value: &T) -> R
     to_writer_with(writer, value, &SerOptions::default())
 }
 
-/// Serialize `value` as a pickle with the given options into `writer`.
+/// Serialize `value` as a pickle with the given options into `writer`:
+/// streaming at protocol 4+ (see [`to_writer`]).
 ///
 /// ```
 /// use serde_pickle::{to_writer_with, SerOptions};
@@ -854,6 +970,17 @@ pub fn to_writer_with<W: io::Write, T: ?Sized + Serialize>(
     options: &SerOptions,
 ) -> Result<()> {
     options.check()?;
-    let mut ser = Serializer::with_options(writer, options);
+    if options.get_protocol() < 4 {
+        // No frames: the pickle is built in memory and written at once.
+        let mut ser = Serializer::with_options(writer, options);
+        return value.serialize(&mut ser);
+    }
+    // Frame by frame (see `crate::codec::stream`): a dry run decides what
+    // the buffered writer would fix up after the fact, the second run writes.
+    let mut dry = Serializer::planned(io::sink(), options, None);
+    value.serialize(&mut dry)?;
+    let plan =
+        dry.pk.take_plan().ok_or_else(|| Error::message("the value serialized to nothing"))?;
+    let mut ser = Serializer::planned(writer, options, Some(plan));
     value.serialize(&mut ser)
 }

@@ -12,6 +12,9 @@ use super::opcodes::*;
 /// Items per APPENDS / SETITEMS / ADDITEMS (`pickle._BATCHSIZE`).
 pub(crate) const BATCH: usize = 1000;
 
+/// Streaming: `batch_item` reports an event at least every this many items.
+const STRIDE: usize = 16;
+
 /// Which container a [`Batch`] fills, and so which opcodes it uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BatchKind {
@@ -38,7 +41,7 @@ pub(crate) struct Batch {
     /// The number of items the caller announced (`usize::MAX`: none; no
     /// count can reach it). Not an `Option`: a smaller `Batch` keeps the
     /// serializer's compound values cheap to move.
-    hint: usize,
+    pub(super) hint: usize,
     /// The item count at which `batch_item` has work to do (a batch starts,
     /// or a batch written without a MARK gets a second item).
     event: usize,
@@ -53,6 +56,11 @@ pub(crate) struct Batch {
     mark: Spot,
     /// A MARK was written for the current batch.
     has_mark: bool,
+    /// A MARK had to be inserted (dry runs log the true count at the end).
+    patched: bool,
+    /// The batch's ordinal in a streaming run (0: none yet), by which the
+    /// dry run's log names it (see [`super::stream`]).
+    pub(super) seq: u32,
 }
 
 impl Batch {
@@ -66,6 +74,8 @@ impl Batch {
             batch_start: Spot::default(),
             mark: Spot::default(),
             has_mark: false,
+            patched: false,
+            seq: 0,
         }
     }
 
@@ -130,10 +140,11 @@ impl Emitter {
     #[inline]
     pub(crate) fn batch_begin(&mut self, kind: BatchKind, hint: Option<usize>) -> Batch {
         let mut b = Batch::new(kind, hint);
-        if matches!(hint, Some(2..)) && self.proto != 0 {
+        self.number_batch(&mut b);
+        if (2..usize::MAX).contains(&b.hint) && self.proto != 0 {
             debug_assert!(matches!(kind, BatchKind::List | BatchKind::Dict));
             self.open_batch(&mut b);
-            b.set_progress(0, BATCH);
+            b.set_progress(0, self.next_event(0, BATCH));
         }
         b
     }
@@ -148,12 +159,32 @@ impl Emitter {
         b.batch_start = self.spot();
     }
 
-    /// Call before each item (before each key, for dicts) of a batch.
+    /// Call before each item (before each key, for dicts) of a batch. True
+    /// at the items where a streaming serializer looks whether output can
+    /// be handed on: every few items (see [`STRIDE`]), so that checking
+    /// costs nothing per item.
     #[inline(always)]
-    pub(crate) fn batch_item(&mut self, b: &mut Batch) {
+    pub(crate) fn batch_item(&mut self, b: &mut Batch) -> bool {
         match b.left.checked_sub(1) {
-            Some(left) => b.left = left,
-            None => self.batch_event(b),
+            Some(left) => {
+                b.left = left;
+                false
+            }
+            None => {
+                self.batch_event(b);
+                true
+            }
+        }
+    }
+
+    /// The item at which `batch_item` next has work to do: `event`, or
+    /// sooner when streaming.
+    #[inline]
+    fn next_event(&self, count: usize, event: usize) -> usize {
+        if self.is_planned() {
+            event.min(count + STRIDE)
+        } else {
+            event
         }
     }
 
@@ -161,6 +192,9 @@ impl Emitter {
     fn batch_event(&mut self, b: &mut Batch) {
         // `left` is 0: this is item number `event`.
         let count = b.event;
+        if count == 0 && b.seq == 0 {
+            self.number_batch(b);
+        }
         if count == 0 && self.proto != 0 {
             // The first item (the general case below, shortened).
             if b.expect_single(0) {
@@ -169,7 +203,7 @@ impl Emitter {
                 b.set_progress(1, 1);
             } else {
                 self.open_batch(b);
-                b.set_progress(1, BATCH);
+                b.set_progress(1, self.next_event(1, BATCH));
             }
             return;
         }
@@ -195,21 +229,24 @@ impl Emitter {
             }
         } else if in_batch == 1 && !b.has_mark {
             // Announced one item, got more: the batch needs its MARK after all.
-            let at = self.resolve(b.batch_start, true);
-            self.insert_byte(at, MARK);
-            b.mark = Spot { pos: at, epoch: self.shifts.len() };
+            if self.after_the_fact() {
+                let at = self.resolve(b.batch_start, true);
+                self.insert_byte(at, MARK);
+                b.mark = Spot { pos: at, epoch: self.shifts.len() };
+            }
+            b.patched = true;
             b.has_mark = true;
         }
         let count = count + 1;
         let event =
             if in_batch == 0 && !b.has_mark { count } else { (count - 1) / BATCH * BATCH + BATCH };
-        b.set_progress(count, event);
+        b.set_progress(count, self.next_event(count, event));
     }
 
     /// Close a batch after its last item.
     #[inline]
     pub(crate) fn batch_end(&mut self, b: Batch) {
-        if self.proto != 0 && (2..BATCH).contains(&b.count()) {
+        if self.proto != 0 && (2..BATCH).contains(&b.count()) && !b.patched {
             // One batch of 2 to 999 items (the general case, shortened).
             self.op(b.batch_op());
             return;
@@ -220,11 +257,13 @@ impl Emitter {
     #[inline(never)]
     fn batch_end_slow(&mut self, b: Batch) {
         let count = b.count();
+        if b.patched {
+            self.log_batch(b.seq, count);
+        }
         if count == 0 {
             if b.has_mark {
                 // Announced items (`batch_begin`), got none.
-                let at = self.resolve(b.mark, true);
-                self.remove_byte(at);
+                self.remove_mark(&b, count);
             }
             return;
         }
@@ -236,8 +275,7 @@ impl Emitter {
         if last_len == 1 && b.single_without_mark(count) {
             if b.has_mark {
                 // Announced more items, got one: it takes no MARK.
-                let at = self.resolve(b.mark, true);
-                self.remove_byte(at);
+                self.remove_mark(&b, count);
             }
             self.op(b.single_op());
         } else {
@@ -247,6 +285,17 @@ impl Emitter {
             // The C pickler's loop runs once more and writes an empty batch.
             self.op(MARK);
             self.op(b.batch_op());
+        }
+    }
+}
+
+impl Emitter {
+    /// Remove the MARK of a batch that turned out to need none.
+    fn remove_mark(&mut self, b: &Batch, count: usize) {
+        self.log_batch(b.seq, count);
+        if self.after_the_fact() {
+            let at = self.resolve(b.mark, true);
+            self.remove_byte(at);
         }
     }
 }

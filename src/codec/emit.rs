@@ -11,6 +11,7 @@ use super::frame::{memo_op, push_get, push_put, Framer};
 use super::opcodes::*;
 use super::optimize::Fetched;
 use super::repr;
+pub(crate) use super::stream::{DryLog, Plan};
 use crate::error::{Error, Result};
 
 /// A position in the output that later insertions before it may move: the
@@ -47,6 +48,25 @@ pub(crate) struct Emitter {
     /// Memo indices below this are fetched with BINGET: 256 from protocol
     /// 1, 0 at protocol 0 (one test per fetch instead of two).
     binget_below: u32,
+    /// Batches given an ordinal so far (see [`Batch`]'s `seq`).
+    pub(super) batch_seq: u32,
+    /// Streaming (see [`super::stream`]): a dry run that only records
+    /// decisions, or a writing run that follows them.
+    pub(crate) plan: Planning,
+}
+
+/// What the emitter does besides writing (see [`super::stream`]).
+#[derive(Debug, Default)]
+pub(crate) enum Planning {
+    /// Build the whole pickle in the buffer, fixing it up at the end.
+    #[default]
+    Buffered,
+    /// Record the decisions that depend on what comes later; the output is
+    /// discarded as it goes.
+    Dry(Box<DryLog>),
+    /// Write with the decisions of a dry run: nothing in the buffer is ever
+    /// changed after the fact, so committed frames can go to the writer.
+    Stream(Box<Plan>),
 }
 
 impl Emitter {
@@ -65,6 +85,8 @@ impl Emitter {
             memo_spots: Vec::new(),
             renumber: false,
             binget_below: if proto >= 1 { 256 } else { 0 },
+            batch_seq: 0,
+            plan: Planning::Buffered,
         };
         e.start();
         e
@@ -120,6 +142,9 @@ impl Emitter {
     /// frames when the whole opcode is longer than the frame target.
     fn op_payload(&mut self, code: u8, len_bytes: &[u8], payload: &[u8]) {
         let total = 1 + len_bytes.len() + payload.len();
+        if self.op_payload_planned(code, len_bytes, total) {
+            return;
+        }
         let frameless = self.framer.before_sized_op(&mut self.buf, total);
         // A little slack: a huge payload that exactly fills the buffer would
         // otherwise make the STOP after it double (and copy) the whole output.
@@ -484,14 +509,26 @@ impl Emitter {
         self.memo_len
     }
 
-    /// Create a memo entry for the top of the stack and return its index.
+    /// Create a memo entry for the top of the stack and return its index,
+    /// or `u32::MAX` in a streaming run whose plan says nothing fetches it.
     #[inline(never)]
     pub(crate) fn memoize(&mut self) -> u32 {
+        if !self.planned_memoize() {
+            return u32::MAX;
+        }
+        self.memo_put()
+    }
+
+    /// Write a memo op for the top of the stack: a new entry.
+    pub(crate) fn memo_put(&mut self) -> u32 {
         let idx = self.memo_len;
         self.framer.before_op(&mut self.buf);
         let at = self.spot();
         push_put(&mut self.buf, self.proto, idx);
-        self.memo_spots.push(at);
+        if let Planning::Buffered = self.plan {
+            // Only for renumbering, which planned runs never do.
+            self.memo_spots.push(at);
+        }
         self.memo_end = self.spot();
         self.memo_len += 1;
         self.used.grow(self.memo_len);
@@ -522,8 +559,14 @@ impl Emitter {
     /// `spot` in the open frame with room to spare) the pickle stays exactly
     /// as CPython's; otherwise `finish` redoes frames and numbers.
     pub(crate) fn memoize_at(&mut self, spot: Spot) -> u32 {
-        let pos = self.resolve(spot, false);
         let idx = self.memo_len;
+        if !self.after_the_fact() {
+            // A dry run only counts the entry (its output is gone).
+            self.memo_len += 1;
+            self.used.grow(self.memo_len);
+            return idx;
+        }
+        let pos = self.resolve(spot, false);
         let in_order = pos >= self.resolve(self.memo_end, false);
         let (op, n) = memo_op(false, self.proto, idx);
         if !(in_order && self.framer.fits_in_open_frame(&self.buf, pos)) {
@@ -593,6 +636,12 @@ impl Emitter {
         self.op(STOP);
         self.framer.end(&mut self.buf);
         let buf = std::mem::take(&mut self.buf);
+        if !matches!(self.plan, Planning::Buffered) {
+            // Nothing to fix up: a dry run has no output, a writing run
+            // followed its plan (or reports that it did not).
+            self.check_plan(self.used.all(self.memo_len) && !self.dirty)?;
+            return Ok(buf);
+        }
         if self.renumber {
             // Memo ops are not in index order: number them by position.
             let mut order: Vec<(usize, u32)> = (0..self.memo_len)

@@ -47,6 +47,23 @@ impl Framer {
         self.limit = buf.len() + FRAME_TARGET;
     }
 
+    /// Where the open frame starts: the bytes before it are committed.
+    pub(crate) fn open_at(&self) -> usize {
+        if self.is_on() {
+            self.header
+        } else {
+            0
+        }
+    }
+
+    /// The first `n` bytes of the buffer were taken away (all committed).
+    pub(crate) fn rebase(&mut self, n: usize) {
+        if self.is_on() {
+            self.header -= n;
+            self.limit -= n;
+        }
+    }
+
     pub(crate) fn is_on(&self) -> bool {
         self.limit != usize::MAX
     }

@@ -14,3 +14,4 @@ pub mod ops;
 pub mod optimize;
 pub(crate) mod pickler;
 pub(crate) mod repr;
+pub(crate) mod stream;

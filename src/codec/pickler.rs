@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::emit::{Batch, BatchKind, Emitter, Spot};
+use super::emit::{Batch, BatchKind, Emitter, Plan, Planning, Spot};
 use super::names::NameAddrs;
 use super::opcodes::*;
 use super::py2_renames;
@@ -243,7 +243,22 @@ impl Pickler {
     /// lazily, so that `to_vec` allocates nothing after its pickle).
     pub(crate) fn finish(&mut self) -> Result<Vec<u8>> {
         // The keys are left as they are: a spent Pickler is never used again.
-        self.em.finish()
+        let out = self.em.finish()?;
+        if let Planning::Dry(log) = std::mem::take(&mut self.em.plan) {
+            // A dry run ends with the plan for the writing run.
+            let names = (0..self.keys.name_count).map(|id| self.keys.memo_of(id).0 != NO).collect();
+            let plan = Plan::new(*log, |idx| self.em.is_fetched(idx), names);
+            self.em.plan = Planning::Stream(Box::new(plan));
+        }
+        Ok(out)
+    }
+
+    /// The plan a finished dry run made (see [`super::stream`]).
+    pub(crate) fn take_plan(&mut self) -> Option<Plan> {
+        match std::mem::take(&mut self.em.plan) {
+            Planning::Stream(plan) => Some(*plan),
+            _ => None,
+        }
     }
 
     /// Whether [`Pickler::finish`] was called.
@@ -330,8 +345,13 @@ impl Pickler {
     /// loaded value (each name one str object) optimized would have it.
     #[inline(never)]
     fn promote(&mut self, id: u32) {
-        let (_, spot) = *self.keys.memo_of(id);
-        let idx = self.em.memoize_at(spot);
+        let (memoized, spot) = *self.keys.memo_of(id);
+        let idx = if memoized != NO {
+            // A streaming run memoized it when first written (`new_name`).
+            memoized
+        } else {
+            self.em.memoize_at(spot)
+        };
         self.keys.memo_of(id).0 = idx;
         // (An index that reached PENDING cannot be stored: `NO` sends the
         // lookups to `name_slow`.)
@@ -402,9 +422,14 @@ impl Pickler {
 
     /// Record a name met for the first time, memoized as `idx` or not yet
     /// (`NO`, its str ending at `spot`).
-    fn new_name(&mut self, s: &'static str, idx: u32, spot: Spot) -> u32 {
+    fn new_name(&mut self, s: &'static str, mut idx: u32, spot: Spot) -> u32 {
+        let id = self.keys.name_count;
+        if idx == NO && self.em.promotes_name(id) {
+            // Streaming: the dry run saw it come again, and nothing may be
+            // inserted after the fact.
+            idx = self.em.memo_put();
+        }
         let k = &mut self.keys;
-        let id = k.name_count;
         k.name_count += 1;
         match k.small_memo.get_mut(id as usize) {
             Some(slot) => *slot = (idx, spot),
@@ -671,7 +696,8 @@ impl Pickler {
     /// Whether a `Value::Shared` node is memoized.
     #[inline]
     pub(crate) fn is_shared_memoized(&self, id: usize) -> bool {
-        self.keys.shared.contains_key(&id)
+        // (`NO`: a streaming run left it unmemoized, as nothing fetches it.)
+        matches!(self.keys.shared.get(&id), Some(&idx) if idx != NO)
     }
 
     /// Memoize the top of the stack as the `Value::Shared` node `id`.

@@ -218,9 +218,12 @@ impl<'a, W: io::Write> Compound<'a, W> {
     #[inline]
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if self.fast == Fast::List {
-            self.ser.pk.em.batch_item(&mut self.batch);
+            if self.ser.pk.em.batch_item(&mut self.batch) {
+                self.ser.maybe_flush()?;
+            }
         } else if let Kind::Tuple { count, state: false, .. } = &mut self.kind {
             *count += 1;
+            self.ser.maybe_flush()?;
         } else {
             return self.other_element(value);
         }
@@ -234,10 +237,12 @@ impl<'a, W: io::Write> Compound<'a, W> {
         match &mut self.kind {
             Kind::List => {
                 ser.pk.em.batch_item(&mut self.batch);
+                ser.maybe_flush()?;
                 value.serialize(&mut *ser)
             }
             Kind::Tuple { count, state, .. } => {
                 *count += 1;
+                ser.maybe_flush()?;
                 if *state {
                     ser.set_next(Next::StateValue);
                 }
@@ -245,6 +250,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             }
             Kind::Set { frozen, .. } => {
                 ser.pk.set_item(*frozen, &mut self.batch);
+                ser.maybe_flush()?;
                 in_key_mode(ser, value)
             }
             Kind::Bare => value.serialize(&mut *ser),
@@ -263,7 +269,9 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if self.fast == Fast::Dict {
             // A plain dict: no interned keys.
             let ser = &mut *self.ser;
-            ser.pk.em.batch_item(&mut self.batch);
+            if ser.pk.em.batch_item(&mut self.batch) {
+                ser.maybe_flush()?;
+            }
             return in_key_mode(ser, key);
         }
         self.other_key(key)
@@ -276,6 +284,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             return Err(malformed("map key"));
         };
         ser.pk.em.batch_item(&mut self.batch);
+        ser.maybe_flush()?;
         let interned = *interned;
         if interned {
             ser.set_next(Next::InternedKey);
@@ -293,7 +302,9 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
         if self.fast == Fast::Dict {
             let ser = &mut *self.ser;
-            ser.pk.em.batch_item(&mut self.batch);
+            if ser.pk.em.batch_item(&mut self.batch) {
+                ser.maybe_flush()?;
+            }
             ser.pk.name(name)?;
             return value.serialize(&mut *ser);
         }
@@ -306,6 +317,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         match &mut self.kind {
             Kind::Dict { interned } => {
                 ser.pk.em.batch_item(&mut self.batch);
+                ser.maybe_flush()?;
                 if *interned {
                     ser.pk.interned_str(name)?;
                 } else {

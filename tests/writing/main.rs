@@ -10,3 +10,4 @@ mod canonical_values;
 mod cycle_shapes;
 mod proptest_roundtrip;
 mod py_instance;
+mod streaming;
