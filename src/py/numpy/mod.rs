@@ -6,6 +6,8 @@ mod array;
 pub(crate) mod de;
 mod dtype;
 mod joblib;
+#[cfg(feature = "ndarray")]
+mod nd;
 mod pandas;
 pub(crate) mod ser;
 
@@ -27,6 +29,8 @@ pub(crate) fn handles(n: &crate::de::NodeDe<'_, '_, '_>, o: u32) -> bool {
 pub use dtype::Dtype;
 /// A joblib file's error for a pickle that fails to read, when it is one.
 pub(crate) use joblib::explain as explain_joblib;
+#[cfg(feature = "ndarray")]
+pub use nd::{as_numpy, AsNumpy};
 
 use crate::error::{Error, Result};
 
@@ -174,10 +178,10 @@ impl<T: NdElement + Serialize> Serialize for NdArray<T> {
                 std::any::type_name::<T>()
             )));
         }
-        let mut data = Vec::with_capacity(self.data.len() * self.dtype.itemsize());
-        self.data.iter().for_each(|x| x.put(&mut data));
-        let parts = ser::Parts { dtype: &self.dtype, shape: Some(&self.shape), data };
-        let plain = ser::Plain { shape: &self.shape, dtype: &self.dtype, data: &self.data };
+        let data = element_bytes(&self.dtype, self.data.len(), self.data.iter());
+        let layout = ser::Layout::C;
+        let parts = ser::Parts { dtype: &self.dtype, shape: Some(&self.shape), layout, data };
+        let plain = ser::Plain { shape: &self.shape, dtype: &self.dtype, data: &self.data[..] };
         ser::serialize(s, parts, &plain)
     }
 }
@@ -187,8 +191,20 @@ impl<T: NdElement + Serialize> Serialize for NdScalar<T> {
         let mut data = Vec::new();
         self.0.put(&mut data);
         let dtype = T::dtype();
-        ser::serialize(s, ser::Parts { dtype: &dtype, shape: None, data }, &self.0)
+        let parts = ser::Parts { dtype: &dtype, shape: None, layout: ser::Layout::C, data };
+        ser::serialize(s, parts, &self.0)
     }
+}
+
+/// The bytes of `len` elements of `dtype`, in the order given.
+fn element_bytes<'a, T: NdElement + 'a>(
+    dtype: &Dtype,
+    len: usize,
+    elems: impl Iterator<Item = &'a T>,
+) -> Vec<u8> {
+    let mut data = Vec::with_capacity(len.saturating_mul(dtype.itemsize()));
+    elems.for_each(|x| x.put(&mut data));
+    data
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for NdScalar<T> {
