@@ -5,4 +5,6 @@
 
 mod arrays;
 mod judge;
+#[cfg(feature = "ndarray")]
+mod ndarray_crate;
 mod pandas;
