@@ -302,8 +302,12 @@
 //! strings...) are an [`Category::Unsupported`] error naming the pandas class.
 //!
 //! A file written by `joblib.dump` holding numpy arrays is not a pickle (the
-//! arrays' bytes sit between its opcodes): reading one is an
-//! [`Category::Unsupported`] error saying it is a joblib file.
+//! arrays' bytes sit between its opcodes): [`from_joblib_slice`],
+//! [`from_joblib_reader`] (or [`DeOptions::joblib`]) read it, its arrays
+//! like those of a pickle; the other readers refuse it with a
+//! [`Category::Unsupported`] error saying it is a joblib file. Compressed
+//! joblib files are refused with an error naming the compression, object
+//! arrays (a nested pickle after the wrapper) with an error saying so.
 //!
 //! # Protocols
 //!
@@ -711,6 +715,7 @@ mod vm;
 pub use crate::de::{from_reader, from_reader_with, from_slice, from_slice_with, Deserializer};
 pub use crate::error::{Category, Error, ErrorCode, Result};
 pub use crate::options::{DeOptions, GlobalsPolicy, PersistentLoad, Py2Strings, SerOptions};
+pub use crate::py::numpy::{from_joblib_reader, from_joblib_slice};
 pub use crate::read::{IoRead, Read, SliceRead};
 pub use crate::scan::{safe_globals, scan, Call, Named, Scan};
 pub use crate::ser::{to_vec, to_vec_with, to_writer, to_writer_with, Compound, Serializer};

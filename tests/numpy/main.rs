@@ -4,6 +4,7 @@
 //! `tests/README.md`.
 
 mod arrays;
+mod joblib;
 mod judge;
 #[cfg(feature = "ndarray")]
 mod ndarray_crate;

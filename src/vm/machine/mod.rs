@@ -211,6 +211,30 @@ impl Machine {
         Ok(span)
     }
 
+    /// `DeOptions::joblib`: the raw array bytes after a joblib
+    /// `NumpyArrayWrapper`'s BUILD become the object's second state.
+    #[cold]
+    fn joblib_array<'de, R: Read<'de>>(
+        &mut self,
+        r: &mut R,
+        o: u32,
+        opts: &DeOptions,
+    ) -> Result<()> {
+        let Some(p) = crate::py::numpy::joblib_payload(self, r.input(), opts, o)? else {
+            return Ok(());
+        };
+        if p.padded {
+            let padding = r.fixed::<1>()?[0];
+            self.payload(r, padding as u64, opts)?;
+        }
+        let span = self.payload(r, p.len, opts)?;
+        let data = self.add(Node::Bytes(span), opts)?;
+        let mut obj = self.arena.objects[o as usize];
+        self.arena.extend(&mut obj.state, &[data]);
+        self.arena.objects[o as usize] = obj;
+        Ok(())
+    }
+
     fn line<'de, R: Read<'de>>(&mut self, r: &mut R) -> Result<Span> {
         r.line(&mut self.arena.scratch)
     }
@@ -637,6 +661,9 @@ impl Machine {
                         let mut obj = self.arena.objects[o as usize];
                         self.arena.extend(&mut obj.state, &[state]);
                         self.arena.objects[o as usize] = obj;
+                        if opts.joblib {
+                            self.joblib_array(r, o, opts)?;
+                        }
                     }
                     _ => return Err(Error::syntax("BUILD target is not an object")),
                 }
