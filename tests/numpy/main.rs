@@ -3,7 +3,10 @@
 //! Rust types, and what Rust writes judged by numpy. Layout of `tests/`: see
 //! `tests/README.md`.
 
+#[path = "../support/alloc.rs"]
+mod alloc;
 mod arrays;
+mod buffers;
 mod joblib;
 mod judge;
 #[cfg(feature = "ndarray")]

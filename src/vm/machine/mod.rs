@@ -87,6 +87,7 @@ impl Machine {
     /// Execute one pickle, up to and including its STOP.
     pub(crate) fn run<'de, R: Read<'de>>(&mut self, r: &mut R, opts: &DeOptions) -> Result<Loaded> {
         self.reset();
+        self.arena.buffers.clone_from(&opts.buffers);
         let start = r.offset();
         self.start = start;
         let mut first = true;
@@ -699,10 +700,8 @@ impl Machine {
                         let buf = bufs
                             .get(index as usize)
                             .ok_or_else(|| Error::syntax("not enough out-of-band buffers"))?;
-                        self.check_alloc(buf.len() as u64, opts)?;
-                        let start = self.arena.scratch.len();
-                        self.arena.scratch.extend_from_slice(buf);
-                        Node::ByteArray(Span::scratch(start, buf.len()))
+                        // Read in place: the buffer outlives the read.
+                        Node::ByteArray(Span::buffer(index as usize, buf.len()))
                     }
                     None => Node::Buffer { index, readonly: false },
                 };
