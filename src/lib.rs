@@ -277,7 +277,7 @@
 //! | `uint8` … `uint64` | `u64` (any integer type it fits) | `u8` … `u64` |
 //! | `float16` | `f32` | — |
 //! | `float32`, `float64` | `f32`, `f64` | `f32`, `f64` |
-//! | `complex64`, `complex128` | `(re, im)`: a tuple, `[f32; 2]`/`[f64; 2]` | — |
+//! | `complex64`, `complex128` | `(re, im)`: a tuple, `[f32; 2]`/`[f64; 2]` | `[f32; 2]`, `[f64; 2]` |
 //! | `S<n>` (bytes) | bytes (`serde_bytes::ByteBuf`, or `String` when UTF-8), trailing NULs dropped | — |
 //! | `U<n>` (str) | `String`, trailing NULs dropped | — |
 //! | `datetime64[unit]`, `timedelta64[unit]` | `i64` (the count; `NaT` is `i64::MIN`); the unit is [`py::Dtype::unit`] | `i64` with [`py::NdArray::with_dtype`] |
@@ -287,7 +287,8 @@
 //! Every byte order (`<`, `>`, `|`, `=`) and memory order (C, Fortran) is
 //! read, and every form numpy writes: numpy 2.x (`numpy._core...`) and 1.x
 //! (`numpy.core...`), protocols 0–5, protocol 5's `_frombuffer` with the
-//! data in-band or in an out-of-band buffer ([`DeOptions::buffers`]).
+//! data in-band or in an out-of-band buffer ([`DeOptions::buffers`], read
+//! in place: the data is copied once, into the Rust value).
 //! Subarray dtypes, `longdouble` and `clongdouble` are an
 //! [`Category::Unsupported`] error.
 //!
@@ -692,6 +693,13 @@
 //! * `cli`: builds the `pickletool` binary (`dis`, `json`, `from-json`,
 //!   `transcode`, `scan`), which adds a dependency on serde_json. The library
 //!   itself never needs it.
+//! * `ndarray`: the `ndarray` crate's arrays as numpy arrays:
+//!   `py::AsNumpy` and the `#[serde(with = "serde_pickle::py::as_numpy")]`
+//!   module read an `ArrayD<T>` or `Array1<T>` … `Array6<T>` from any numpy
+//!   array `NdArray<T>` reads (its elements decoded once, into the array's
+//!   buffer) and write any `ArrayBase` (views too) as numpy writes it:
+//!   C-contiguous, Fortran-contiguous (`is_fortran`, order `'F'`) or strided,
+//!   byte for byte; `NdArray` converts to and from `Array` without copying.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

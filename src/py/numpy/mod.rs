@@ -162,6 +162,34 @@ elements! {
     u32: '<' 'u'; u64: '<' 'u'; f32: '<' 'f'; f64: '<' 'f';
 }
 
+/// A complex number `[re, im]`: `complex64` from `[f32; 2]`, `complex128`
+/// from `[f64; 2]` (the pair a complex element reads as).
+///
+/// ```
+/// use serde_pickle::py::NdArray;
+/// let a = NdArray::new(vec![2], vec![[1.0f64, 2.0], [3.0, -4.0]]).unwrap();
+/// assert_eq!(a.dtype().name(), "complex128");
+/// let back: Vec<(f64, f64)> = serde_pickle::from_slice(&serde_pickle::to_vec(&a).unwrap()).unwrap();
+/// assert_eq!(back, [(1.0, 2.0), (3.0, -4.0)]);
+/// ```
+macro_rules! complex {
+    ($($f:ty),*) => {
+        $(
+            impl NdElement for [$f; 2] {
+                fn dtype() -> Dtype {
+                    Dtype::new('<', 'c', 2 * std::mem::size_of::<$f>(), None)
+                }
+                fn put(&self, out: &mut Vec<u8>) {
+                    out.extend_from_slice(&self[0].to_le_bytes());
+                    out.extend_from_slice(&self[1].to_le_bytes());
+                }
+            }
+        )*
+    };
+}
+
+complex!(f32, f64);
+
 impl NdElement for bool {
     fn dtype() -> Dtype {
         Dtype::new('|', 'b', 1, None)
