@@ -279,7 +279,7 @@
 //! | `uint8` … `uint64` | `u64` (any integer type it fits) | `u8` … `u64` |
 //! | `float16` | `f32` | — |
 //! | `float32`, `float64` | `f32`, `f64` | `f32`, `f64` |
-//! | `complex64`, `complex128` | `(re, im)`: a tuple, `[f32; 2]`/`[f64; 2]` | — |
+//! | `complex64`, `complex128` | `(re, im)`: a tuple, `[f32; 2]`/`[f64; 2]` | `[f32; 2]`, `[f64; 2]` |
 //! | `S<n>` (bytes) | bytes (`serde_bytes::ByteBuf`, or `String` when UTF-8), trailing NULs dropped | — |
 //! | `U<n>` (str) | `String`, trailing NULs dropped | — |
 //! | `datetime64[unit]`, `timedelta64[unit]` | `i64` (the count; `NaT` is `i64::MIN`); the unit is [`py::Dtype::unit`] | `i64` with [`py::NdArray::with_dtype`] |
@@ -289,7 +289,8 @@
 //! Every byte order (`<`, `>`, `|`, `=`) and memory order (C, Fortran) is
 //! read, and every form numpy writes: numpy 2.x (`numpy._core...`) and 1.x
 //! (`numpy.core...`), protocols 0–5, protocol 5's `_frombuffer` with the
-//! data in-band or in an out-of-band buffer ([`DeOptions::buffers`]).
+//! data in-band or in an out-of-band buffer ([`DeOptions::buffers`], read
+//! in place: the data is copied once, into the Rust value).
 //! Subarray dtypes, `longdouble` and `clongdouble` are an
 //! [`Category::Unsupported`] error.
 //!
@@ -304,8 +305,12 @@
 //! strings...) are an [`Category::Unsupported`] error naming the pandas class.
 //!
 //! A file written by `joblib.dump` holding numpy arrays is not a pickle (the
-//! arrays' bytes sit between its opcodes): reading one is an
-//! [`Category::Unsupported`] error saying it is a joblib file.
+//! arrays' bytes sit between its opcodes): [`from_joblib_slice`],
+//! [`from_joblib_reader`] (or [`DeOptions::joblib`]) read it, its arrays
+//! like those of a pickle; the other readers refuse it with a
+//! [`Category::Unsupported`] error saying it is a joblib file. Compressed
+//! joblib files are refused with an error naming the compression, object
+//! arrays (a nested pickle after the wrapper) with an error saying so.
 //!
 //! # Protocols
 //!
@@ -690,6 +695,13 @@
 //! * `cli`: builds the `pickletool` binary (`dis`, `json`, `from-json`,
 //!   `transcode`, `scan`), which adds a dependency on serde_json. The library
 //!   itself never needs it.
+//! * `ndarray`: the `ndarray` crate's arrays as numpy arrays:
+//!   `py::AsNumpy` and the `#[serde(with = "serde_pickle::py::as_numpy")]`
+//!   module read an `ArrayD<T>` or `Array1<T>` … `Array6<T>` from any numpy
+//!   array `NdArray<T>` reads (its elements decoded once, into the array's
+//!   buffer) and write any `ArrayBase` (views too) as numpy writes it:
+//!   C-contiguous, Fortran-contiguous (`is_fortran`, order `'F'`) or strided,
+//!   byte for byte; `NdArray` converts to and from `Array` without copying.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -713,6 +725,7 @@ mod vm;
 pub use crate::de::{from_reader, from_reader_with, from_slice, from_slice_with, Deserializer};
 pub use crate::error::{Category, Error, ErrorCode, Result};
 pub use crate::options::{DeOptions, GlobalsPolicy, PersistentLoad, Py2Strings, SerOptions};
+pub use crate::py::numpy::{from_joblib_reader, from_joblib_slice};
 pub use crate::read::{IoRead, Read, SliceRead};
 pub use crate::scan::{safe_globals, scan, Call, Named, Scan};
 pub use crate::ser::{to_vec, to_vec_with, to_writer, to_writer_with, Compound, Serializer};

@@ -122,6 +122,8 @@ pub struct DeOptions {
     pub(crate) buffers: Option<Arc<Vec<Vec<u8>>>>,
     pub(crate) persistent_load: Option<PersistentLoad>,
     pub(crate) fast_path: bool,
+    /// Read joblib files: raw array bytes after each `NumpyArrayWrapper`.
+    pub(crate) joblib: bool,
     /// Keep memo-shared strs and bytes as `Value::Shared` (for `to_value`).
     pub(crate) share_atoms: bool,
 }
@@ -138,6 +140,7 @@ impl fmt::Debug for DeOptions {
             .field("globals", &self.globals)
             .field("buffers", &self.buffers.as_ref().map(|b| b.len()))
             .field("persistent_load", &self.persistent_load.is_some())
+            .field("joblib", &self.joblib)
             .finish()
     }
 }
@@ -158,6 +161,7 @@ impl Default for DeOptions {
             buffers: None,
             persistent_load: None,
             fast_path: true,
+            joblib: false,
             share_atoms: false,
         }
     }
@@ -299,6 +303,29 @@ impl DeOptions {
     #[doc(hidden)]
     pub fn fast_path(mut self, on: bool) -> Self {
         self.fast_path = on;
+        self
+    }
+
+    /// Read a file written by `joblib.dump` (uncompressed), like
+    /// `joblib.load`: each numpy array's raw bytes, which follow its
+    /// `NumpyArrayWrapper` in the opcode stream, are taken as the array's
+    /// data, and the array reads like one from a pickle. Such a file is
+    /// not a pickle, so this is off by default; with it on, reads always
+    /// take the opcode VM. See [`from_joblib_slice`](crate::from_joblib_slice).
+    ///
+    /// ```
+    /// # use serde_pickle::DeOptions;
+    /// let opts = DeOptions::new().joblib(true);
+    /// // A plain pickle reads the same with it.
+    /// let v: Vec<u8> = serde_pickle::from_slice_with(b"\x80\x02]K\x01a.", &opts).unwrap();
+    /// assert_eq!(v, [1]);
+    /// ```
+    pub fn joblib(mut self, on: bool) -> Self {
+        self.joblib = on;
+        if on {
+            // The fast path knows nothing of bytes between opcodes.
+            self.fast_path = false;
+        }
         self
     }
 

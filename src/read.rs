@@ -18,6 +18,8 @@ pub struct Span {
 }
 
 const SCRATCH_BIT: usize = 1 << (usize::BITS - 1);
+/// With `SCRATCH_BIT`: an out-of-band buffer (`DeOptions::buffers`), by index.
+const BUFFER_BIT: usize = 1 << (usize::BITS - 2);
 
 impl Span {
     pub(crate) fn input(start: usize, len: usize) -> Span {
@@ -28,10 +30,25 @@ impl Span {
         Span { start: start | SCRATCH_BIT, len }
     }
 
-    /// Whether the span lies in the input, and its range there or in scratch.
+    /// All of out-of-band buffer `index` (`len` bytes), read in place rather
+    /// than copied into scratch (see `Arena::bytes`).
+    pub(crate) fn buffer(index: usize, len: usize) -> Span {
+        Span { start: index | SCRATCH_BIT | BUFFER_BIT, len }
+    }
+
+    /// The out-of-band buffer the span is, if it is one.
+    #[inline]
+    pub(crate) fn buffer_index(self) -> Option<usize> {
+        (self.start & BUFFER_BIT != 0 && self.start & SCRATCH_BIT != 0)
+            .then_some(self.start & !(SCRATCH_BIT | BUFFER_BIT))
+    }
+
+    /// Whether the span lies in the input, and its range there or in scratch
+    /// (for a buffer span, see [`buffer_index`](Self::buffer_index), only
+    /// its length means anything).
     #[inline]
     pub(crate) fn range(self) -> (bool, std::ops::Range<usize>) {
-        let s = self.start & !SCRATCH_BIT;
+        let s = self.start & !(SCRATCH_BIT | BUFFER_BIT);
         (self.start & SCRATCH_BIT == 0, s..s + self.len)
     }
 

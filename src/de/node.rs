@@ -63,6 +63,9 @@ impl<'a, 'de> Ctx<'a, 'de> {
     /// The bytes of a span; `Ok` with a borrowed slice when it lies in the input.
     #[inline]
     pub(crate) fn span(&self, span: Span) -> Bytes<'a, 'de> {
+        if let Some(i) = span.buffer_index() {
+            return Bytes::Scratch(self.arena.buffer(i));
+        }
         match span.range() {
             (true, r) => Bytes::Input(&self.input[r]),
             (false, r) => Bytes::Scratch(&self.arena.scratch[r]),

@@ -14,6 +14,8 @@ use crate::shape_marker;
 mod instance;
 pub use instance::{instance, instances, Instance, PyClass};
 pub(crate) mod numpy;
+#[cfg(feature = "ndarray")]
+pub use numpy::{as_numpy, AsNumpy};
 pub use numpy::{Dtype, NdArray, NdElement, NdScalar};
 
 /// A Python `set` holding the items of any collection.

@@ -109,6 +109,9 @@ pub(crate) struct Arena {
     pub globals: Vec<GlobalRef>,
     pub objects: Vec<ObjNode>,
     pub scratch: Vec<u8>,
+    /// The out-of-band buffers of the pickle being run (`DeOptions::buffers`):
+    /// `NEXT_BUFFER` makes a span of one, never a copy.
+    pub buffers: Option<std::sync::Arc<Vec<Vec<u8>>>>,
 }
 
 impl Arena {
@@ -167,8 +170,18 @@ impl Arena {
     }
 
     /// Text of a span.
+    #[inline]
     pub(crate) fn bytes<'a>(&'a self, input: &'a [u8], span: Span) -> &'a [u8] {
-        span.resolve(input, &self.scratch).0
+        match span.buffer_index() {
+            Some(i) => self.buffer(i),
+            None => span.resolve(input, &self.scratch).0,
+        }
+    }
+
+    /// Out-of-band buffer `i` (the VM made a span of it, so it exists).
+    #[cold]
+    pub(crate) fn buffer(&self, i: usize) -> &[u8] {
+        self.buffers.as_ref().and_then(|b| b.get(i)).map_or(&[], |b| &b[..])
     }
 }
 

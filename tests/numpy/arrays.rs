@@ -377,6 +377,21 @@ fn written_arrays(protos: &[u8], legacy: bool) -> Vec<(String, u8, Vec<u8>)> {
     write_cases(o, "np.array([-3], dtype='m8[25s]')", &td, protos, legacy);
     write_cases(o, "np.float64(1.5)", &NdScalar(1.5f64), protos, legacy);
     write_cases(o, "np.int32(-3)", &NdScalar(-3i32), protos, legacy);
+    write_cases(
+        o,
+        "np.array([1 + 2j, 3 - 4j])",
+        &arr(vec![2], vec![[1.0f64, 2.0], [3.0, -4.0]]),
+        protos,
+        legacy,
+    );
+    write_cases(
+        o,
+        "np.array([[0.5 - 1j], [2j]], dtype='c8')",
+        &arr(vec![2, 1], vec![[0.5f32, -1.0], [0.0, 2.0]]),
+        protos,
+        legacy,
+    );
+    write_cases(o, "np.complex128(1.5 - 2j)", &NdScalar([1.5f64, -2.0]), protos, legacy);
     write_cases(o, "np.bool_(True)", &NdScalar(true), protos, legacy);
     write_cases(o, "np.uint8(200)", &NdScalar(200u8), protos, legacy);
     out

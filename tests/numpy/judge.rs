@@ -91,6 +91,13 @@ pub fn dump_joblib(env: Env, exprs: &[&str], protos: &[u8]) -> Vec<Case> {
     cases(&answer)
 }
 
+/// What `joblib.dump(..., compress=compress)` writes.
+pub fn dump_joblib_compressed(env: Env, expr: &str, compress: &Json) -> Vec<u8> {
+    let req =
+        json!({"op": "dump", "exprs": [expr], "protos": [4], "joblib": true, "compress": compress});
+    cases(&ask(env, &req)).remove(0).pickle
+}
+
 fn dump_with(env: Env, exprs: &[&str], protos: &[u8], oob: bool) -> Vec<Case> {
     let answer = ask(env, &json!({"op": "dump", "exprs": exprs, "protos": protos, "oob": oob}));
     cases(&answer)

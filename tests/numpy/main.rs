@@ -3,6 +3,12 @@
 //! Rust types, and what Rust writes judged by numpy. Layout of `tests/`: see
 //! `tests/README.md`.
 
+#[path = "../support/alloc.rs"]
+mod alloc;
 mod arrays;
+mod buffers;
+mod joblib;
 mod judge;
+#[cfg(feature = "ndarray")]
+mod ndarray_crate;
 mod pandas;

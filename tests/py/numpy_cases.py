@@ -9,7 +9,8 @@ Reads one JSON request on stdin and prints one JSON answer on stdout.
       complex -> [re, im], bytes -> list of ints, datetime64/timedelta64 ->
       the int64 count, a record -> {field: value}.
 
-  With "joblib", the file joblib.dump writes instead of the pickle.
+  With "joblib", the file joblib.dump writes instead of the pickle
+  (with "compress", joblib's compress argument, e.g. "zlib" or ["lz4", 3]).
 
   {"op": "load", "items": [{"hex":..., "expr":..., "proto":...}]}
       Loads each Rust-written pickle and compares it with the expression's
@@ -97,7 +98,7 @@ def dump(req):
                 import io
                 import joblib
                 bio = io.BytesIO()
-                joblib.dump(v, bio, protocol=p)
+                joblib.dump(v, bio, protocol=p, compress=req.get("compress", 0))
                 data = bio.getvalue()
             elif req.get("oob"):
                 data = pickle.dumps(v, p, buffer_callback=bufs.append)

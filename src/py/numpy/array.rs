@@ -84,6 +84,8 @@ enum Form {
     Reconstruct,
     FromBuffer,
     Scalar,
+    /// A joblib `NumpyArrayWrapper` whose bytes the VM took (`DeOptions::joblib`).
+    Joblib,
 }
 
 fn form(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<Form> {
@@ -94,6 +96,7 @@ fn form(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<Form> {
         }
         (b"numpy._core.multiarray" | b"numpy.core.multiarray", b"scalar") => Some(Form::Scalar),
         (b"numpy._core.numeric" | b"numpy.core.numeric", b"_frombuffer") => Some(Form::FromBuffer),
+        (b"joblib.numpy_pickle", b"NumpyArrayWrapper") => Some(Form::Joblib),
         _ => None,
     }
 }
@@ -104,6 +107,8 @@ pub(crate) fn is_numpy(n: &NodeDe<'_, '_, '_>, o: u32) -> bool {
     match form(n, &o) {
         // `_reconstruct` alone is an empty shell; its BUILD gives it a body.
         Some(Form::Reconstruct) => o.state.len > 0,
+        // The state dict, then the bytes that followed it.
+        Some(Form::Joblib) => o.state.len == 2,
         Some(_) => true,
         None => false,
     }
@@ -159,11 +164,17 @@ pub(crate) fn view<'c>(n: &NodeDe<'c, '_, '_>, o: u32) -> Result<ArrayView<'c>> 
             }
             build_with(n, descr, Vec::new(), false, data)
         }
+        Some(Form::Joblib) => {
+            let s = super::joblib::wrapper_state(n, &obj)?;
+            let data =
+                n.ctx.arena.iter(obj.state).nth(1).ok_or_else(|| malformed("joblib data"))?;
+            build_with(n, s.descr, s.shape, s.fortran, data)
+        }
         None => Err(malformed("not a numpy array")),
     }
 }
 
-fn shape_of(n: &NodeDe<'_, '_, '_>, id: NodeId) -> Result<Vec<usize>> {
+pub(super) fn shape_of(n: &NodeDe<'_, '_, '_>, id: NodeId) -> Result<Vec<usize>> {
     let arena = n.ctx.arena;
     let Node::Tuple(s) = arena.node(id) else { return Err(malformed("the shape is not a tuple")) };
     if s.len > 64 {

@@ -34,8 +34,8 @@ pub(crate) fn read<'de, V: Visitor<'de>>(
     if let Some(kind) = super::pandas::kind(&n, o) {
         return super::pandas::read(n, o, kind, how, visitor);
     }
-    if super::joblib::is_wrapper(&n, o) {
-        return Err(super::joblib::error());
+    if super::joblib::is_wrapper(&n, o) && !super::array::is_numpy(&n, o) {
+        return Err(super::joblib::error(&n, o));
     }
     let _g = n.enter()?;
     let view = view(&n, o)?;

@@ -6,6 +6,8 @@ mod array;
 pub(crate) mod de;
 mod dtype;
 mod joblib;
+#[cfg(feature = "ndarray")]
+mod nd;
 mod pandas;
 pub(crate) mod ser;
 
@@ -27,6 +29,10 @@ pub(crate) fn handles(n: &crate::de::NodeDe<'_, '_, '_>, o: u32) -> bool {
 pub use dtype::Dtype;
 /// A joblib file's error for a pickle that fails to read, when it is one.
 pub(crate) use joblib::explain as explain_joblib;
+pub(crate) use joblib::payload as joblib_payload;
+pub use joblib::{from_joblib_reader, from_joblib_slice};
+#[cfg(feature = "ndarray")]
+pub use nd::{as_numpy, AsNumpy};
 
 use crate::error::{Error, Result};
 
@@ -156,6 +162,34 @@ elements! {
     u32: '<' 'u'; u64: '<' 'u'; f32: '<' 'f'; f64: '<' 'f';
 }
 
+/// A complex number `[re, im]`: `complex64` from `[f32; 2]`, `complex128`
+/// from `[f64; 2]` (the pair a complex element reads as).
+///
+/// ```
+/// use serde_pickle::py::NdArray;
+/// let a = NdArray::new(vec![2], vec![[1.0f64, 2.0], [3.0, -4.0]]).unwrap();
+/// assert_eq!(a.dtype().name(), "complex128");
+/// let back: Vec<(f64, f64)> = serde_pickle::from_slice(&serde_pickle::to_vec(&a).unwrap()).unwrap();
+/// assert_eq!(back, [(1.0, 2.0), (3.0, -4.0)]);
+/// ```
+macro_rules! complex {
+    ($($f:ty),*) => {
+        $(
+            impl NdElement for [$f; 2] {
+                fn dtype() -> Dtype {
+                    Dtype::new('<', 'c', 2 * std::mem::size_of::<$f>(), None)
+                }
+                fn put(&self, out: &mut Vec<u8>) {
+                    out.extend_from_slice(&self[0].to_le_bytes());
+                    out.extend_from_slice(&self[1].to_le_bytes());
+                }
+            }
+        )*
+    };
+}
+
+complex!(f32, f64);
+
 impl NdElement for bool {
     fn dtype() -> Dtype {
         Dtype::new('|', 'b', 1, None)
@@ -174,10 +208,10 @@ impl<T: NdElement + Serialize> Serialize for NdArray<T> {
                 std::any::type_name::<T>()
             )));
         }
-        let mut data = Vec::with_capacity(self.data.len() * self.dtype.itemsize());
-        self.data.iter().for_each(|x| x.put(&mut data));
-        let parts = ser::Parts { dtype: &self.dtype, shape: Some(&self.shape), data };
-        let plain = ser::Plain { shape: &self.shape, dtype: &self.dtype, data: &self.data };
+        let data = element_bytes(&self.dtype, self.data.len(), self.data.iter());
+        let layout = ser::Layout::C;
+        let parts = ser::Parts { dtype: &self.dtype, shape: Some(&self.shape), layout, data };
+        let plain = ser::Plain { shape: &self.shape, dtype: &self.dtype, data: &self.data[..] };
         ser::serialize(s, parts, &plain)
     }
 }
@@ -187,8 +221,20 @@ impl<T: NdElement + Serialize> Serialize for NdScalar<T> {
         let mut data = Vec::new();
         self.0.put(&mut data);
         let dtype = T::dtype();
-        ser::serialize(s, ser::Parts { dtype: &dtype, shape: None, data }, &self.0)
+        let parts = ser::Parts { dtype: &dtype, shape: None, layout: ser::Layout::C, data };
+        ser::serialize(s, parts, &self.0)
     }
+}
+
+/// The bytes of `len` elements of `dtype`, in the order given.
+fn element_bytes<'a, T: NdElement + 'a>(
+    dtype: &Dtype,
+    len: usize,
+    elems: impl Iterator<Item = &'a T>,
+) -> Vec<u8> {
+    let mut data = Vec::with_capacity(len.saturating_mul(dtype.itemsize()));
+    elems.for_each(|x| x.put(&mut data));
+    data
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for NdScalar<T> {

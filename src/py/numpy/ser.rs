@@ -46,11 +46,26 @@ fn take_target() -> Option<Target> {
     TARGET.with(|c| c.take())
 }
 
+/// How an array's elements lie in the memory numpy would pickle, which
+/// decides the form numpy writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// C-contiguous: `data` is in C order.
+    C,
+    /// Fortran-contiguous and not C-contiguous: `data` is in Fortran order,
+    /// written with `is_fortran` (order `'F'` at protocol 5).
+    F,
+    /// Neither (a strided view): `data` is in C order, and numpy writes the
+    /// `_reconstruct` form at every protocol, protocol 5 included.
+    Strided,
+}
+
 /// The raw parts of an array or scalar to write.
 pub(crate) struct Parts<'a> {
     pub dtype: &'a Dtype,
     /// `None` for a scalar.
     pub shape: Option<&'a [usize]>,
+    pub layout: Layout,
     pub data: Vec<u8>,
 }
 
@@ -149,9 +164,10 @@ fn to_value(p: &mut Parts<'_>, t: Target) -> Value {
     };
     let shape = Value::Tuple(shape.iter().map(|&d| Value::Int(d as i64)).collect());
     // A dtype with metadata (datetime64's unit) keeps the protocol-4 form
-    // at protocol 5, as numpy does.
-    if t.protocol >= 5 && p.dtype.unit().is_none() {
-        let args = vec![Value::ByteArray(data), dtype, shape, Value::Str("C".into())];
+    // at protocol 5, as numpy does, and so does a non-contiguous array.
+    if t.protocol >= 5 && p.dtype.unit().is_none() && p.layout != Layout::Strided {
+        let order = if p.layout == Layout::F { "F" } else { "C" };
+        let args = vec![Value::ByteArray(data), dtype, shape, Value::Str(order.into())];
         return call(global(t, "numpy._core.numeric", "_frombuffer"), args, None);
     }
     let args = vec![
@@ -159,19 +175,20 @@ fn to_value(p: &mut Parts<'_>, t: Target) -> Value {
         Value::Tuple(vec![Value::Int(0)]),
         Value::Bytes(b"b".to_vec()),
     ];
-    let state =
-        Value::Tuple(vec![Value::Int(1), shape, dtype, Value::Bool(false), Value::Bytes(data)]);
+    let fortran = Value::Bool(p.layout == Layout::F);
+    let state = Value::Tuple(vec![Value::Int(1), shape, dtype, fortran, Value::Bytes(data)]);
     call(global(t, "numpy._core.multiarray", "_reconstruct"), args, Some(state))
 }
 
-/// The plain form other serde formats see: `{shape, dtype, data}`.
-pub(crate) struct Plain<'a, T> {
+/// The plain form other serde formats see: `{shape, dtype, data}`, the
+/// data in C order.
+pub(crate) struct Plain<'a, T: ?Sized> {
     pub shape: &'a [usize],
     pub dtype: &'a Dtype,
-    pub data: &'a [T],
+    pub data: &'a T,
 }
 
-impl<T: Serialize> Serialize for Plain<'_, T> {
+impl<T: Serialize + ?Sized> Serialize for Plain<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("NdArray", 3)?;
         st.serialize_field("shape", self.shape)?;

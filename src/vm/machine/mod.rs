@@ -87,6 +87,7 @@ impl Machine {
     /// Execute one pickle, up to and including its STOP.
     pub(crate) fn run<'de, R: Read<'de>>(&mut self, r: &mut R, opts: &DeOptions) -> Result<Loaded> {
         self.reset();
+        self.arena.buffers.clone_from(&opts.buffers);
         let start = r.offset();
         self.start = start;
         let mut first = true;
@@ -209,6 +210,30 @@ impl Machine {
             self.check_alloc(0, opts)?;
         }
         Ok(span)
+    }
+
+    /// `DeOptions::joblib`: the raw array bytes after a joblib
+    /// `NumpyArrayWrapper`'s BUILD become the object's second state.
+    #[cold]
+    fn joblib_array<'de, R: Read<'de>>(
+        &mut self,
+        r: &mut R,
+        o: u32,
+        opts: &DeOptions,
+    ) -> Result<()> {
+        let Some(p) = crate::py::numpy::joblib_payload(self, r.input(), opts, o)? else {
+            return Ok(());
+        };
+        if p.padded {
+            let padding = r.fixed::<1>()?[0];
+            self.payload(r, padding as u64, opts)?;
+        }
+        let span = self.payload(r, p.len, opts)?;
+        let data = self.add(Node::Bytes(span), opts)?;
+        let mut obj = self.arena.objects[o as usize];
+        self.arena.extend(&mut obj.state, &[data]);
+        self.arena.objects[o as usize] = obj;
+        Ok(())
     }
 
     fn line<'de, R: Read<'de>>(&mut self, r: &mut R) -> Result<Span> {
@@ -637,6 +662,9 @@ impl Machine {
                         let mut obj = self.arena.objects[o as usize];
                         self.arena.extend(&mut obj.state, &[state]);
                         self.arena.objects[o as usize] = obj;
+                        if opts.joblib {
+                            self.joblib_array(r, o, opts)?;
+                        }
                     }
                     _ => return Err(Error::syntax("BUILD target is not an object")),
                 }
@@ -672,10 +700,8 @@ impl Machine {
                         let buf = bufs
                             .get(index as usize)
                             .ok_or_else(|| Error::syntax("not enough out-of-band buffers"))?;
-                        self.check_alloc(buf.len() as u64, opts)?;
-                        let start = self.arena.scratch.len();
-                        self.arena.scratch.extend_from_slice(buf);
-                        Node::ByteArray(Span::scratch(start, buf.len()))
+                        // Read in place: the buffer outlives the read.
+                        Node::ByteArray(Span::buffer(index as usize, buf.len()))
                     }
                     None => Node::Buffer { index, readonly: false },
                 };
