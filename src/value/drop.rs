@@ -17,7 +17,8 @@ use super::{Dict, Object, Shared, Value};
 
 /// The `i`-th direct child of `v`, in a fixed order: items of sequences and
 /// sets; key, value, key, value... of dicts; an object's callable, args,
-/// kwargs (key, value...), state, list items, dict items (key, value...);
+/// kwargs (key, value...), state, list items, dict items (key, value...),
+/// effects;
 /// a persistent id's value. `Shared` nodes have no children here (cloning
 /// one clones the pointer).
 fn child(v: &Value, i: usize) -> Option<&Value> {
@@ -51,7 +52,11 @@ fn child(v: &Value, i: usize) -> Option<&Value> {
             if i < o.list_items.len() {
                 return o.list_items.get(i);
             }
-            pair(&o.dict_items, i - o.list_items.len())
+            i -= o.list_items.len();
+            if i < 2 * o.dict_items.len() {
+                return pair(&o.dict_items, i);
+            }
+            o.effects.get(i - 2 * o.dict_items.len())
         }
         _ => None,
     }
@@ -96,7 +101,7 @@ fn rebuild(src: &Value, children: Vec<Value>) -> Value {
                 .map(|kw| Dict::from_unique(pairs(it.by_ref().take(2 * kw.len()))));
             let state = it.by_ref().take(o.state.len()).collect();
             let list_items = it.by_ref().take(o.list_items.len()).collect();
-            let dict_items = pairs(it);
+            let dict_items = pairs(it.by_ref().take(2 * o.dict_items.len()));
             Value::Object(Box::new(Object {
                 kind: o.kind,
                 callable,
@@ -105,6 +110,7 @@ fn rebuild(src: &Value, children: Vec<Value>) -> Value {
                 state,
                 list_items,
                 dict_items,
+                effects: it.collect(),
             }))
         }
         Value::Buffer { index, readonly } => Value::Buffer { index: *index, readonly: *readonly },
@@ -209,6 +215,7 @@ fn detach_children(v: &mut Value, stack: &mut Vec<Value>) {
             stack.append(&mut o.state);
             stack.append(&mut o.list_items);
             push_pairs(mem::take(&mut o.dict_items), stack);
+            stack.append(&mut o.effects);
         }
         Value::Shared(Shared(arc)) => {
             if let Some(content) = Arc::get_mut(arc).and_then(|cell| cell.take()) {

@@ -240,6 +240,40 @@ pub struct Object {
     pub list_items: Vec<Value>,
     /// Items set by `SETITEM`/`SETITEMS` (e.g. a `defaultdict`'s contents).
     pub dict_items: Vec<(Value, Value)>,
+    /// Calls the pickle makes right after building this object (and its
+    /// items and states) for their side effects only: their results are
+    /// popped (`REDUCE` then `POP`). Python's 6-item `__reduce__` sets
+    /// state this way (`state_setter(obj, state)`), as do cloudpickle
+    /// (`_function_setstate`, `_class_setstate`) and dill (`_setattr(cell,
+    /// 'cell_contents', f)`). Usually empty.
+    ///
+    /// Each is written back after the object, followed by `POP`, so that
+    /// CPython makes the same calls in the same place. They are not part of
+    /// the object's data: typed reads ([`from_value`], `from_slice::<T>`)
+    /// ignore them; `==` compares them (two objects that differ in the calls
+    /// made on them are not the same pickle); hashing leaves them out;
+    /// `Display` shows them after the object as ` then f(...)`.
+    ///
+    /// A popped call that cannot be kept in its place (nothing under it on
+    /// the stack but plain data, or items added to the object after it)
+    /// makes reading a `Value` fail with an error naming the `POP`'s
+    /// offset, rather than give a `Value` that writes a different pickle.
+    ///
+    /// ```
+    /// use serde_pickle::{from_slice, Value};
+    /// // class C with __reduce__ returning (C, (), {'x': 42}, None, None, setx),
+    /// // pickled at protocol 2
+    /// let p = b"\x80\x02c__main__\nC\nq\x00)Rq\x01c__main__\nsetx\nq\x02h\x01}q\x03X\x01\x00\x00\x00xq\x04K*s\x86R0.";
+    /// let v: Value = from_slice(p).unwrap();
+    /// let obj = v.as_py_object().unwrap();
+    /// assert_eq!(obj.effects.len(), 1);
+    /// assert!(obj.state.is_empty());
+    /// assert_eq!(v.to_string(), "__main__.C() then __main__.setx(..., {'x': 42})");
+    /// // Written back, the call and its POP come right after the object.
+    /// let out = serde_pickle::to_vec(&v).unwrap();
+    /// assert!(out.ends_with(b"R0."));
+    /// ```
+    pub effects: Vec<Value>,
 }
 
 impl Object {
@@ -253,6 +287,7 @@ impl Object {
             state: Vec::new(),
             list_items: Vec::new(),
             dict_items: Vec::new(),
+            effects: Vec::new(),
         }
     }
 

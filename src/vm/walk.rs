@@ -20,6 +20,7 @@ pub(crate) fn to_value(
     root: NodeId,
     opts: &DeOptions,
 ) -> Result<Value> {
+    super::machine::check_effects(arena)?;
     // Memo-shared strs, bytes and complexes stay shared, as in CPython (where
     // `x[0] is x[1]` holds and writing back fetches them from the memo).
     let mut refs = count_refs(arena, gotten, root, true);
@@ -29,15 +30,16 @@ pub(crate) fn to_value(
     b.build(root, 0)
 }
 
-/// The children of a node, in order (for objects: callable, args, kwargs, states, items).
+/// The children of a node, in order (for objects: callable, args, kwargs,
+/// states, items, effects).
 pub(crate) fn for_each_child(arena: &Arena, id: NodeId, mut f: impl FnMut(NodeId)) {
     let seq = |f: &mut dyn FnMut(NodeId), s: Seq| arena.iter(s).for_each(f);
     match arena.node(id) {
         Node::List(s) | Node::Tuple(s) | Node::Dict(s) | Node::Set(s) | Node::FrozenSet(s) => {
             seq(&mut f, s)
         }
-        Node::Object(o) => {
-            let o = arena.objects[o as usize];
+        Node::Object(i) => {
+            let o = arena.objects[i as usize];
             f(o.callable);
             f(o.args);
             if o.kwargs != NIL {
@@ -46,6 +48,7 @@ pub(crate) fn for_each_child(arena: &Arena, id: NodeId, mut f: impl FnMut(NodeId
             seq(&mut f, o.state);
             seq(&mut f, o.list_items);
             seq(&mut f, o.dict_items);
+            seq(&mut f, arena.effects_of(i));
         }
         Node::PersId(p) => f(p),
         _ => {}
@@ -214,13 +217,15 @@ enum Shell {
     Set,
     FrozenSet,
     Dict,
-    /// How many of the children are the args, kwargs (flat), states, list items and dict items (flat).
+    /// How many of the children are the args, kwargs (flat), states, list
+    /// items and dict items (flat); the effects come last.
     Object {
         kind: crate::value::ObjectKind,
         args: usize,
         kwargs: Option<usize>,
         state: usize,
         list: usize,
+        dict: usize,
     },
     PersId,
 }
@@ -322,8 +327,8 @@ impl<'a> Builder<'a> {
             Node::Set(s) => seq(Shell::Set, s),
             Node::FrozenSet(s) => seq(Shell::FrozenSet, s),
             Node::Dict(s) => seq(Shell::Dict, s),
-            Node::Object(o) => {
-                let o = arena.objects[o as usize];
+            Node::Object(i) => {
+                let o = arena.objects[i as usize];
                 let mut kids = vec![(o.callable, depth + 1)];
                 if let Node::Tuple(s) = arena.node(o.args) {
                     kids.extend(arena.iter(s).map(|c| (c, depth + 2)));
@@ -339,12 +344,14 @@ impl<'a> Builder<'a> {
                 kids.extend(arena.iter(o.state).map(|c| (c, depth + 1)));
                 kids.extend(arena.iter(o.list_items).map(|c| (c, depth + 1)));
                 kids.extend(arena.iter(o.dict_items).map(|c| (c, depth + 1)));
+                kids.extend(arena.iter(arena.effects_of(i)).map(|c| (c, depth + 1)));
                 let shell = Shell::Object {
                     kind: o.kind,
                     args,
                     kwargs,
                     state: o.state.len as usize,
                     list: o.list_items.len as usize,
+                    dict: o.dict_items.len as usize,
                 };
                 let n = kids.len();
                 (shell, Kids::List(kids.into_iter()), n)
@@ -445,7 +452,7 @@ fn finish(frame: Frame<'_>) -> Value {
         Shell::FrozenSet => Value::FrozenSet(out),
         Shell::Dict => Value::Dict(Dict::from_pairs(pairs(out))),
         Shell::PersId => Value::PersistentId(Box::new(out.pop().unwrap_or(Value::None))),
-        Shell::Object { kind, args, kwargs, state, list } => {
+        Shell::Object { kind, args, kwargs, state, list, dict } => {
             let mut rest = out.split_off(1);
             let callable = out.pop().unwrap_or(Value::None);
             let mut after = rest.split_off(args);
@@ -456,12 +463,14 @@ fn finish(frame: Frame<'_>) -> Value {
             });
             let mut list_and_dict = after.split_off(state);
             let state_v = after;
-            let dict_flat = list_and_dict.split_off(list);
+            let mut dict_flat = list_and_dict.split_off(list);
+            let effects = dict_flat.split_off(dict);
             let mut obj = Object::new(kind, callable, args_v);
             obj.kwargs = kwargs_v;
             obj.state = state_v;
             obj.list_items = list_and_dict;
             obj.dict_items = pairs(dict_flat);
+            obj.effects = effects;
             Value::Object(Box::new(obj))
         }
     };
