@@ -21,7 +21,7 @@ use super::{Dict, Object, Shared, Value};
 /// effects;
 /// a persistent id's value. `Shared` nodes have no children here (cloning
 /// one clones the pointer).
-fn child(v: &Value, i: usize) -> Option<&Value> {
+pub(super) fn child(v: &Value, i: usize) -> Option<&Value> {
     fn pair(pairs: &[(Value, Value)], i: usize) -> Option<&Value> {
         pairs.get(i / 2).map(|(k, v)| if i % 2 == 0 { k } else { v })
     }
@@ -269,8 +269,15 @@ fn is_last_shared(v: &Value) -> bool {
     matches!(v, Value::Shared(Shared(arc)) if Arc::strong_count(arc) == 1)
 }
 
+/// Drop `values` without recursion.
+pub(super) fn drop_values(values: Vec<Value>) {
+    drop_all(values)
+}
+
 /// The last reference to a shared node drops its content without
-/// recursion (a cycle of shared nodes is never freed).
+/// recursion. Dropping a reference to a node that may be on a cycle checks
+/// whether the cycle has become unreachable, and frees it if so (see
+/// `cycles.rs`).
 impl Drop for Shared {
     #[inline]
     fn drop(&mut self) {
@@ -278,6 +285,8 @@ impl Drop for Shared {
             if has_children(&content) || is_last_shared(&content) {
                 drop_all(vec![content]);
             }
+        } else if self.0.is_cyclic() {
+            super::cycles::collect(self);
         }
     }
 }

@@ -82,11 +82,12 @@
 //! [`from_value`] stop at 1024 levels with an error of
 //! [`Category::Limit`](crate::Category::Limit).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 pub use num_bigint::BigInt;
 
 mod access;
+pub(crate) mod cycles;
 mod dict;
 mod display;
 mod drop;
@@ -352,34 +353,68 @@ impl Dict {
 /// (a list that contains itself). Cloning a `Shared` clones the pointer.
 ///
 /// The content is set once; [`Shared::empty`] plus [`Shared::set`] builds a cycle.
-/// A cyclic structure is never freed (like `Arc` cycles in general): it is bounded
-/// by the input it was read from. To refuse cyclic pickles, see
+///
+/// # Cycles are freed
+///
+/// A cycle of `Arc`s is never freed by reference counting alone. Nodes that
+/// may be on a cycle (those of a `Value` read from a cyclic pickle, and
+/// those made by [`Shared::empty`]) are marked; when a reference to a marked
+/// node is dropped and others remain, the nodes it reaches are checked: if
+/// every remaining reference to them comes from inside them (nothing outside
+/// can reach them any more), their contents are dropped, which frees the
+/// cycle. So reading and dropping cyclic pickles keeps memory flat. The
+/// check walks what the node reaches, once per such drop: dropping one of
+/// many references to a node of a large cyclic value, while the value is
+/// kept, costs a walk of the part of it that node reaches. Acyclic values
+/// never pay for it. (A cycle you build with [`Shared::new`] nodes only
+/// around one [`Shared::empty`] node is freed when the last outside
+/// reference to the `empty` one goes last; drop that one last, or make the
+/// others with `empty` too.) To refuse cyclic pickles, see
 /// [`DeOptions::reject_cycles`](crate::DeOptions::reject_cycles).
+///
+/// ```
+/// use serde_pickle::{from_slice, Value};
+/// // l = []; l.append(l); pickle.dumps(l, 2)
+/// let data = b"\x80\x02]q\x00h\x00a.";
+/// for _ in 0..1000 {
+///     let v: Value = from_slice(data).unwrap();
+///     assert_eq!(v.to_string(), "[[...]]");
+/// } // each dropped and freed
+/// ```
 #[derive(Clone)]
-pub struct Shared(pub(crate) Arc<OnceLock<Value>>);
+pub struct Shared(pub(crate) Arc<cycles::Node>);
 
 impl Shared {
     /// A shared node holding `value`.
     pub fn new(value: Value) -> Self {
-        let cell = OnceLock::new();
-        let _ = cell.set(value);
-        Shared(Arc::new(cell))
+        Shared(Arc::new(cycles::Node::new(Some(value), false)))
     }
 
     /// A shared node whose content is set later (to build cycles).
     pub fn empty() -> Self {
-        Shared(Arc::new(OnceLock::new()))
+        Shared(Arc::new(cycles::Node::new(None, true)))
+    }
+
+    /// An unset node the reader makes: not marked as on a cycle until the
+    /// walk finds one (see `vm/walk.rs`).
+    pub(crate) fn pending() -> Self {
+        Shared(Arc::new(cycles::Node::new(None, false)))
+    }
+
+    /// Whether the content is set.
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.cell().get().is_some()
     }
 
     /// Set the content of a node made by [`Shared::empty`]; `Err(value)` if already set.
     pub fn set(&self, value: Value) -> Result<(), Value> {
-        self.0.set(value)
+        self.0.cell().set(value)
     }
 
     /// The content (`None` while a node made by [`Shared::empty`] is unset).
     pub fn get(&self) -> &Value {
         static NONE: Value = Value::None;
-        self.0.get().unwrap_or(&NONE)
+        self.0.cell().get().unwrap_or(&NONE)
     }
 
     /// True if both point to the same node.

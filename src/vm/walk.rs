@@ -20,14 +20,24 @@ pub(crate) fn to_value(
     root: NodeId,
     opts: &DeOptions,
 ) -> Result<Value> {
-    super::machine::check_effects(arena)?;
+    if opts.lossless {
+        super::machine::check_effects(arena)?;
+    }
     // Memo-shared strs, bytes and complexes stay shared, as in CPython (where
     // `x[0] is x[1]` holds and writing back fetches them from the memo).
     let mut refs = count_refs(arena, gotten, root, true);
     share_cycles_through_tuples(arena, gotten, root, &mut refs);
     let payload_left = opts.payload_budget(pickle_len);
-    let mut b = Builder { arena, input, opts, refs, shared: HashMap::new(), payload_left };
-    b.build(root, 0)
+    let mut b =
+        Builder { arena, input, opts, refs, shared: HashMap::new(), payload_left, cyclic: false };
+    let v = b.build(root, 0);
+    // A cyclic value's nodes are marked so that dropping it frees them (see
+    // `value/cycles.rs`); the builder's own references go without checks.
+    if b.cyclic {
+        b.shared.values().for_each(Shared::mark_cyclic);
+    }
+    crate::value::cycles::quietly(|| drop(b.shared));
+    v
 }
 
 /// The children of a node, in order (for objects: callable, args, kwargs,
@@ -208,6 +218,8 @@ struct Builder<'a> {
     /// to be copied: an unshared str referenced many times is copied each
     /// time (see [`DeOptions::max_expansion`]).
     payload_left: u64,
+    /// A node was referred to while being built: the value has a cycle.
+    cyclic: bool,
 }
 
 /// What a container frame assembles once its children are built.
@@ -309,12 +321,15 @@ impl<'a> Builder<'a> {
         if self.refs.get(&id).is_some_and(|&n| n > 1) {
             if let Some(s) = self.shared.get(&id) {
                 // A node referred to while it is being built: a cycle.
-                if self.opts.reject_cycles && s.0.get().is_none() {
-                    return Err(Error::new(ErrorCode::Recursive));
+                if !s.is_set() {
+                    if self.opts.reject_cycles {
+                        return Err(Error::new(ErrorCode::Recursive));
+                    }
+                    self.cyclic = true;
                 }
                 return Ok(Some(Value::Shared(s.clone())));
             }
-            let s = Shared::empty();
+            let s = Shared::pending();
             self.shared.insert(id, s.clone());
             shared = Some(s);
         }

@@ -7,7 +7,7 @@
 //! must do what the original does.
 
 use serde_pickle::value::Value;
-use serde_pickle::{from_slice, to_vec_with, SerOptions};
+use serde_pickle::{from_slice, from_slice_with, to_vec_with, DeOptions, SerOptions};
 
 use crate::support::python::{py_dir, Python, ALL};
 
@@ -133,23 +133,37 @@ fn pickletool_transcode_keeps_popped_calls() {
 }
 
 /// A popped call with nothing under it but plain data cannot be kept in
-/// place: reading a `Value` fails, naming the POP, rather than drop it.
+/// place: a lossless read (for transcoding) fails, naming the POP, rather
+/// than drop it; a plain read gives what `pickle.loads` returns.
 #[test]
-fn a_popped_call_with_no_object_before_it_is_an_error_naming_the_pop() {
+fn a_popped_call_with_no_object_before_it_fails_a_lossless_read_naming_the_pop() {
     // ] c os\nsystem\n ( S'x'\n t R 0 .   (the list is under the call)
     let data = b"]cos\nsystem\n(S'x'\ntR0.";
-    let e = from_slice::<Value>(data).unwrap_err();
+    let lossless = DeOptions::new().lossless(true);
+    let e = from_slice_with::<Value>(data, &lossless).unwrap_err();
     assert_eq!(e.offset(), Some(data.len() as u64 - 2), "{e}");
     assert!(e.to_string().contains("POP"), "{e}");
+    assert_eq!(from_slice::<Value>(data).unwrap(), Value::List(vec![]));
     // Typed reads ignore effects.
     assert_eq!(from_slice::<Vec<i32>>(data).unwrap(), Vec::<i32>::new());
 }
 
 /// Items added to the object after the call would be written before it.
 #[test]
-fn items_added_after_a_popped_call_are_an_error() {
-    // copyreg-free: a deque-like object built by REDUCE, a popped call, then APPEND.
+fn items_added_after_a_popped_call_fail_a_lossless_read() {
+    // An object built by REDUCE, a popped call, then APPEND to the object.
     let data = b"\x80\x02cm\nD\n)Rcm\nf\n)R0K\x01a.";
-    let e = from_slice::<Value>(data).unwrap_err();
+    let e = from_slice_with::<Value>(data, &DeOptions::new().lossless(true)).unwrap_err();
     assert_eq!(e.offset(), Some(16), "{e}");
+}
+
+/// `pickletool transcode` reads losslessly: exit 1, naming the POP.
+#[cfg(feature = "cli")]
+#[test]
+fn pickletool_transcode_refuses_a_call_it_cannot_keep() {
+    use crate::support::python::world::tool;
+    let out = tool(&["transcode"], b"]cos\nsystem\n(S'x'\ntR0.");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("offset 20") && err.contains("POP"), "{err}");
 }
