@@ -256,9 +256,10 @@ pub struct Object {
     /// `Display` shows them after the object as ` then f(...)`.
     ///
     /// A popped call that cannot be kept in its place (nothing under it on
-    /// the stack but plain data, or items added to the object after it)
-    /// makes reading a `Value` fail with an error naming the `POP`'s
-    /// offset, rather than give a `Value` that writes a different pickle.
+    /// the stack but plain data, or items added to the object after it) is
+    /// left out of the `Value` (which is then what `pickle.loads` returns);
+    /// with [`DeOptions::lossless`](crate::DeOptions::lossless), as for
+    /// transcoding, reading fails instead, naming the `POP`'s offset.
     ///
     /// ```
     /// use serde_pickle::{from_slice, Value};

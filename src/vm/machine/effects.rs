@@ -18,8 +18,9 @@
 //! holds, an object or persistent id. A popped str, int, list of plain
 //! data... has no effect and is dropped, as CPython drops it.
 //!
-//! What a `Value` cannot keep in place makes the walk to a `Value` fail,
-//! naming the `POP`'s offset (an [`EffectCheck`]): a call with nothing under
+//! What a `Value` cannot keep in place makes the walk to a `Value` fail
+//! under `DeOptions::lossless`, naming the `POP`'s offset (an
+//! [`EffectCheck`]): a call with nothing under
 //! it, or under something other than an object, and a call after which the
 //! object under it received more items or states (they would be written
 //! before the call). Typed reads never look at effects.
