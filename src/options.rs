@@ -117,6 +117,7 @@ pub struct DeOptions {
     pub(crate) max_alloc: usize,
     pub(crate) max_expansion: u64,
     pub(crate) reject_cycles: bool,
+    pub(crate) lossless: bool,
     pub(crate) py2_strings: Py2Strings,
     pub(crate) globals: GlobalsPolicy,
     pub(crate) buffers: Option<Arc<Vec<Vec<u8>>>>,
@@ -136,6 +137,7 @@ impl fmt::Debug for DeOptions {
             .field("max_alloc", &self.max_alloc)
             .field("max_expansion", &self.max_expansion)
             .field("reject_cycles", &self.reject_cycles)
+            .field("lossless", &self.lossless)
             .field("py2_strings", &self.py2_strings)
             .field("globals", &self.globals)
             .field("buffers", &self.buffers.as_ref().map(|b| b.len()))
@@ -156,6 +158,7 @@ impl Default for DeOptions {
             max_alloc: 1 << 32,
             max_expansion: 64,
             reject_cycles: false,
+            lossless: false,
             py2_strings: Py2Strings::default(),
             globals: GlobalsPolicy::default(),
             buffers: None,
@@ -243,10 +246,7 @@ impl DeOptions {
     /// Refuse a pickle that puts a container inside itself, as CPython
     /// allows (`l = []; l.append(l)`), when reading a [`Value`] (default
     /// off: such a pickle reads as [`Value::Shared`] nodes that refer to
-    /// themselves). A reference cycle of `Arc`s is never freed, so a
-    /// long-running process that reads untrusted pickles into `Value`s
-    /// should turn this on: every cyclic pickle would otherwise keep its
-    /// memory (bounded by its size) until the process ends. Typed reads
+    /// themselves, freed when dropped: see [`Shared`](crate::value::Shared)). Typed reads
     /// reject cycles always (a Rust value cannot hold itself).
     ///
     /// ```
@@ -259,6 +259,30 @@ impl DeOptions {
     /// ```
     pub fn reject_cycles(mut self, on: bool) -> Self {
         self.reject_cycles = on;
+        self
+    }
+
+    /// Refuse, when reading a [`Value`], a pickle whose `Value` would not
+    /// write back the calls CPython makes (default off): a call whose result
+    /// is popped and that cannot be kept in place in
+    /// [`Object::effects`](crate::value::Object::effects) (nothing but plain
+    /// data under it on the stack, or items or states added to the object
+    /// under it afterwards). Such a call is otherwise left out of the
+    /// `Value`, which is then what `pickle.loads` returns, but writing it
+    /// back would not make the call. Turn it on to transcode: the error
+    /// names the `POP`'s offset. (`pickletool transcode` does.)
+    ///
+    /// ```
+    /// use serde_pickle::{from_slice, from_slice_with, Category, DeOptions, Value};
+    /// // MARK os.system 'echo' OBJ POP NONE: the call's result is dropped.
+    /// let p = b"\x80\x04(\x8c\x02os\x8c\x06system\x93\x8c\x04echoo0N.";
+    /// assert!(from_slice::<Value>(p).unwrap().is_none());
+    /// let err = from_slice_with::<Value>(p, &DeOptions::new().lossless(true)).unwrap_err();
+    /// assert_eq!(err.category(), Category::Unsupported);
+    /// assert_eq!(err.offset(), Some(23));
+    /// ```
+    pub fn lossless(mut self, on: bool) -> Self {
+        self.lossless = on;
         self
     }
 

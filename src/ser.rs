@@ -85,6 +85,8 @@ enum Next {
     ObjDictItems,
     /// A sequence of states, each followed by BUILD.
     States,
+    /// A sequence of calls made for their effects, each followed by POP.
+    Effects,
     /// A str given as surrogatepass UTF-8 bytes.
     SurrogateStr,
     /// One state: a dict's str keys are interned by `BUILD`.

@@ -70,6 +70,9 @@ enum Kind {
     Bare,
     /// Object states, each followed by BUILD.
     States,
+    /// Calls made for their effects ([`crate::value::Object::effects`]),
+    /// each followed by POP.
+    Effects,
     Object(ObjectWriter),
 }
 
@@ -111,6 +114,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             Next::BareItems => (Kind::Bare, Batch::new(BatchKind::List, None)),
             Next::ObjListItems => (Kind::List, Batch::new(BatchKind::ObjList, len)),
             Next::States => (Kind::States, Batch::new(BatchKind::List, None)),
+            Next::Effects => (Kind::Effects, Batch::new(BatchKind::List, None)),
             next if next.is_soft() => {
                 ser.hashable("list")?;
                 ser.pk.em.empty_list();
@@ -260,6 +264,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
                 ser.pk.em.op(crate::codec::opcodes::BUILD);
                 Ok(())
             }
+            Kind::Effects => {
+                value.serialize(&mut *ser)?;
+                ser.pk.em.op(POP);
+                Ok(())
+            }
             Kind::Dict { .. } | Kind::Object(_) => Err(malformed("sequence item")),
         }
     }
@@ -370,7 +379,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
                 }
             }
             Kind::Set { frozen, shared } => close_set(ser, batch, frozen, shared),
-            Kind::Bare | Kind::States => {}
+            Kind::Bare | Kind::States | Kind::Effects => {}
             Kind::Object(writer) => writer.end(ser)?,
         }
         Ok(())

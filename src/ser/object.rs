@@ -3,8 +3,10 @@
 //! appended items, set items and `BUILD` states, in that order.
 //!
 //! The object arrives as a struct whose fields come in this order: `kind`,
-//! `callable`, `args`, `kwargs`, `list_items`, `dict_items`, `state` (see
-//! `value/ser.rs`); its kind and arity come in the magic hint.
+//! `callable`, `args`, `kwargs`, `list_items`, `dict_items`, `state`, and
+//! `effects` when there are any (see `value/ser.rs`): calls written after
+//! the object, each followed by `POP`. Its kind and arity come in the
+//! magic hint.
 //!
 //! | kind | protocol | written as |
 //! |---|---|---|
@@ -76,6 +78,7 @@ impl ObjectWriter {
             "list_items" => part(ser, Next::ObjListItems, value),
             "dict_items" => part(ser, Next::ObjDictItems, value),
             "state" => part(ser, Next::States, value),
+            "effects" => part(ser, Next::Effects, value),
             _ => Err(Error::message(format!("unexpected object part {name:?}"))),
         }
     }

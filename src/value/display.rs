@@ -265,6 +265,10 @@ fn push_object<'a>(parts: &mut Vec<Task<'a>>, o: &'a Object) {
         push_pairs(parts, &o.dict_items);
         parts.push(Task::Lit("})"));
     }
+    for e in &o.effects {
+        parts.push(Task::Lit(" then "));
+        parts.push(Task::Val(e));
+    }
 }
 
 /// What Python prints for a container met again while printing itself.
@@ -402,7 +406,8 @@ fn write_repr<W: fmt::Write + ?Sized>(out: &mut W, v: &Value) -> fmt::Result {
 ///   (`builtins` left out: `<class 'int'>`), whether it names a class or a function;
 /// * a [`Value::Object`] prints as the call that builds it, `datetime.date(b'\x07\xe4\x01\x02')`,
 ///   with keyword arguments as `name=value`, then `.__setstate__(state)` for each
-///   state, `.extend([...])` for appended items and `.update({...})` for set items;
+///   state, `.extend([...])` for appended items and `.update({...})` for set items,
+///   then ` then f(...)` for each call made for its effects ([`Object::effects`]);
 ///   the kind (`REDUCE`, `NEWOBJ`...) is not shown;
 /// * a [`Value::Buffer`] prints `<buffer 0>` or `<readonly buffer 0>`;
 /// * a [`Value::PersistentId`] prints `<persistent id 'the id'>`;
@@ -503,15 +508,18 @@ impl fmt::Debug for DbgObject<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let DbgObject(o, depth, ctx) = *self;
         let kwargs = o.kwargs.as_ref().map(|kw| DbgDict(kw, depth, ctx));
-        f.debug_struct("Object")
-            .field("kind", &o.kind)
+        let mut d = f.debug_struct("Object");
+        d.field("kind", &o.kind)
             .field("callable", &Dbg { v: &o.callable, depth, ctx })
             .field("args", &DbgSeq(&o.args, depth, ctx))
             .field("kwargs", &kwargs)
             .field("state", &DbgSeq(&o.state, depth, ctx))
             .field("list_items", &DbgSeq(&o.list_items, depth, ctx))
-            .field("dict_items", &DbgPairs(&o.dict_items, depth, ctx, false))
-            .finish()
+            .field("dict_items", &DbgPairs(&o.dict_items, depth, ctx, false));
+        if !o.effects.is_empty() {
+            d.field("effects", &DbgSeq(&o.effects, depth, ctx));
+        }
+        d.finish()
     }
 }
 

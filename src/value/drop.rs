@@ -17,10 +17,11 @@ use super::{Dict, Object, Shared, Value};
 
 /// The `i`-th direct child of `v`, in a fixed order: items of sequences and
 /// sets; key, value, key, value... of dicts; an object's callable, args,
-/// kwargs (key, value...), state, list items, dict items (key, value...);
+/// kwargs (key, value...), state, list items, dict items (key, value...),
+/// effects;
 /// a persistent id's value. `Shared` nodes have no children here (cloning
 /// one clones the pointer).
-fn child(v: &Value, i: usize) -> Option<&Value> {
+pub(super) fn child(v: &Value, i: usize) -> Option<&Value> {
     fn pair(pairs: &[(Value, Value)], i: usize) -> Option<&Value> {
         pairs.get(i / 2).map(|(k, v)| if i % 2 == 0 { k } else { v })
     }
@@ -51,7 +52,11 @@ fn child(v: &Value, i: usize) -> Option<&Value> {
             if i < o.list_items.len() {
                 return o.list_items.get(i);
             }
-            pair(&o.dict_items, i - o.list_items.len())
+            i -= o.list_items.len();
+            if i < 2 * o.dict_items.len() {
+                return pair(&o.dict_items, i);
+            }
+            o.effects.get(i - 2 * o.dict_items.len())
         }
         _ => None,
     }
@@ -96,7 +101,7 @@ fn rebuild(src: &Value, children: Vec<Value>) -> Value {
                 .map(|kw| Dict::from_unique(pairs(it.by_ref().take(2 * kw.len()))));
             let state = it.by_ref().take(o.state.len()).collect();
             let list_items = it.by_ref().take(o.list_items.len()).collect();
-            let dict_items = pairs(it);
+            let dict_items = pairs(it.by_ref().take(2 * o.dict_items.len()));
             Value::Object(Box::new(Object {
                 kind: o.kind,
                 callable,
@@ -105,6 +110,7 @@ fn rebuild(src: &Value, children: Vec<Value>) -> Value {
                 state,
                 list_items,
                 dict_items,
+                effects: it.collect(),
             }))
         }
         Value::Buffer { index, readonly } => Value::Buffer { index: *index, readonly: *readonly },
@@ -209,6 +215,7 @@ fn detach_children(v: &mut Value, stack: &mut Vec<Value>) {
             stack.append(&mut o.state);
             stack.append(&mut o.list_items);
             push_pairs(mem::take(&mut o.dict_items), stack);
+            stack.append(&mut o.effects);
         }
         Value::Shared(Shared(arc)) => {
             if let Some(content) = Arc::get_mut(arc).and_then(|cell| cell.take()) {
@@ -262,8 +269,15 @@ fn is_last_shared(v: &Value) -> bool {
     matches!(v, Value::Shared(Shared(arc)) if Arc::strong_count(arc) == 1)
 }
 
+/// Drop `values` without recursion.
+pub(super) fn drop_values(values: Vec<Value>) {
+    drop_all(values)
+}
+
 /// The last reference to a shared node drops its content without
-/// recursion (a cycle of shared nodes is never freed).
+/// recursion. Dropping a reference to a node that may be on a cycle checks
+/// whether the cycle has become unreachable, and frees it if so (see
+/// `cycles.rs`).
 impl Drop for Shared {
     #[inline]
     fn drop(&mut self) {
@@ -271,6 +285,8 @@ impl Drop for Shared {
             if has_children(&content) || is_last_shared(&content) {
                 drop_all(vec![content]);
             }
+        } else if self.0.is_cyclic() {
+            super::cycles::collect(self);
         }
     }
 }

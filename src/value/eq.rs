@@ -104,6 +104,7 @@ fn same_object<'a>(a: &'a Object, b: &'a Object, stack: &mut Vec<(&'a Value, &'a
         && a.args.len() == b.args.len()
         && a.state.len() == b.state.len()
         && a.list_items.len() == b.list_items.len()
+        && a.effects.len() == b.effects.len()
         && a.kwargs.is_some() == b.kwargs.is_some();
     if !same_shape {
         return false;
@@ -112,6 +113,7 @@ fn same_object<'a>(a: &'a Object, b: &'a Object, stack: &mut Vec<(&'a Value, &'a
     stack.extend(a.args.iter().zip(&b.args));
     stack.extend(a.state.iter().zip(&b.state));
     stack.extend(a.list_items.iter().zip(&b.list_items));
+    stack.extend(a.effects.iter().zip(&b.effects));
     if let (Some(x), Some(y)) = (&a.kwargs, &b.kwargs) {
         if !same_pairs(x.as_slice(), y.as_slice(), stack) {
             return false;
@@ -347,7 +349,8 @@ fn object_eq<'a>(
         && a.args.len() == b.args.len()
         && a.state.len() == b.state.len()
         && a.list_items.len() == b.list_items.len()
-        && a.dict_items.len() == b.dict_items.len();
+        && a.dict_items.len() == b.dict_items.len()
+        && a.effects.len() == b.effects.len();
     if !same_shape || !dict_eq(kwargs(a), kwargs(b), nest, stack, memo) {
         return false;
     }
@@ -355,6 +358,7 @@ fn object_eq<'a>(
     stack.extend(a.args.iter().zip(&b.args));
     stack.extend(a.state.iter().zip(&b.state));
     stack.extend(a.list_items.iter().zip(&b.list_items));
+    stack.extend(a.effects.iter().zip(&b.effects));
     for ((k1, v1), (k2, v2)) in a.dict_items.iter().zip(&b.dict_items) {
         stack.push((k1, k2));
         stack.push((v1, v2));
@@ -377,7 +381,8 @@ fn object_eq<'a>(
 ///   hanging (a pair of nodes met again is assumed equal), where Python would
 ///   raise `RecursionError`;
 /// * `Global` by module and name, `Object` by kind, callable, arguments
-///   (`kwargs` absent equals empty) and the rest in order, `Buffer` by index
+///   (`kwargs` absent equals empty) and the rest in order (the calls made
+///   for their effects, [`Object::effects`], too), `Buffer` by index
 ///   and flag.
 ///
 /// Equality is computed without recursion on the nesting depth, except for

@@ -82,11 +82,12 @@
 //! [`from_value`] stop at 1024 levels with an error of
 //! [`Category::Limit`](crate::Category::Limit).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 pub use num_bigint::BigInt;
 
 mod access;
+pub(crate) mod cycles;
 mod dict;
 mod display;
 mod drop;
@@ -240,6 +241,41 @@ pub struct Object {
     pub list_items: Vec<Value>,
     /// Items set by `SETITEM`/`SETITEMS` (e.g. a `defaultdict`'s contents).
     pub dict_items: Vec<(Value, Value)>,
+    /// Calls the pickle makes right after building this object (and its
+    /// items and states) for their side effects only: their results are
+    /// popped (`REDUCE` then `POP`). Python's 6-item `__reduce__` sets
+    /// state this way (`state_setter(obj, state)`), as do cloudpickle
+    /// (`_function_setstate`, `_class_setstate`) and dill (`_setattr(cell,
+    /// 'cell_contents', f)`). Usually empty.
+    ///
+    /// Each is written back after the object, followed by `POP`, so that
+    /// CPython makes the same calls in the same place. They are not part of
+    /// the object's data: typed reads ([`from_value`], `from_slice::<T>`)
+    /// ignore them; `==` compares them (two objects that differ in the calls
+    /// made on them are not the same pickle); hashing leaves them out;
+    /// `Display` shows them after the object as ` then f(...)`.
+    ///
+    /// A popped call that cannot be kept in its place (nothing under it on
+    /// the stack but plain data, or items added to the object after it) is
+    /// left out of the `Value` (which is then what `pickle.loads` returns);
+    /// with [`DeOptions::lossless`](crate::DeOptions::lossless), as for
+    /// transcoding, reading fails instead, naming the `POP`'s offset.
+    ///
+    /// ```
+    /// use serde_pickle::{from_slice, Value};
+    /// // class C with __reduce__ returning (C, (), {'x': 42}, None, None, setx),
+    /// // pickled at protocol 2
+    /// let p = b"\x80\x02c__main__\nC\nq\x00)Rq\x01c__main__\nsetx\nq\x02h\x01}q\x03X\x01\x00\x00\x00xq\x04K*s\x86R0.";
+    /// let v: Value = from_slice(p).unwrap();
+    /// let obj = v.as_py_object().unwrap();
+    /// assert_eq!(obj.effects.len(), 1);
+    /// assert!(obj.state.is_empty());
+    /// assert_eq!(v.to_string(), "__main__.C() then __main__.setx(..., {'x': 42})");
+    /// // Written back, the call and its POP come right after the object.
+    /// let out = serde_pickle::to_vec(&v).unwrap();
+    /// assert!(out.ends_with(b"R0."));
+    /// ```
+    pub effects: Vec<Value>,
 }
 
 impl Object {
@@ -253,6 +289,7 @@ impl Object {
             state: Vec::new(),
             list_items: Vec::new(),
             dict_items: Vec::new(),
+            effects: Vec::new(),
         }
     }
 
@@ -317,34 +354,68 @@ impl Dict {
 /// (a list that contains itself). Cloning a `Shared` clones the pointer.
 ///
 /// The content is set once; [`Shared::empty`] plus [`Shared::set`] builds a cycle.
-/// A cyclic structure is never freed (like `Arc` cycles in general): it is bounded
-/// by the input it was read from. To refuse cyclic pickles, see
+///
+/// # Cycles are freed
+///
+/// A cycle of `Arc`s is never freed by reference counting alone. Nodes that
+/// may be on a cycle (those of a `Value` read from a cyclic pickle, and
+/// those made by [`Shared::empty`]) are marked; when a reference to a marked
+/// node is dropped and others remain, the nodes it reaches are checked: if
+/// every remaining reference to them comes from inside them (nothing outside
+/// can reach them any more), their contents are dropped, which frees the
+/// cycle. So reading and dropping cyclic pickles keeps memory flat. The
+/// check walks what the node reaches, once per such drop: dropping one of
+/// many references to a node of a large cyclic value, while the value is
+/// kept, costs a walk of the part of it that node reaches. Acyclic values
+/// never pay for it. (A cycle you build with [`Shared::new`] nodes only
+/// around one [`Shared::empty`] node is freed when the last outside
+/// reference to the `empty` one goes last; drop that one last, or make the
+/// others with `empty` too.) To refuse cyclic pickles, see
 /// [`DeOptions::reject_cycles`](crate::DeOptions::reject_cycles).
+///
+/// ```
+/// use serde_pickle::{from_slice, Value};
+/// // l = []; l.append(l); pickle.dumps(l, 2)
+/// let data = b"\x80\x02]q\x00h\x00a.";
+/// for _ in 0..1000 {
+///     let v: Value = from_slice(data).unwrap();
+///     assert_eq!(v.to_string(), "[[...]]");
+/// } // each dropped and freed
+/// ```
 #[derive(Clone)]
-pub struct Shared(pub(crate) Arc<OnceLock<Value>>);
+pub struct Shared(pub(crate) Arc<cycles::Node>);
 
 impl Shared {
     /// A shared node holding `value`.
     pub fn new(value: Value) -> Self {
-        let cell = OnceLock::new();
-        let _ = cell.set(value);
-        Shared(Arc::new(cell))
+        Shared(Arc::new(cycles::Node::new(Some(value), false)))
     }
 
     /// A shared node whose content is set later (to build cycles).
     pub fn empty() -> Self {
-        Shared(Arc::new(OnceLock::new()))
+        Shared(Arc::new(cycles::Node::new(None, true)))
+    }
+
+    /// An unset node the reader makes: not marked as on a cycle until the
+    /// walk finds one (see `vm/walk.rs`).
+    pub(crate) fn pending() -> Self {
+        Shared(Arc::new(cycles::Node::new(None, false)))
+    }
+
+    /// Whether the content is set.
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.cell().get().is_some()
     }
 
     /// Set the content of a node made by [`Shared::empty`]; `Err(value)` if already set.
     pub fn set(&self, value: Value) -> Result<(), Value> {
-        self.0.set(value)
+        self.0.cell().set(value)
     }
 
     /// The content (`None` while a node made by [`Shared::empty`] is unset).
     pub fn get(&self) -> &Value {
         static NONE: Value = Value::None;
-        self.0.get().unwrap_or(&NONE)
+        self.0.cell().get().unwrap_or(&NONE)
     }
 
     /// True if both point to the same node.

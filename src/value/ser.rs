@@ -182,7 +182,8 @@ impl Serialize for ObjectParts<'_> {
             ObjectKind::Inst => "inst",
         };
         let kwargs = o.kwargs.as_ref().map_or(&[][..], |d| d.as_slice());
-        let mut st = s.serialize_struct("Object", 7)?;
+        let fields = if o.effects.is_empty() { 7 } else { 8 };
+        let mut st = s.serialize_struct("Object", fields)?;
         st.serialize_field("kind", kind)?;
         st.serialize_field("callable", &o.callable)?;
         st.serialize_field("args", &TupleOf(&o.args))?;
@@ -190,6 +191,9 @@ impl Serialize for ObjectParts<'_> {
         st.serialize_field("list_items", &o.list_items)?;
         st.serialize_field("dict_items", &Pairs(&o.dict_items))?;
         st.serialize_field("state", &o.state)?;
+        if !o.effects.is_empty() {
+            st.serialize_field("effects", &o.effects)?;
+        }
         st.end()
     }
 }

@@ -167,7 +167,9 @@ fn unshare_names(root: &mut Value, once: &HashSet<usize>) {
                 }
             }
             Value::Object(o) => {
-                let Object { callable, args, kwargs, state, list_items, dict_items, .. } = &mut **o;
+                let Object {
+                    callable, args, kwargs, state, list_items, dict_items, effects, ..
+                } = &mut **o;
                 stack.push(callable);
                 stack.extend(args.iter_mut());
                 if let Some(kw) = kwargs {
@@ -182,6 +184,7 @@ fn unshare_names(root: &mut Value, once: &HashSet<usize>) {
                     stack.push(k);
                     stack.push(x);
                 }
+                stack.extend(effects.iter_mut());
             }
             Value::PersistentId(p) => stack.push(p),
             _ => {}
@@ -535,6 +538,7 @@ fn object(kind: ObjectKind, fields: Vec<(Value, Value)>) -> Result<Value> {
             "list_items" => o.list_items = items(v)?,
             "dict_items" => o.dict_items = pairs(v)?.into_vec(),
             "state" => o.state = items(v)?,
+            "effects" => o.effects = items(v)?,
             _ => {}
         }
     }

@@ -112,6 +112,30 @@ pub(crate) struct Arena {
     /// The out-of-band buffers of the pickle being run (`DeOptions::buffers`):
     /// `NEXT_BUFFER` makes a span of one, never a copy.
     pub buffers: Option<std::sync::Arc<Vec<Vec<u8>>>>,
+    /// By object index: calls made after the object was built whose
+    /// results were popped (`POP`, `POP_MARK`), kept for their side effects
+    /// (see `machine/effects.rs`). Apart from [`ObjNode`], which the typed
+    /// reader copies into its recursive frames: rare, and they never read it.
+    pub effects: std::collections::HashMap<u32, Seq>,
+    /// Popped calls that a `Value` cannot keep in their place (see
+    /// `machine/effects.rs`): each an error for the walk to a `Value`.
+    pub effect_checks: Vec<EffectCheck>,
+}
+
+/// A popped call attached to an object (or to nothing, `object == NIL`):
+/// the object's parts as they were then, so that the walk to a `Value` can
+/// tell whether items or states came after it (they would be written
+/// before it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EffectCheck {
+    /// Index into `Arena::objects`, or NIL when nothing was under the call.
+    pub object: u32,
+    pub state: u32,
+    pub list_items: u32,
+    pub dict_items: u32,
+    /// Offset and opcode of the POP or POP_MARK.
+    pub offset: u64,
+    pub opcode: u8,
 }
 
 impl Arena {
@@ -123,6 +147,8 @@ impl Arena {
         self.globals.clear();
         self.objects.clear();
         self.scratch.clear();
+        self.effects.clear();
+        self.effect_checks.clear();
     }
 
     /// Bytes held, for the allocation limit.
@@ -162,6 +188,15 @@ impl Arena {
         let mut seq = Seq::EMPTY;
         self.extend(&mut seq, children);
         seq
+    }
+
+    /// The calls kept for their effects after object `o` (usually none).
+    #[inline]
+    pub(crate) fn effects_of(&self, o: u32) -> Seq {
+        if self.effects.is_empty() {
+            return Seq::EMPTY;
+        }
+        self.effects.get(&o).copied().unwrap_or(Seq::EMPTY)
     }
 
     /// Iterate a sequence's children.

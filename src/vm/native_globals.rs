@@ -279,6 +279,10 @@ fn import(
             obj.state = state;
             obj.list_items = list_items;
             obj.dict_items = dict_items;
+            if !o.effects.is_empty() {
+                let effects = children(m, &o.effects, shared)?;
+                m.arena.effects.insert(idx as u32, effects);
+            }
             node
         }
         Value::Buffer { index, readonly } => {

@@ -20,24 +20,36 @@ pub(crate) fn to_value(
     root: NodeId,
     opts: &DeOptions,
 ) -> Result<Value> {
+    if opts.lossless {
+        super::machine::check_effects(arena)?;
+    }
     // Memo-shared strs, bytes and complexes stay shared, as in CPython (where
     // `x[0] is x[1]` holds and writing back fetches them from the memo).
     let mut refs = count_refs(arena, gotten, root, true);
     share_cycles_through_tuples(arena, gotten, root, &mut refs);
     let payload_left = opts.payload_budget(pickle_len);
-    let mut b = Builder { arena, input, opts, refs, shared: HashMap::new(), payload_left };
-    b.build(root, 0)
+    let mut b =
+        Builder { arena, input, opts, refs, shared: HashMap::new(), payload_left, cyclic: false };
+    let v = b.build(root, 0);
+    // A cyclic value's nodes are marked so that dropping it frees them (see
+    // `value/cycles.rs`); the builder's own references go without checks.
+    if b.cyclic {
+        b.shared.values().for_each(Shared::mark_cyclic);
+    }
+    crate::value::cycles::quietly(|| drop(b.shared));
+    v
 }
 
-/// The children of a node, in order (for objects: callable, args, kwargs, states, items).
+/// The children of a node, in order (for objects: callable, args, kwargs,
+/// states, items, effects).
 pub(crate) fn for_each_child(arena: &Arena, id: NodeId, mut f: impl FnMut(NodeId)) {
     let seq = |f: &mut dyn FnMut(NodeId), s: Seq| arena.iter(s).for_each(f);
     match arena.node(id) {
         Node::List(s) | Node::Tuple(s) | Node::Dict(s) | Node::Set(s) | Node::FrozenSet(s) => {
             seq(&mut f, s)
         }
-        Node::Object(o) => {
-            let o = arena.objects[o as usize];
+        Node::Object(i) => {
+            let o = arena.objects[i as usize];
             f(o.callable);
             f(o.args);
             if o.kwargs != NIL {
@@ -46,6 +58,7 @@ pub(crate) fn for_each_child(arena: &Arena, id: NodeId, mut f: impl FnMut(NodeId
             seq(&mut f, o.state);
             seq(&mut f, o.list_items);
             seq(&mut f, o.dict_items);
+            seq(&mut f, arena.effects_of(i));
         }
         Node::PersId(p) => f(p),
         _ => {}
@@ -205,6 +218,8 @@ struct Builder<'a> {
     /// to be copied: an unshared str referenced many times is copied each
     /// time (see [`DeOptions::max_expansion`]).
     payload_left: u64,
+    /// A node was referred to while being built: the value has a cycle.
+    cyclic: bool,
 }
 
 /// What a container frame assembles once its children are built.
@@ -214,13 +229,15 @@ enum Shell {
     Set,
     FrozenSet,
     Dict,
-    /// How many of the children are the args, kwargs (flat), states, list items and dict items (flat).
+    /// How many of the children are the args, kwargs (flat), states, list
+    /// items and dict items (flat); the effects come last.
     Object {
         kind: crate::value::ObjectKind,
         args: usize,
         kwargs: Option<usize>,
         state: usize,
         list: usize,
+        dict: usize,
     },
     PersId,
 }
@@ -304,12 +321,15 @@ impl<'a> Builder<'a> {
         if self.refs.get(&id).is_some_and(|&n| n > 1) {
             if let Some(s) = self.shared.get(&id) {
                 // A node referred to while it is being built: a cycle.
-                if self.opts.reject_cycles && s.0.get().is_none() {
-                    return Err(Error::new(ErrorCode::Recursive));
+                if !s.is_set() {
+                    if self.opts.reject_cycles {
+                        return Err(Error::new(ErrorCode::Recursive));
+                    }
+                    self.cyclic = true;
                 }
                 return Ok(Some(Value::Shared(s.clone())));
             }
-            let s = Shared::empty();
+            let s = Shared::pending();
             self.shared.insert(id, s.clone());
             shared = Some(s);
         }
@@ -322,8 +342,8 @@ impl<'a> Builder<'a> {
             Node::Set(s) => seq(Shell::Set, s),
             Node::FrozenSet(s) => seq(Shell::FrozenSet, s),
             Node::Dict(s) => seq(Shell::Dict, s),
-            Node::Object(o) => {
-                let o = arena.objects[o as usize];
+            Node::Object(i) => {
+                let o = arena.objects[i as usize];
                 let mut kids = vec![(o.callable, depth + 1)];
                 if let Node::Tuple(s) = arena.node(o.args) {
                     kids.extend(arena.iter(s).map(|c| (c, depth + 2)));
@@ -339,12 +359,14 @@ impl<'a> Builder<'a> {
                 kids.extend(arena.iter(o.state).map(|c| (c, depth + 1)));
                 kids.extend(arena.iter(o.list_items).map(|c| (c, depth + 1)));
                 kids.extend(arena.iter(o.dict_items).map(|c| (c, depth + 1)));
+                kids.extend(arena.iter(arena.effects_of(i)).map(|c| (c, depth + 1)));
                 let shell = Shell::Object {
                     kind: o.kind,
                     args,
                     kwargs,
                     state: o.state.len as usize,
                     list: o.list_items.len as usize,
+                    dict: o.dict_items.len as usize,
                 };
                 let n = kids.len();
                 (shell, Kids::List(kids.into_iter()), n)
@@ -445,7 +467,7 @@ fn finish(frame: Frame<'_>) -> Value {
         Shell::FrozenSet => Value::FrozenSet(out),
         Shell::Dict => Value::Dict(Dict::from_pairs(pairs(out))),
         Shell::PersId => Value::PersistentId(Box::new(out.pop().unwrap_or(Value::None))),
-        Shell::Object { kind, args, kwargs, state, list } => {
+        Shell::Object { kind, args, kwargs, state, list, dict } => {
             let mut rest = out.split_off(1);
             let callable = out.pop().unwrap_or(Value::None);
             let mut after = rest.split_off(args);
@@ -456,12 +478,14 @@ fn finish(frame: Frame<'_>) -> Value {
             });
             let mut list_and_dict = after.split_off(state);
             let state_v = after;
-            let dict_flat = list_and_dict.split_off(list);
+            let mut dict_flat = list_and_dict.split_off(list);
+            let effects = dict_flat.split_off(dict);
             let mut obj = Object::new(kind, callable, args_v);
             obj.kwargs = kwargs_v;
             obj.state = state_v;
             obj.list_items = list_and_dict;
             obj.dict_items = pairs(dict_flat);
+            obj.effects = effects;
             Value::Object(Box::new(obj))
         }
     };

@@ -13,6 +13,7 @@ mod pickletool;
 mod pickletool_cli;
 #[cfg(feature = "cli")]
 mod pickletool_scan;
+mod popped_calls;
 #[cfg(feature = "cli")]
 mod py2;
 mod python_envs;

@@ -301,14 +301,6 @@ fn corpus_originals(group: &str, encoding: &'static str) -> Vec<Orig> {
 /// Corpus cases that cannot survive a transcoding, and why.
 const KNOWN_CORPUS_FAILURES: &[Known] = &[
     Known {
-        case: "state_setter.",
-        from: &[0, 1, 2, 3, 4, 5],
-        to: &[0, 1, 2, 3, 4, 5],
-        reason: "the state is applied by a call to a state_setter function whose result is \
-                 popped (REDUCE, POP): a side effect, not part of the value, so the Value \
-                 has the object without its state",
-    },
-    Known {
         case: "list_subclass.",
         from: &[2, 3, 4, 5],
         to: &[0, 1],

@@ -15,7 +15,7 @@
 //! | dict with other keys | `{"$dict": [[key, value], ...]}` |
 //! | str with lone surrogates | `{"$surrogates": "hex of its surrogatepass UTF-8"}` |
 //! | global (class, function) | `{"$global": ["module", "name"]}` |
-//! | object | `{"$object": {"kind": "reduce"/"newobj"/"newobj_ex"/"inst", "callable": ..., "args": [...], "kwargs": {...} or null, "state": [...], "list_items": [...], "dict_items": [[k, v], ...]}}` |
+//! | object | `{"$object": {"kind": "reduce"/"newobj"/"newobj_ex"/"inst", "callable": ..., "args": [...], "kwargs": {...} or null, "state": [...], "list_items": [...], "dict_items": [[k, v], ...], "effects": [...] (calls made for their effects, only when there are some)}}` |
 //! | out-of-band buffer | `{"$buffer": [index, readonly]}` |
 //! | persistent id | `{"$persid": value}` |
 //! | shared object | first occurrence `{"$shared": n, "value": ...}`, later ones `{"$ref": n}` |
@@ -341,7 +341,7 @@ impl ToJson {
             Some(d) => self.dict(d),
             None => Json::Null,
         };
-        let parts = vec![
+        let mut parts = vec![
             ("kind".to_string(), kind.into()),
             ("callable".to_string(), self.convert(&o.callable)),
             ("args".to_string(), Json::Array(self.all(&o.args))),
@@ -350,6 +350,9 @@ impl ToJson {
             ("list_items".to_string(), Json::Array(self.all(&o.list_items))),
             ("dict_items".to_string(), self.pairs(o.dict_items.iter())),
         ];
+        if !o.effects.is_empty() {
+            parts.push(("effects".to_string(), Json::Array(self.all(&o.effects))));
+        }
         Json::tag("$object", Json::Object(parts))
     }
 }
@@ -525,6 +528,9 @@ impl FromJson {
         }
         if let j @ Json::Array(_) = get("dict_items") {
             obj.dict_items = self.pairs(&j, "dict_items")?;
+        }
+        if let Json::Array(s) = get("effects") {
+            obj.effects = self.all(&s)?;
         }
         Ok(Value::Object(Box::new(obj)))
     }

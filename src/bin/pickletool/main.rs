@@ -176,7 +176,10 @@ fn run_with(command: &Command, input: Vec<u8>) -> Result<ExitCode, String> {
             write_out(&bytes)?;
         }
         Command::Transcode { protocol, py2, .. } => {
-            let value = load(&input, py2)?;
+            // Every call CPython makes is written back, or this is an error.
+            let opts = py2.options().lossless(true);
+            let value =
+                serde_pickle::from_slice_with::<Value>(&input, &opts).map_err(|e| e.to_string())?;
             let bytes =
                 serde_pickle::to_vec_with(&value, &SerOptions::new().protocol(protocol.protocol))
                     .map_err(|e| e.to_string())?;

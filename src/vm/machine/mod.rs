@@ -4,6 +4,10 @@ use num_bigint::BigInt;
 
 mod calls;
 mod depth;
+mod effects;
+
+pub(crate) use effects::check_effects;
+use effects::may_call;
 
 use super::arena::{Arena, GlobalRef, Node, NodeId, ObjNode, Seq, Text, NIL};
 use super::memo::Memo;
@@ -311,11 +315,20 @@ impl Machine {
                 if self.marks.last() == Some(&self.stack.len()) {
                     self.marks.pop();
                 } else {
-                    self.pop()?;
+                    let id = self.pop()?;
+                    if may_call(self.arena.node(id)) {
+                        self.popped(id);
+                    }
                 }
             }
             POP_MARK => {
                 let start = self.pop_mark()?;
+                for i in start..self.stack.len() {
+                    let id = self.stack[i];
+                    if may_call(self.arena.node(id)) {
+                        self.popped_under_mark(id, start);
+                    }
+                }
                 self.stack.truncate(start);
             }
             DUP => {

@@ -1,0 +1,155 @@
+//! Freeing cycles of [`Shared`] nodes: trial deletion when a reference to
+//! a node that may be on a cycle is dropped.
+//!
+//! Reference counting frees nothing on a cycle. Here a node carries a mark
+//! "may be on a cycle" (set by the reader when it closed a cycle, and by
+//! [`Shared::empty`]). When a reference to a marked node is dropped and
+//! other references remain, the nodes it reaches are counted: for each, the
+//! references found inside the contents of those nodes. If that accounts
+//! for every reference to every one of them (the one being dropped aside),
+//! nothing outside can reach them: their contents are taken out and
+//! dropped, which breaks the cycles, and reference counting frees the rest.
+//!
+//! Why taking contents out through a shared `Arc` is sound: it happens
+//! only once the counts show that the only references to these nodes are
+//! inside these nodes' contents and the one being dropped (owned by the
+//! caller, `&mut`). Any other thread able to read a node would hold a
+//! reference of its own and be counted. The counts and the taking happen
+//! under one global lock, so two threads dropping their last outside
+//! references to the same cycle cannot both take: the second one to get
+//! the lock still holds its reference while the first one counts, and finds
+//! it. No weak references to nodes exist (the `Arc` is private). Every
+//! node of the set must be marked: the drop of a reference to an unmarked
+//! node does not take the lock, so a thread could move its outside
+//! reference from an unmarked node to another node of the set between
+//! two of the counts; a set with an unmarked node is left alone.
+//!
+//! The only `unsafe` code of the crate: safe Rust cannot empty a node that
+//! other `Arc`s point to while `Shared::get` lends `&Value`s out of it.
+#![allow(unsafe_code)]
+
+use std::cell::{Cell, UnsafeCell};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::{Shared, Value};
+
+/// The content of a [`Shared`] node.
+pub(crate) struct Node {
+    /// Shared access only goes through `OnceLock`'s own methods (`get`,
+    /// `set`); `take` through the `UnsafeCell` happens only as described in
+    /// the module docs.
+    cell: UnsafeCell<OnceLock<Value>>,
+    /// May be on a cycle: dropping a reference to it checks for garbage.
+    cyclic: AtomicBool,
+}
+
+// SAFETY: `OnceLock<Value>` is Sync; the `UnsafeCell` is written only in
+// `collect`, under `LOCK`, when no other thread can reach the node (see the
+// module docs), and in `take` through `&mut Node` (exclusive access).
+unsafe impl Sync for Node {}
+
+impl Node {
+    pub(crate) fn new(value: Option<Value>, cyclic: bool) -> Self {
+        let cell = OnceLock::new();
+        if let Some(v) = value {
+            let _ = cell.set(v);
+        }
+        Node { cell: UnsafeCell::new(cell), cyclic: AtomicBool::new(cyclic) }
+    }
+
+    /// The content cell, for reading and setting.
+    pub(crate) fn cell(&self) -> &OnceLock<Value> {
+        // SAFETY: see `unsafe impl Sync`: no `&mut` to the cell exists
+        // while anyone else can call this.
+        unsafe { &*self.cell.get() }
+    }
+
+    /// Move the content out (exclusive access).
+    pub(crate) fn take(&mut self) -> Option<Value> {
+        self.cell.get_mut().take()
+    }
+
+    pub(crate) fn is_cyclic(&self) -> bool {
+        self.cyclic.load(Ordering::Relaxed)
+    }
+}
+
+impl Shared {
+    /// Mark the node as possibly on a cycle.
+    pub(crate) fn mark_cyclic(&self) {
+        self.0.cyclic.store(true, Ordering::Relaxed);
+    }
+}
+
+static LOCK: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    /// Set while this thread drops what a collection took out (or while the
+    /// reader drops its own extra references): no checks then.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Run `f` with no cycle checks on this thread.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> T {
+    let was = QUIET.with(|q| q.replace(true));
+    let out = f();
+    QUIET.with(|q| q.set(was));
+    out
+}
+
+/// `node` (a reference to a marked node, others remaining) is being
+/// dropped: free what it reaches if nothing else can reach it.
+#[cold]
+pub(super) fn collect(node: &mut Shared) {
+    if QUIET.with(Cell::get) {
+        return;
+    }
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(nodes) = garbage(node) else { return };
+    // Take every content out before dropping any: a content dropped
+    // first would drop references to nodes still to be taken.
+    let contents: Vec<Value> = nodes
+        .into_iter()
+        // SAFETY: see the module docs; `garbage` showed that no reference
+        // to these nodes exists outside them but `node`, owned here, and no
+        // borrow into them is alive (its walk has ended).
+        .filter_map(|p| unsafe { (*(*p).cell.get()).take() })
+        .collect();
+    drop(guard);
+    quietly(|| super::drop::drop_values(contents));
+}
+
+/// The nodes `root` reaches, if every reference to them but `root` comes
+/// from inside them.
+fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
+    let id = |s: &Shared| Arc::as_ptr(&s.0) as usize;
+    // Node id -> (the node, references found inside the contents walked).
+    let mut seen: HashMap<usize, (&Shared, usize)> = HashMap::new();
+    seen.insert(id(root), (root, 1));
+    let mut nodes = vec![root];
+    let mut values: Vec<&Value> = Vec::new();
+    while let Some(n) = nodes.pop() {
+        values.push(n.get());
+        while let Some(v) = values.pop() {
+            if let Value::Shared(s) = v {
+                let e = seen.entry(id(s)).or_insert_with(|| {
+                    nodes.push(s);
+                    (s, 0)
+                });
+                e.1 += 1;
+                continue;
+            }
+            let mut i = 0;
+            while let Some(c) = super::drop::child(v, i) {
+                values.push(c);
+                i += 1;
+            }
+        }
+    }
+    if seen.values().any(|(s, inside)| !s.0.is_cyclic() || Arc::strong_count(&s.0) != *inside) {
+        return None;
+    }
+    Some(seen.values().map(|(s, _)| Arc::as_ptr(&s.0)).collect())
+}
