@@ -301,18 +301,6 @@ fn corpus_originals(group: &str, encoding: &'static str) -> Vec<Orig> {
 /// Corpus cases that cannot survive a transcoding, and why.
 const KNOWN_CORPUS_FAILURES: &[Known] = &[
     Known {
-        case: "list_subclass.",
-        from: &[2, 3, 4, 5],
-        to: &[0, 1],
-        reason: "see KNOWN_INSTANCE_FAILURES",
-    },
-    Known {
-        case: "dict_subclass.",
-        from: &[2, 3, 4, 5],
-        to: &[0, 1],
-        reason: "see KNOWN_INSTANCE_FAILURES",
-    },
-    Known {
         case: "newargs_ex_object.",
         from: &[0, 1],
         to: &[2, 3, 4, 5],
