@@ -71,15 +71,38 @@ impl Scan {
     /// assert_eq!(error.unwrap().offset(), Some(23));
     /// ```
     pub fn partial(bytes: &[u8]) -> (Scan, Option<crate::Error>) {
+        Scan::run(bytes, &DeOptions::default())
+    }
+
+    /// Like [`Scan::partial`], for a file written by `joblib.dump`, read as
+    /// `joblib.load` reads it: the raw bytes of each numpy array that
+    /// follow its `NumpyArrayWrapper` are skipped (they are not opcodes),
+    /// and the pickle that follows the wrapper of an object array (which
+    /// `joblib.load` runs with `pickle.load`) is scanned in place.
+    ///
+    /// ```
+    /// // joblib.dump(np.arange(2.0), f, protocol=2) by joblib 1.6: the
+    /// // array's 16 bytes (after 5 padding bytes) follow the wrapper's BUILD.
+    /// let file = b"\x80\x02cjoblib.numpy_pickle\nNumpyArrayWrapper\nq\x00)\x81q\x01}q\x02(X\x08\x00\x00\x00subclassq\x03cnumpy\nndarray\nq\x04X\x05\x00\x00\x00shapeq\x05K\x02\x85q\x06X\x05\x00\x00\x00orderq\x07X\x01\x00\x00\x00Cq\x08X\x05\x00\x00\x00dtypeq\x09cnumpy\ndtype\nq\x0aX\x02\x00\x00\x00f8q\x0b\x89\x88\x87q\x0cRq\x0d(K\x03X\x01\x00\x00\x00<q\x0eNNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tq\x0fbX\x0a\x00\x00\x00allow_mmapq\x10\x88X\x1b\x00\x00\x00numpy_array_alignment_bytesq\x11K\x10ub\x05\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xf0?.";
+    /// let (found, error) = serde_pickle::Scan::partial_joblib(file);
+    /// assert!(error.is_none());
+    /// assert_eq!(found.globals[0].global.name, "NumpyArrayWrapper");
+    /// // Read as a plain pickle, the array bytes are not opcodes:
+    /// assert!(serde_pickle::Scan::partial(file).1.is_some());
+    /// ```
+    pub fn partial_joblib(bytes: &[u8]) -> (Scan, Option<crate::Error>) {
+        Scan::run(bytes, &DeOptions::default().joblib(true))
+    }
+
+    fn run(bytes: &[u8], opts: &DeOptions) -> (Scan, Option<crate::Error>) {
         let mut machine = Machine::default();
         machine.trace = Some(Vec::new());
         let mut read = SliceRead::new(bytes);
-        let opts = DeOptions::default();
         let mut out = Scan::default();
         // One pickle after another, as repeated `pickle.load(f)` runs them,
         // until the input ends or stops making sense.
         let error = loop {
-            let result = machine.run(&mut read, &opts);
+            let result = machine.run(&mut read, opts);
             let pickle = out.pickles;
             for e in machine.trace.as_mut().map(std::mem::take).unwrap_or_default() {
                 out.record(pickle, e);

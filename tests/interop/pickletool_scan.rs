@@ -226,3 +226,41 @@ fn scan_of_a_cut_container_never_crashes() {
         }
     }
 }
+
+/// A `joblib.dump` file is scanned as `joblib.load` reads it: the raw bytes
+/// of a numeric array are skipped (not taken for opcodes), and the pickle
+/// after an object array's wrapper, which joblib runs with `pickle.load`,
+/// is scanned: the call an element's `__reduce__` hides is found.
+#[test]
+fn scan_reads_a_joblib_file_as_joblib_load_does() {
+    let script = r#"
+import io, os, sys, joblib, numpy as np
+class Evil:
+    def __reduce__(self):
+        return (os.system, ('echo owned',))
+f = io.BytesIO()
+value = {'weights': np.arange(5.0).reshape(5, 1)}
+if sys.argv[1] == 'objects':
+    value['objects'] = np.array([1, Evil()], dtype=object)
+joblib.dump(value, f, protocol=int(sys.argv[2]))
+sys.stdout.buffer.write(f.getvalue())
+"#;
+    for protocol in ["2", "4", "5"] {
+        let numeric = Python::Modern.run(&["-c", script, "numeric", protocol], b"");
+        let out = pickletool(&["scan"], &numeric);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(text.starts_with("joblib file, read as joblib.load reads it\n"), "{text}");
+        assert!(stderr.is_empty() && !text.contains("before the error"), "{text}{stderr}");
+        assert!(!text.contains("system"), "{text}");
+
+        let objects = Python::Modern.run(&["-c", script, "objects", protocol], b"");
+        let out = pickletool(&["scan"], &objects);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}{stderr}");
+        assert!(stderr.is_empty(), "{text}{stderr}");
+        assert!(text.contains("global posix.system  UNSAFE"), "{text}");
+        assert!(text.contains("call REDUCE posix.system"), "{text}");
+    }
+}

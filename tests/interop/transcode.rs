@@ -299,14 +299,12 @@ fn corpus_originals(group: &str, encoding: &'static str) -> Vec<Orig> {
 }
 
 /// Corpus cases that cannot survive a transcoding, and why.
-const KNOWN_CORPUS_FAILURES: &[Known] = &[
-    Known {
-        case: "newargs_ex_object.",
-        from: &[0, 1],
-        to: &[2, 3, 4, 5],
-        reason: "see KNOWN_INSTANCE_FAILURES (__getnewargs_ex__)",
-    },
-];
+const KNOWN_CORPUS_FAILURES: &[Known] = &[Known {
+    case: "newargs_ex_object.",
+    from: &[0, 1],
+    to: &[2, 3, 4, 5],
+    reason: "see KNOWN_INSTANCE_FAILURES (__getnewargs_ex__)",
+}];
 
 #[test]
 fn corpus_values_survive_transcoding_at_every_protocol() {

@@ -9,6 +9,9 @@
 //!   the storage keys), then raw tensor bytes that `torch.load` never unpickles;
 //! - a NumPy `.npy` file: its data is a pickle exactly when its dtype holds
 //!   Python objects (`np.save(..., allow_pickle=True)`);
+//! - a `joblib.dump` file: scanned as `joblib.load` reads it (the raw array
+//!   bytes after each `NumpyArrayWrapper` skipped, the pickle after an
+//!   object array's wrapper scanned);
 //! - anything else: pickles in a row, as repeated `pickle.load(f)` reads them.
 
 use std::borrow::Cow;
@@ -30,6 +33,8 @@ pub struct Part<'a> {
     /// Offset of `bytes` in the file or member the place names, added to
     /// the offsets the scan reports.
     pub base: u64,
+    /// Read as `joblib.load` reads a file.
+    pub joblib: bool,
 }
 
 /// What an input is, and the runs of pickles in it.
@@ -55,15 +60,27 @@ pub fn open(input: &[u8]) -> Result<Opened<'_>, String> {
             "legacy PyTorch file: {LEGACY_TORCH_PICKLES} pickles, then {} bytes of tensor data",
             input.len() as u64 - end
         );
-        let part =
-            Part { place: String::new(), bytes: Cow::Borrowed(&input[..end as usize]), base: 0 };
+        let part = Part { bytes: Cow::Borrowed(&input[..end as usize]), ..plain(input) };
         return Ok(Opened { what: Some(what), parts: vec![part] });
+    }
+    if is_joblib(input) {
+        let part = Part { joblib: true, ..plain(input) };
+        return Ok(Opened {
+            what: Some("joblib file, read as joblib.load reads it".into()),
+            parts: vec![part],
+        });
     }
     Ok(Opened { what: None, parts: vec![plain(input)] })
 }
 
 fn plain(input: &[u8]) -> Part<'_> {
-    Part { place: String::new(), bytes: Cow::Borrowed(input), base: 0 }
+    Part { place: String::new(), bytes: Cow::Borrowed(input), base: 0, joblib: false }
+}
+
+/// Whether a pickle names joblib's array wrapper (`joblib.dump` output).
+fn is_joblib(input: &[u8]) -> bool {
+    let needle = b"NumpyArrayWrapper";
+    input.windows(needle.len()).any(|w| w == needle)
 }
 
 fn open_zip(input: &[u8]) -> Result<Opened<'_>, String> {
@@ -89,7 +106,7 @@ fn open_zip(input: &[u8]) -> Result<Opened<'_>, String> {
         }
         let place = format!("member {name}: ");
         if is_pkl {
-            parts.push(Part { place, bytes: Cow::Owned(bytes), base: 0 });
+            parts.push(Part { place, bytes: Cow::Owned(bytes), base: 0, joblib: false });
         } else {
             let npy = Npy::parse(&bytes).map_err(|e| format!("zip member {name}: {e}"))?;
             if let Some(part) = npy.pickle_part(place, &bytes) {
@@ -161,6 +178,7 @@ impl Npy {
             place,
             bytes: Cow::Borrowed(&bytes[self.data..]),
             base: self.data as u64,
+            joblib: false,
         })
     }
 }

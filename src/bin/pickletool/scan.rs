@@ -49,7 +49,11 @@ pub fn run(input: &[u8]) -> Result<ExitCode, String> {
     for part in &opened.parts {
         // What the pickles name and call up to where the input stops
         // making sense: CPython would have run those opcodes before failing.
-        let (found, problem) = Scan::partial(&part.bytes);
+        let (found, problem) = if part.joblib {
+            Scan::partial_joblib(&part.bytes)
+        } else {
+            Scan::partial(&part.bytes)
+        };
         unsafe_count += report(&part.place, part.base, &found, &mut text);
         pickles += found.pickles;
         globals += found.globals.len();

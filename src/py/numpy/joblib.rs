@@ -61,12 +61,18 @@ pub(crate) fn explain(input: &[u8], e: Error) -> Error {
     }
 }
 
-/// The raw bytes after a `NumpyArrayWrapper`'s `BUILD`.
-pub(crate) struct Payload {
-    /// A padding length byte and that many bytes come first.
-    pub padded: bool,
-    /// The array's bytes.
-    pub len: u64,
+/// What follows a `NumpyArrayWrapper`'s `BUILD`.
+pub(crate) enum Payload {
+    /// The array's raw bytes.
+    Raw {
+        /// A padding length byte and that many bytes come first.
+        padded: bool,
+        /// The array's bytes.
+        len: u64,
+    },
+    /// An object array: a whole pickle of the array (`joblib.load` runs it
+    /// with a plain `pickle.load`).
+    Pickle,
 }
 
 /// With [`DeOptions::joblib`], after the VM ran a `BUILD` on object `o`:
@@ -87,15 +93,13 @@ pub(crate) fn payload(
     }
     let state = wrapper_state(&n, &obj)?;
     if state.descr.dtype.kind() == 'O' {
-        return Err(Error::unsupported(
-            "a joblib object array (its elements are a nested pickle after the wrapper)",
-        ));
+        return Ok(Some(Payload::Pickle));
     }
     let count = state.shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d as u64));
     let len = count
         .and_then(|c| c.checked_mul(state.descr.size() as u64))
         .ok_or_else(|| malformed("the joblib array's size overflows"))?;
-    Ok(Some(Payload { padded: state.padded, len }))
+    Ok(Some(Payload::Raw { padded: state.padded, len }))
 }
 
 /// What a wrapper's state dict says about its array.

@@ -29,8 +29,8 @@ pub(crate) fn handles(n: &crate::de::NodeDe<'_, '_, '_>, o: u32) -> bool {
 pub use dtype::Dtype;
 /// A joblib file's error for a pickle that fails to read, when it is one.
 pub(crate) use joblib::explain as explain_joblib;
-pub(crate) use joblib::payload as joblib_payload;
 pub use joblib::{from_joblib_reader, from_joblib_slice};
+pub(crate) use joblib::{payload as joblib_payload, Payload as JoblibPayload};
 #[cfg(feature = "ndarray")]
 pub use nd::{as_numpy, AsNumpy};
 

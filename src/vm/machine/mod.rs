@@ -225,19 +225,43 @@ impl Machine {
         o: u32,
         opts: &DeOptions,
     ) -> Result<()> {
-        let Some(p) = crate::py::numpy::joblib_payload(self, r.input(), opts, o)? else {
-            return Ok(());
+        use crate::py::numpy::JoblibPayload;
+        let (padded, len) = match crate::py::numpy::joblib_payload(self, r.input(), opts, o)? {
+            None => return Ok(()),
+            Some(JoblibPayload::Raw { padded, len }) => (padded, len),
+            Some(JoblibPayload::Pickle) => return self.joblib_nested_pickle(r, opts),
         };
-        if p.padded {
+        if padded {
             let padding = r.fixed::<1>()?[0];
             self.payload(r, padding as u64, opts)?;
         }
-        let span = self.payload(r, p.len, opts)?;
+        let span = self.payload(r, len, opts)?;
         let data = self.add(Node::Bytes(span), opts)?;
         let mut obj = self.arena.objects[o as usize];
         self.arena.extend(&mut obj.state, &[data]);
         self.arena.objects[o as usize] = obj;
         Ok(())
+    }
+
+    /// A joblib object array: a whole pickle follows the wrapper. `scan`
+    /// runs it (as `joblib.load` does, with a plain `pickle.load`: not in
+    /// joblib mode, so it cannot nest further) and reports what it names
+    /// and calls; reading its elements as data is not supported.
+    #[cold]
+    fn joblib_nested_pickle<'de, R: Read<'de>>(
+        &mut self,
+        r: &mut R,
+        opts: &DeOptions,
+    ) -> Result<()> {
+        let Some(trace) = &mut self.trace else {
+            return Err(Error::unsupported(
+                "a joblib object array (its elements are a nested pickle after the wrapper)",
+            ));
+        };
+        let mut inner = Machine { trace: Some(Vec::new()), ..Machine::default() };
+        let result = inner.run(r, &opts.clone().joblib(false));
+        trace.append(inner.trace.as_mut().expect("set above"));
+        result.map(|_| ())
     }
 
     fn line<'de, R: Read<'de>>(&mut self, r: &mut R) -> Result<Span> {
