@@ -28,6 +28,9 @@ pub(crate) struct ValueSerializer {
     names: HashMap<&'static str, Shared>,
     /// The `Value::Shared` nodes met so far, by the identity of the original.
     shared: HashMap<usize, Shared>,
+    /// A node was met again inside itself: the value has a cycle, its nodes
+    /// are marked so that dropping it frees them (`value/cycles.rs`).
+    cyclic: bool,
     depth: usize,
     /// Announced by the object magic for the next struct: kind and arity.
     object: Option<ObjectKind>,
@@ -42,7 +45,11 @@ impl ValueSerializer {
         let mut v = value.serialize(&mut s)?;
         let once: HashSet<usize> =
             s.names.values().filter(|n| n.ref_count() == 2).map(Shared::id).collect();
-        drop(s);
+        if s.cyclic {
+            s.shared.values().for_each(Shared::mark_cyclic);
+        }
+        // Its own references go without the cycle checks.
+        super::cycles::quietly(|| drop(s));
         if !once.is_empty() {
             unshare_names(&mut v, &once);
         }
@@ -82,9 +89,10 @@ impl ValueSerializer {
         let hint = shape_marker::take_hint();
         if let (Magic::Shared, Hint::Shared(id)) = (m, hint) {
             if let Some(node) = self.shared.get(&id) {
+                self.cyclic |= !node.is_set();
                 return Ok(Value::Shared(node.clone()));
             }
-            let node = Shared::empty();
+            let node = Shared::pending();
             self.shared.insert(id, node.clone());
             let content = self.child(value)?;
             let _ = node.set(content);
