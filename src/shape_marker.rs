@@ -84,6 +84,10 @@ pub(crate) fn magic(name: &str) -> Option<Magic> {
 pub(crate) enum ObjectHint {
     Reduce,
     NewObj,
+    /// `NewObj` without arguments that has appended or set items: an
+    /// instance of a `list` or `dict` subclass (below protocol 2 it cannot
+    /// be made by `object.__new__`).
+    NewObjItems,
     NewObjEx,
     Inst,
 }

@@ -13,7 +13,7 @@
 //! | Reduce | any | `callable args-tuple REDUCE` |
 //! | NewObj | 2+ | `cls args-tuple NEWOBJ` |
 //! | NewObj, no args | 0-1 | `copy_reg._reconstructor (cls, object, None) REDUCE` (as CPython) |
-//! | NewObj, args | 0-1 | `copy_reg.__newobj__ (cls, *args) REDUCE` |
+//! | NewObj, args, or items (a list or dict subclass) | 0-1 | `copy_reg.__newobj__ (cls, *args) REDUCE` |
 //! | NewObjEx | 4+ | `cls args-tuple kwargs-dict NEWOBJ_EX` |
 //! | NewObjEx | 0-3 | `copyreg.__newobj_ex__ (cls, args, kwargs) REDUCE` |
 //! | Inst | 0 | `MARK args INST module name` |
@@ -85,9 +85,13 @@ impl ObjectWriter {
     ) -> Result<()> {
         match self.kind {
             ObjectHint::Reduce => {}
-            ObjectHint::NewObj if proto >= 2 => {}
-            ObjectHint::NewObj => {
-                let helper = if self.nargs == 0 { Builtin::Reconstructor } else { Builtin::NewObj };
+            ObjectHint::NewObj | ObjectHint::NewObjItems if proto >= 2 => {}
+            ObjectHint::NewObj | ObjectHint::NewObjItems => {
+                // `_reconstructor(cls, object, None)` is `object.__new__(cls)`,
+                // which cannot make a list or dict subclass: `__newobj__(cls)`
+                // is `cls.__new__(cls)`, as NEWOBJ.
+                let reconstruct = self.nargs == 0 && self.kind == ObjectHint::NewObj;
+                let helper = if reconstruct { Builtin::Reconstructor } else { Builtin::NewObj };
                 ser.pk.builtin(helper)?;
                 ser.pk.em.op(MARK);
             }
@@ -119,8 +123,8 @@ impl ObjectWriter {
         value: &T,
     ) -> Result<()> {
         match self.kind {
-            ObjectHint::NewObj if proto < 2 => {
-                if self.nargs == 0 {
+            ObjectHint::NewObj | ObjectHint::NewObjItems if proto < 2 => {
+                if self.nargs == 0 && self.kind == ObjectHint::NewObj {
                     // _reconstructor(cls, object, None), as copyreg._reduce_ex writes it.
                     ser.pk.builtin(Builtin::Object)?;
                     ser.pk.em.none();
@@ -146,7 +150,9 @@ impl ObjectWriter {
     ) -> Result<()> {
         match self.kind {
             ObjectHint::Reduce => ser.pk.em.op(REDUCE),
-            ObjectHint::NewObj => ser.pk.em.op(if proto >= 2 { NEWOBJ } else { REDUCE }),
+            ObjectHint::NewObj | ObjectHint::NewObjItems => {
+                ser.pk.em.op(if proto >= 2 { NEWOBJ } else { REDUCE })
+            }
             ObjectHint::NewObjEx => {
                 kwargs.serialize(&mut *ser)?;
                 if proto >= 4 {

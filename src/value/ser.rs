@@ -82,6 +82,12 @@ fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
         Value::Object(o) => {
             let kind = match o.kind {
                 ObjectKind::Reduce => ObjectHint::Reduce,
+                ObjectKind::NewObj
+                    if o.args.is_empty()
+                        && (!o.list_items.is_empty() || !o.dict_items.is_empty()) =>
+                {
+                    ObjectHint::NewObjItems
+                }
                 ObjectKind::NewObj => ObjectHint::NewObj,
                 ObjectKind::NewObjEx => ObjectHint::NewObjEx,
                 ObjectKind::Inst => ObjectHint::Inst,

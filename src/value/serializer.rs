@@ -101,7 +101,7 @@ impl ValueSerializer {
         if let (Magic::Object, Hint::Object(kind, _)) = (m, hint) {
             self.object = Some(match kind {
                 ObjectHint::Reduce => ObjectKind::Reduce,
-                ObjectHint::NewObj => ObjectKind::NewObj,
+                ObjectHint::NewObj | ObjectHint::NewObjItems => ObjectKind::NewObj,
                 ObjectHint::NewObjEx => ObjectKind::NewObjEx,
                 ObjectHint::Inst => ObjectKind::Inst,
             });

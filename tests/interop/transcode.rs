@@ -46,6 +46,7 @@ const CLASS_INSTANCES: &[PyCase] = &[
         "(lambda l: (setattr(l, 'tag', 't'), l)[1])(objects.MyList([1, 2]))",
     ),
     case("dict subclass", "objects.MyDict(a=1)"),
+    case("empty list subclass", "objects.MyList()"),
     case("Enum member", "objects.Color.RED"),
     case("Enum member with a str value", "objects.Color.GREEN"),
     case("Enum member with a tuple value", "objects.Color.BLUE"),
@@ -190,19 +191,14 @@ fn cli_transcode(bytes: &[u8], proto: u8) -> Result<Vec<u8>, String> {
 /// Instances whose class needs something the `Value` cannot say.
 const KNOWN_INSTANCE_FAILURES: &[Known] = &[
     Known {
-        case: "list subclass",
+        case: "empty list subclass",
         from: &[2, 3, 4, 5],
         to: &[0, 1],
-        reason: "at protocol 2+ a list subclass instance is NEWOBJ + APPENDS; below 2 the writer \
-                 spells NEWOBJ as copyreg._reconstructor(cls, object, None), but object.__new__ \
-                 cannot make a list: CPython writes _reconstructor(cls, list, [items]) \
-                 (the writer would have to know the base class)",
-    },
-    Known {
-        case: "dict subclass",
-        from: &[2, 3, 4, 5],
-        to: &[0, 1],
-        reason: "same as list subclasses: CPython writes _reconstructor(cls, dict, {items})",
+        reason: "at protocol 2+ it is `cls NEWOBJ` with nothing else, as a plain instance \
+                 without attributes is; below 2 the writer spells that as CPython does for \
+                 the plain instance, copyreg._reconstructor(cls, object, None), and \
+                 object.__new__ cannot make a list (with items, the writer knows it is a \
+                 list or dict subclass and writes copyreg.__newobj__(cls), cls.__new__(cls))",
     },
     Known {
         case: "__getnewargs_ex__",
@@ -296,26 +292,12 @@ fn corpus_originals(group: &str, encoding: &'static str) -> Vec<Orig> {
 }
 
 /// Corpus cases that cannot survive a transcoding, and why.
-const KNOWN_CORPUS_FAILURES: &[Known] = &[
-    Known {
-        case: "list_subclass.",
-        from: &[2, 3, 4, 5],
-        to: &[0, 1],
-        reason: "see KNOWN_INSTANCE_FAILURES",
-    },
-    Known {
-        case: "dict_subclass.",
-        from: &[2, 3, 4, 5],
-        to: &[0, 1],
-        reason: "see KNOWN_INSTANCE_FAILURES",
-    },
-    Known {
-        case: "newargs_ex_object.",
-        from: &[0, 1],
-        to: &[2, 3, 4, 5],
-        reason: "see KNOWN_INSTANCE_FAILURES (__getnewargs_ex__)",
-    },
-];
+const KNOWN_CORPUS_FAILURES: &[Known] = &[Known {
+    case: "newargs_ex_object.",
+    from: &[0, 1],
+    to: &[2, 3, 4, 5],
+    reason: "see KNOWN_INSTANCE_FAILURES (__getnewargs_ex__)",
+}];
 
 #[test]
 fn corpus_values_survive_transcoding_at_every_protocol() {
