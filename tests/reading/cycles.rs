@@ -67,6 +67,10 @@ const MORE_CYCLIC: &[&str] = &[
     "import collections\nv = collections.deque(); v.append(v)",
     "class C: pass\nimport __main__\n__main__.C = C\nv = C(); v.me = [v]",
     "a = []; b = [a]; a.append(b); v = [a, b, (b,)]",
+    // A popped call holding the object it follows (Object::effects).
+    "def setx(o, s): o.__dict__.update(s)\n\
+     class C:\n    def __reduce__(self): return (C, (), {'x': 1}, None, None, setx)\n\
+     v = [C()]",
 ];
 
 /// Bytes held after reading `data` into a Value and dropping it `n` times.
@@ -127,4 +131,16 @@ fn a_cycle_held_from_another_thread_is_not_freed() {
         assert_eq!(h.join().unwrap(), Some(7));
     }
     assert_eq!(v["self"]["n"], 7);
+}
+
+#[test]
+fn a_cyclic_value_copied_by_to_value_is_freed_too() {
+    let data = cpython("v = {}; v['self'] = [v]", 2);
+    let v: Value = from_slice(&data).unwrap();
+    let base = crate::alloc::live();
+    for _ in 0..1000 {
+        let copy = serde_pickle::to_value(&v).unwrap();
+        assert_eq!(copy, v);
+    }
+    assert_eq!(crate::alloc::live() - base, 0);
 }
