@@ -30,7 +30,7 @@
 
 use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Shared, Value};
@@ -43,6 +43,13 @@ pub(crate) struct Node {
     cell: UnsafeCell<OnceLock<Value>>,
     /// May be on a cycle: dropping a reference to it checks for garbage.
     cyclic: AtomicBool,
+    /// 0, or the references to this node found inside what it reaches,
+    /// plus one: the count at which dropping a reference may free it. Known
+    /// after a first check that met only set nodes (contents never change
+    /// once set); later drops at any other count skip the walk, so dropping
+    /// many references to a node of a large cycle costs one walk, not one
+    /// per reference.
+    inside: AtomicUsize,
 }
 
 // SAFETY: `OnceLock<Value>` is Sync; the `UnsafeCell` is written only in
@@ -56,7 +63,11 @@ impl Node {
         if let Some(v) = value {
             let _ = cell.set(v);
         }
-        Node { cell: UnsafeCell::new(cell), cyclic: AtomicBool::new(cyclic) }
+        Node {
+            cell: UnsafeCell::new(cell),
+            cyclic: AtomicBool::new(cyclic),
+            inside: AtomicUsize::new(0),
+        }
     }
 
     /// The content cell, for reading and setting.
@@ -106,6 +117,10 @@ pub(super) fn collect(node: &mut Shared) {
     if QUIET.with(Cell::get) {
         return;
     }
+    let at = node.0.inside.load(Ordering::Relaxed);
+    if at != 0 && Arc::strong_count(&node.0) != at {
+        return;
+    }
     let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let Some(nodes) = garbage(node) else { return };
     // Take every content out before dropping any: a content dropped
@@ -130,7 +145,9 @@ fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
     seen.insert(id(root), (root, 1));
     let mut nodes = vec![root];
     let mut values: Vec<&Value> = Vec::new();
+    let mut all_set = true;
     while let Some(n) = nodes.pop() {
+        all_set &= n.is_set();
         values.push(n.get());
         while let Some(v) = values.pop() {
             if let Value::Shared(s) = v {
@@ -147,6 +164,9 @@ fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
                 i += 1;
             }
         }
+    }
+    if all_set {
+        root.0.inside.store(seen[&id(root)].1, Ordering::Relaxed);
     }
     if seen.values().any(|(s, inside)| !s.0.is_cyclic() || Arc::strong_count(&s.0) != *inside) {
         return None;

@@ -205,3 +205,16 @@ fn an_int_over_4300_digits_is_a_write_error_at_protocols_0_and_1() {
         }
     }
 }
+
+/// `x = [x, 0, 1, ..., n-1]` and a list of `n` references to it: dropping
+/// the references one by one checks the cycle for garbage (see
+/// `Shared`), which must not walk all of `x` each time: n = 50,000 took
+/// minutes that way (n² steps); it is one walk.
+#[test]
+fn dropping_many_references_to_a_large_cycle_walks_it_once() {
+    let n = 50_000;
+    let p = cpython_dumps(&format!("x = [None]; x[0] = x; x.extend(range({n})); v = [x] * {n}"), 2);
+    let v: Value = from_slice(&p).unwrap();
+    assert_eq!(v.as_list().map(<[Value]>::len), Some(n));
+    drop(v);
+}
