@@ -30,7 +30,7 @@
 
 use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Shared, Value};
@@ -96,6 +96,33 @@ impl Shared {
 
 static LOCK: Mutex<()> = Mutex::new(());
 
+/// Values the checks may still visit, over the whole process. Reading a
+/// cyclic value grants a few visits per node read (and [`Shared::empty`]
+/// some), each check spends what it visits: the checks' total work stays
+/// proportional to what was read, whatever the input (a pickle can make
+/// every one of n drops look like the last one of an n-node cycle, which
+/// would cost n² visits). A check the budget cannot pay for is skipped:
+/// that cycle is then not freed, as `Arc` cycles never were.
+static CREDITS: AtomicU64 = AtomicU64::new(0);
+
+/// Visits granted per value of a cyclic value read (per byte of its pickle).
+pub(crate) const CREDITS_PER_NODE: u64 = 8;
+
+/// Visits granted per node made by [`Shared::empty`].
+pub(crate) const CREDITS_FOR_EMPTY: u64 = 4096;
+
+/// Allow `n` more visits.
+pub(crate) fn grant(n: u64) {
+    let _ =
+        CREDITS.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| Some(c.saturating_add(n)));
+}
+
+/// Take `n` visits (fewer if fewer are left).
+fn spend(n: u64) {
+    let _ =
+        CREDITS.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| Some(c.saturating_sub(n)));
+}
+
 thread_local! {
     /// Set while this thread drops what a collection took out (or while the
     /// reader drops its own extra references): no checks then.
@@ -139,6 +166,15 @@ pub(super) fn collect(node: &mut Shared) {
 /// The nodes `root` reaches, if every reference to them but `root` comes
 /// from inside them.
 fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
+    let budget = CREDITS.load(Ordering::Relaxed);
+    let mut visits = 0u64;
+    let result = walk(root, budget, &mut visits);
+    spend(visits);
+    result
+}
+
+/// [`garbage`], visiting at most `budget` values (`None` past it).
+fn walk(root: &Shared, budget: u64, visits: &mut u64) -> Option<Vec<*const Node>> {
     let id = |s: &Shared| Arc::as_ptr(&s.0) as usize;
     // Node id -> (the node, references found inside the contents walked).
     let mut seen: HashMap<usize, (&Shared, usize)> = HashMap::new();
@@ -150,6 +186,10 @@ fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
         all_set &= n.is_set();
         values.push(n.get());
         while let Some(v) = values.pop() {
+            *visits += 1;
+            if *visits > budget {
+                return None;
+            }
             if let Value::Shared(s) = v {
                 let e = seen.entry(id(s)).or_insert_with(|| {
                     nodes.push(s);
