@@ -670,9 +670,7 @@ impl Cmp {
             // An object the calls kept for their side effects refer to
             // (`Object::effects`, which the reference pack's decode leaves
             // out): shared only through them.
-            (Value::Shared(sa), e)
-                if matches!(sa.get(), Value::Object(o) if !o.effects.is_empty()) =>
-            {
+            (Value::Shared(sa), e) if matches!(sa.get(), Value::Object(o) if !o.effects.is_empty()) => {
                 return self.cmp(sa.get(), e)
             }
             (Value::Shared(_), _) => {
