@@ -30,7 +30,7 @@
 
 use std::cell::{Cell, UnsafeCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Shared, Value};
@@ -43,6 +43,13 @@ pub(crate) struct Node {
     cell: UnsafeCell<OnceLock<Value>>,
     /// May be on a cycle: dropping a reference to it checks for garbage.
     cyclic: AtomicBool,
+    /// 0, or the references to this node found inside what it reaches,
+    /// plus one: the count at which dropping a reference may free it. Known
+    /// after a first check that met only set nodes (contents never change
+    /// once set); later drops at any other count skip the walk, so dropping
+    /// many references to a node of a large cycle costs one walk, not one
+    /// per reference.
+    inside: AtomicUsize,
 }
 
 // SAFETY: `OnceLock<Value>` is Sync; the `UnsafeCell` is written only in
@@ -56,7 +63,11 @@ impl Node {
         if let Some(v) = value {
             let _ = cell.set(v);
         }
-        Node { cell: UnsafeCell::new(cell), cyclic: AtomicBool::new(cyclic) }
+        Node {
+            cell: UnsafeCell::new(cell),
+            cyclic: AtomicBool::new(cyclic),
+            inside: AtomicUsize::new(0),
+        }
     }
 
     /// The content cell, for reading and setting.
@@ -85,6 +96,33 @@ impl Shared {
 
 static LOCK: Mutex<()> = Mutex::new(());
 
+/// Values the checks may still visit, over the whole process. Reading a
+/// cyclic value grants a few visits per node read (and [`Shared::empty`]
+/// some), each check spends what it visits: the checks' total work stays
+/// proportional to what was read, whatever the input (a pickle can make
+/// every one of n drops look like the last one of an n-node cycle, which
+/// would cost n² visits). A check the budget cannot pay for is skipped:
+/// that cycle is then not freed, as `Arc` cycles never were.
+static CREDITS: AtomicU64 = AtomicU64::new(0);
+
+/// Visits granted per value of a cyclic value read (per byte of its pickle).
+pub(crate) const CREDITS_PER_NODE: u64 = 8;
+
+/// Visits granted per node made by [`Shared::empty`].
+pub(crate) const CREDITS_FOR_EMPTY: u64 = 4096;
+
+/// Allow `n` more visits.
+pub(crate) fn grant(n: u64) {
+    let _ =
+        CREDITS.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| Some(c.saturating_add(n)));
+}
+
+/// Take `n` visits (fewer if fewer are left).
+fn spend(n: u64) {
+    let _ =
+        CREDITS.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| Some(c.saturating_sub(n)));
+}
+
 thread_local! {
     /// Set while this thread drops what a collection took out (or while the
     /// reader drops its own extra references): no checks then.
@@ -106,6 +144,10 @@ pub(super) fn collect(node: &mut Shared) {
     if QUIET.with(Cell::get) {
         return;
     }
+    let at = node.0.inside.load(Ordering::Relaxed);
+    if at != 0 && Arc::strong_count(&node.0) != at {
+        return;
+    }
     let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let Some(nodes) = garbage(node) else { return };
     // Take every content out before dropping any: a content dropped
@@ -124,15 +166,30 @@ pub(super) fn collect(node: &mut Shared) {
 /// The nodes `root` reaches, if every reference to them but `root` comes
 /// from inside them.
 fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
+    let budget = CREDITS.load(Ordering::Relaxed);
+    let mut visits = 0u64;
+    let result = walk(root, budget, &mut visits);
+    spend(visits);
+    result
+}
+
+/// [`garbage`], visiting at most `budget` values (`None` past it).
+fn walk(root: &Shared, budget: u64, visits: &mut u64) -> Option<Vec<*const Node>> {
     let id = |s: &Shared| Arc::as_ptr(&s.0) as usize;
     // Node id -> (the node, references found inside the contents walked).
     let mut seen: HashMap<usize, (&Shared, usize)> = HashMap::new();
     seen.insert(id(root), (root, 1));
     let mut nodes = vec![root];
     let mut values: Vec<&Value> = Vec::new();
+    let mut all_set = true;
     while let Some(n) = nodes.pop() {
+        all_set &= n.is_set();
         values.push(n.get());
         while let Some(v) = values.pop() {
+            *visits += 1;
+            if *visits > budget {
+                return None;
+            }
             if let Value::Shared(s) = v {
                 let e = seen.entry(id(s)).or_insert_with(|| {
                     nodes.push(s);
@@ -147,6 +204,9 @@ fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
                 i += 1;
             }
         }
+    }
+    if all_set {
+        root.0.inside.store(seen[&id(root)].1, Ordering::Relaxed);
     }
     if seen.values().any(|(s, inside)| !s.0.is_cyclic() || Arc::strong_count(&s.0) != *inside) {
         return None;

@@ -364,10 +364,14 @@ impl Dict {
 /// every remaining reference to them comes from inside them (nothing outside
 /// can reach them any more), their contents are dropped, which frees the
 /// cycle. So reading and dropping cyclic pickles keeps memory flat. The
-/// check walks what the node reaches, once per such drop: dropping one of
-/// many references to a node of a large cyclic value, while the value is
-/// kept, costs a walk of the part of it that node reaches. Acyclic values
-/// never pay for it. (A cycle you build with [`Shared::new`] nodes only
+/// check walks what the node reaches: dropping one of many references to
+/// a node of a large cyclic value, while the value is kept, costs a walk
+/// of the part of it that node reaches. The checks' total work is budgeted
+/// by what was read (a few visits per byte of cyclic pickles read, some
+/// per [`Shared::empty`] node), so that no input makes drops take time
+/// quadratic in its size; a check past the budget is skipped, and that
+/// cycle stays allocated, as `Arc` cycles always do. Acyclic values never
+/// pay for any of it. (A cycle you build with [`Shared::new`] nodes only
 /// around one [`Shared::empty`] node is freed when the last outside
 /// reference to the `empty` one goes last; drop that one last, or make the
 /// others with `empty` too.) To refuse cyclic pickles, see
@@ -393,6 +397,7 @@ impl Shared {
 
     /// A shared node whose content is set later (to build cycles).
     pub fn empty() -> Self {
+        cycles::grant(cycles::CREDITS_FOR_EMPTY);
         Shared(Arc::new(cycles::Node::new(None, true)))
     }
 

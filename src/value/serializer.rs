@@ -28,6 +28,11 @@ pub(crate) struct ValueSerializer {
     names: HashMap<&'static str, Shared>,
     /// The `Value::Shared` nodes met so far, by the identity of the original.
     shared: HashMap<usize, Shared>,
+    /// Containers made (what dropping a cyclic copy may cost to check).
+    containers: u64,
+    /// A node was met again inside itself: the value has a cycle, its nodes
+    /// are marked so that dropping it frees them (`value/cycles.rs`).
+    cyclic: bool,
     depth: usize,
     /// Announced by the object magic for the next struct: kind and arity.
     object: Option<ObjectKind>,
@@ -42,7 +47,12 @@ impl ValueSerializer {
         let mut v = value.serialize(&mut s)?;
         let once: HashSet<usize> =
             s.names.values().filter(|n| n.ref_count() == 2).map(Shared::id).collect();
-        drop(s);
+        if s.cyclic {
+            s.shared.values().for_each(Shared::mark_cyclic);
+            super::cycles::grant(s.containers.saturating_mul(super::cycles::CREDITS_PER_NODE));
+        }
+        // Its own references go without the cycle checks.
+        super::cycles::quietly(|| drop(s));
         if !once.is_empty() {
             unshare_names(&mut v, &once);
         }
@@ -56,6 +66,7 @@ impl ValueSerializer {
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
+        self.containers += 1;
         if self.depth > MAX_DEPTH {
             return Err(Error::limit(format!(
                 "value nested deeper than {MAX_DEPTH} levels cannot be pickled"

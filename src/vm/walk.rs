@@ -35,6 +35,9 @@ pub(crate) fn to_value(
     // `value/cycles.rs`); the builder's own references go without checks.
     if b.cyclic {
         b.shared.values().for_each(Shared::mark_cyclic);
+        // The values built: at most one per opcode, so per byte read.
+        let n = arena.nodes.len().max(pickle_len) as u64;
+        crate::value::cycles::grant(n.saturating_mul(crate::value::cycles::CREDITS_PER_NODE));
     }
     crate::value::cycles::quietly(|| drop(b.shared));
     v

@@ -205,3 +205,30 @@ fn an_int_over_4300_digits_is_a_write_error_at_protocols_0_and_1() {
         }
     }
 }
+
+/// `x = [x, 0, 1, ..., n-1]` and a list of `n` references to it: dropping
+/// the references one by one checks the cycle for garbage (see
+/// `Shared`), which must not walk all of `x` each time: n = 50,000 took
+/// minutes that way (n² steps); it is one walk.
+#[test]
+fn dropping_many_references_to_a_large_cycle_walks_it_once() {
+    let n = 50_000;
+    let p = cpython_dumps(&format!("x = [None]; x[0] = x; x.extend(range({n})); v = [x] * {n}"), 2);
+    let v: Value = from_slice(&p).unwrap();
+    assert_eq!(v.as_list().map(<[Value]>::len), Some(n));
+    drop(v);
+}
+
+/// A hub and `n` lists that each hold it, while the hub holds them all:
+/// dropping the outer list's references one by one makes each look like
+/// the last reference to a node of an `n`-node cycle. The checks' work is
+/// budgeted by what was read (n² visits otherwise: minutes at n = 50,000).
+#[test]
+fn dropping_the_spokes_of_a_large_cycle_costs_a_bounded_number_of_checks() {
+    let n = 50_000;
+    let setup = format!("h = []; v = [[h] for _ in range({n})]; h.extend(v)");
+    let p = cpython_dumps(&setup, 2);
+    let v: Value = from_slice(&p).unwrap();
+    assert_eq!(v.as_list().map(<[Value]>::len), Some(n));
+    drop(v);
+}
