@@ -34,6 +34,9 @@ enum Memo {
     Float(f64),
     Str(u32, u32),
     Bytes(u32, u32),
+    /// A value the whole-`Value` builder shares (see `value.rs`): its index
+    /// there. Typed reads give up on it.
+    Shared(u32),
 }
 
 /// The value just parsed, for memo puts that follow it.
@@ -402,7 +405,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                 Payload::Lent(b) => visitor.visit_borrowed_bytes(b),
                 Payload::Copied(b) => visitor.visit_bytes(b),
             },
-            Memo::Unset | Memo::Container => Err(fallback()),
+            Memo::Unset | Memo::Container | Memo::Shared(_) => Err(fallback()),
         }
     }
 
