@@ -128,6 +128,8 @@ struct Builder {
     /// Containers may nest this deep; deeper input goes to the VM, which
     /// decides at the limit itself.
     max_depth: usize,
+    /// Values pushed: each is one the VM would push too.
+    pushes: usize,
     /// A rough count of the bytes built, against a quarter of `max_alloc`
     /// (the VM counts its own table of values against all of it).
     built: usize,
@@ -146,6 +148,7 @@ impl Builder {
     }
 
     fn push(&mut self, slot: Slot, last: Memo) -> Result<()> {
+        self.pushes += 1;
         self.built += std::mem::size_of::<Value>();
         if self.built > self.max_built {
             return Err(fallback());
@@ -308,6 +311,7 @@ impl Fast<'_, '_, '_> {
             puts: 0,
             shared: Vec::new(),
             max_depth: self.opts.max_depth,
+            pushes: 0,
             built: 0,
             max_built,
         };
@@ -320,6 +324,7 @@ impl Fast<'_, '_, '_> {
                         return Err(fallback());
                     }
                     self.pos = at;
+                    self.values += b.pushes;
                     let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish();
                     return Ok(value);
                 }
