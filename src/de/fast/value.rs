@@ -40,6 +40,7 @@ impl<T> Open<T> {
 
     /// The finished container: `wrap` of its items, held by its shared node
     /// if it has one.
+    #[inline(never)]
     fn close(self, wrap: impl FnOnce(Vec<T>) -> Value) -> (Value, usize, bool) {
         let mut items = self.items;
         // Filled batch by batch, the vector may have grown to twice its
@@ -82,6 +83,7 @@ impl Slot {
     }
 
     /// The value, its depth, and whether Python could hash it.
+    #[inline(always)]
     fn finish(self) -> (Value, usize, bool) {
         match self {
             Slot::Done { value, depth, hashable } => (value, depth, hashable),
@@ -94,6 +96,7 @@ impl Slot {
 
 /// Finish a slot that is about to become an item: its value and depth, if
 /// it may be one (a key or set item must be hashable).
+#[inline(always)]
 fn item(slot: Slot, must_hash: bool) -> Result<(Value, usize)> {
     let (v, d, hashable) = slot.finish();
     if must_hash && !hashable {
@@ -147,6 +150,7 @@ impl Builder {
         Ok(items.iter().all(|s| matches!(s, Slot::Done { hashable: true, .. })))
     }
 
+    #[inline(always)]
     fn push(&mut self, slot: Slot, last: Memo) -> Result<()> {
         self.pushes += 1;
         self.built += std::mem::size_of::<Value>();
@@ -548,10 +552,10 @@ fn fetched_puts(input: &[u8], mut at: usize) -> Result<Vec<bool>> {
             Extent::Known(end) if end <= input.len() => end,
             _ => return Err(fallback()),
         };
-        let arg = &input[at + 1..end];
         let index = |op: u8| match op {
-            BINPUT | BINGET => arg[0] as usize,
-            _ => u32::from_le_bytes([arg[0], arg[1], arg[2], arg[3]]) as usize,
+            BINPUT | BINGET => input[at + 1] as usize,
+            _ => u32::from_le_bytes([input[at + 1], input[at + 2], input[at + 3], input[at + 4]])
+                as usize,
         };
         match input[at] {
             STOP => return Ok(fetched),
