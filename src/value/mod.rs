@@ -487,9 +487,7 @@ impl Dict {
     /// Build from pairs as Python's `dict` does: a repeated key keeps its
     /// first position and takes the last value.
     pub(crate) fn from_pairs(pairs: Vec<(Value, Value)>) -> Self {
-        if pairs.len() <= 1
-            || pairs.iter().all(|(k, _)| simple_key(k)) && !has_duplicate_simple_keys(&pairs)
-        {
+        if pairs.len() <= 1 || simple_distinct_keys(&pairs) {
             return Dict::from_unique(pairs);
         }
         // Collecting dedupes with a temporary hash index (Python equality).
@@ -497,35 +495,37 @@ impl Dict {
     }
 }
 
-/// Keys whose equality is plain byte/integer equality (no 1 == 1.0 == True subtleties).
-fn simple_key(k: &Value) -> bool {
-    matches!(k, Value::Str(_) | Value::Bytes(_))
+/// A key whose equality is plain byte equality (no `1 == 1.0 == True`
+/// subtleties): a str or bytes, or a shared one (a key the pickle fetched
+/// from its memo); by kind and bytes.
+fn simple_key(k: &Value) -> Option<(bool, &[u8])> {
+    match k {
+        Value::Str(s) => Some((true, s.as_bytes())),
+        Value::Bytes(b) => Some((false, b)),
+        Value::Shared(s) => match s.get() {
+            Value::Str(s) => Some((true, s.as_bytes())),
+            Value::Bytes(b) => Some((false, b)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
-fn has_duplicate_simple_keys(pairs: &[(Value, Value)]) -> bool {
+/// Whether every key is a [`simple_key`] and no two are equal.
+fn simple_distinct_keys(pairs: &[(Value, Value)]) -> bool {
     // A struct's few fields: comparing each pair costs less than hashing.
-    if pairs.len() <= 16 {
-        fn key(k: &Value) -> Option<(u8, &[u8])> {
-            match k {
-                Value::Str(s) => Some((0, s.as_bytes())),
-                Value::Bytes(b) => Some((1, b.as_slice())),
-                _ => None,
+    const FEW: usize = 16;
+    if pairs.len() <= FEW {
+        let mut keys = [(false, &[][..]); FEW];
+        for ((k, _), slot) in pairs.iter().zip(&mut keys) {
+            match simple_key(k) {
+                Some(key) => *slot = key,
+                None => return false,
             }
         }
-        return pairs.iter().enumerate().any(|(i, (a, _))| {
-            key(a).is_some_and(|a| pairs[i + 1..].iter().any(|(b, _)| key(b) == Some(a)))
-        });
+        let keys = &keys[..pairs.len()];
+        return !keys.iter().enumerate().any(|(i, a)| keys[i + 1..].contains(a));
     }
     let mut seen = std::collections::HashSet::with_capacity(pairs.len());
-    for (k, _) in pairs {
-        let key: (u8, &[u8]) = match k {
-            Value::Str(s) => (0, s.as_bytes()),
-            Value::Bytes(b) => (1, b),
-            _ => continue,
-        };
-        if !seen.insert(key) {
-            return true;
-        }
-    }
-    false
+    pairs.iter().all(|(k, _)| simple_key(k).is_some_and(|key| seen.insert(key)))
 }

@@ -99,6 +99,16 @@ pub(crate) struct ObjNode {
     pub dict_items: Seq,
 }
 
+/// The most [`Arena::footprint`] grows by for each value a pickle pushes:
+/// its node, its place among a container's children, the chunk of the batch
+/// that put it there. (The fast path bounds the VM's footprint by it.)
+pub(crate) const FOOTPRINT_PER_VALUE: usize =
+    std::mem::size_of::<Node>() + std::mem::size_of::<NodeId>() + std::mem::size_of::<Chunk>();
+
+/// The VM checks its footprint against the allocation limit each time this
+/// many nodes have been added (and at each payload read from a reader).
+pub(crate) const CHECK_EVERY: usize = 1 << 16;
+
 /// All nodes of one pickle, plus the scratch bytes their spans may point into.
 #[derive(Default)]
 pub(crate) struct Arena {

@@ -40,6 +40,7 @@ impl<'de> Fast<'_, 'de, '_> {
             return Ok(None);
         }
         self.pos = next;
+        self.values += 1;
         Ok(Some(v))
     }
 

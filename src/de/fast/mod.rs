@@ -22,6 +22,7 @@ use access::{Batched, Fixed, Marked, Variant};
 use crate::codec::opcodes::*;
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::DeOptions;
+use crate::vm::arena::{CHECK_EVERY, FOOTPRINT_PER_VALUE};
 
 /// A memo entry: scalars can be fetched again; containers cannot (fallback).
 #[derive(Clone, Copy)]
@@ -34,6 +35,9 @@ enum Memo {
     Float(f64),
     Str(u32, u32),
     Bytes(u32, u32),
+    /// A value the whole-`Value` builder shares (see `value.rs`): its index
+    /// there. Typed reads give up on it.
+    Shared(u32),
 }
 
 /// The value just parsed, for memo puts that follow it.
@@ -63,6 +67,9 @@ pub(crate) struct Fast<'i, 'de, 'o> {
     /// The VM charges the same visits, so a read within the budget here is
     /// within it there.
     payload_left: u64,
+    /// Values parsed so far: what bounds the VM's working memory for the
+    /// same pickle (see [`Fast::within_vm_alloc`]).
+    values: usize,
 }
 
 /// The fast path gives up. Which error this is never matters: the VM then
@@ -110,6 +117,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
             depth: 0,
             mutable_opened: 0,
             payload_left,
+            values: 0,
         }
     }
 
@@ -131,10 +139,26 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
         }
         let value = T::deserialize(&mut self)?;
         self.skip_meta()?;
-        if self.byte()? != STOP {
+        if self.byte()? != STOP || !self.within_vm_alloc() {
             return Err(fallback());
         }
         Ok((value, self.pos))
+    }
+
+    /// Whether the VM, reading the same pickle, stays within
+    /// [`DeOptions::max_alloc`]: its arena grows by at most
+    /// [`FOOTPRINT_PER_VALUE`] per value, plus every payload when the input
+    /// is a reader's (copied into its scratch buffer, and checked at each
+    /// payload); from a slice it checks only every [`CHECK_EVERY`] nodes.
+    /// Where it might not, the VM decides.
+    fn within_vm_alloc(&self) -> bool {
+        let bound = match self.lend {
+            Some(_) if self.values < CHECK_EVERY - 1 => return true,
+            Some(_) => 0,
+            None => self.pos,
+        };
+        let bound = self.values.saturating_mul(FOOTPRINT_PER_VALUE).saturating_add(bound);
+        bound <= self.opts.max_alloc
     }
 
     #[inline]
@@ -221,9 +245,10 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
         Ok(())
     }
 
-    /// Memo puts that follow a value.
+    /// Memo puts that follow a value (and the value counted).
     #[inline(always)]
     fn memo_after(&mut self, last: Last) -> Result<()> {
+        self.values += 1;
         let m = match last {
             Last::Scalar(m) => m,
             Last::Container => Memo::Container,
@@ -402,7 +427,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                 Payload::Lent(b) => visitor.visit_borrowed_bytes(b),
                 Payload::Copied(b) => visitor.visit_bytes(b),
             },
-            Memo::Unset | Memo::Container => Err(fallback()),
+            Memo::Unset | Memo::Container | Memo::Shared(_) => Err(fallback()),
         }
     }
 
@@ -616,6 +641,7 @@ impl<'de> de::Deserializer<'de> for &mut Fast<'_, 'de, '_> {
                     let mut a = [0u8; 8];
                     a.copy_from_slice(b);
                     self.pos = p + 9;
+                    self.values += 1;
                     return visitor.visit_f64(f64::from_be_bytes(a));
                 }
             }

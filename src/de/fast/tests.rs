@@ -85,3 +85,49 @@ fn a_frame_longer_than_the_input_is_an_error_on_both_paths() {
     assert!(crate::from_slice::<Vec<i64>>(data).is_err());
     assert!(crate::from_slice_with::<Vec<i64>>(data, &vm).is_err());
 }
+
+/// Typed reads of `data` as `Vec<T>` under `opts`, fast path on and off,
+/// from a slice and from a stream over a reader: all alike.
+fn alike<T>(data: &[u8], opts: &crate::DeOptions) -> Vec<crate::Result<Vec<T>>>
+where
+    T: serde::de::DeserializeOwned,
+{
+    let mut out = Vec::new();
+    for opts in [opts.clone(), opts.clone().fast_path(false)] {
+        out.push(crate::from_slice_with::<Vec<T>>(data, &opts));
+        let mut stream = crate::Deserializer::from_reader(data).with_options(opts).into_iter();
+        out.push(stream.next().expect("one pickle"));
+    }
+    out
+}
+
+#[test]
+fn the_allocation_limit_holds_for_typed_reads_as_for_the_vm() {
+    // 100,000 ints: the VM's arena is past 64 KiB at its first check.
+    let ints = crate::to_vec(&vec![7i64; 100_000]).unwrap();
+    let tight = crate::DeOptions::new().max_alloc(64 << 10);
+    for r in alike::<i64>(&ints, &tight) {
+        assert_eq!(r.unwrap_err().category(), crate::Category::Limit);
+    }
+    let roomy = crate::DeOptions::new().max_alloc(64 << 20);
+    for r in alike::<i64>(&ints, &roomy) {
+        assert_eq!(r.unwrap().len(), 100_000);
+    }
+}
+
+#[test]
+fn typed_reads_from_a_reader_meet_the_allocation_limit_where_the_vm_does() {
+    // Three 100-byte strings: from a reader, the VM copies them into its
+    // arena and checks it at each one.
+    let strs = crate::to_vec(&vec!["x".repeat(100); 3]).unwrap();
+    let mut limited = 0;
+    for limit in (200..=600).step_by(4) {
+        let opts = crate::DeOptions::new().max_alloc(limit);
+        let key = |r: &crate::Result<Vec<String>>| r.as_ref().map_err(|e| e.category()).cloned();
+        let reads = alike::<String>(&strs, &opts);
+        let (fast, vm) = (key(&reads[1]), key(&reads[3]));
+        assert_eq!(fast, vm, "max_alloc {limit}");
+        limited += vm.is_err() as usize;
+    }
+    assert!(limited > 0, "no limit met");
+}

@@ -4,18 +4,64 @@
 //!
 //! A small stack machine over the opcodes picklers write for such data. Like
 //! the typed fast path it is optimistic and gives up ([`fallback`]) on
-//! anything else: globals and calls, a memo reference to a container (which
-//! the VM keeps shared), Python 2 strings, text opcodes, a surrogate or bad
-//! UTF-8, an operation that reaches below a mark, nesting near the depth
-//! limit, a budget about to run out. The VM then reads the same bytes and is
-//! the authority, so this path may refuse but never answers differently:
-//! every rule it applies is the VM's, or stricter.
+//! anything else: globals and calls, a memo reference to a tuple (which the
+//! VM may have to share along a cycle), Python 2 strings, text opcodes, a
+//! surrogate or bad UTF-8, an operation that reaches below a mark, nesting
+//! near the depth limit, a budget about to run out. The VM then reads the
+//! same bytes and is the authority, so this path may refuse but never
+//! answers differently: every rule it applies is the VM's, or stricter.
+//!
+//! Sharing is the VM's too: what a memo get fetches again (a list, dict,
+//! set, bytearray, str or bytes) is one [`Shared`] node in every place it
+//! appears, as the VM's walk makes it. Which memo puts are fetched again is
+//! found first, by stepping over the opcodes ([`fetched_puts`]), so that a
+//! value is made shared where it is first built.
 
 use super::{fallback, Fast, Memo};
 use crate::codec::opcodes::*;
+use crate::codec::ops::{extent, Extent, Lines};
 use crate::error::Result;
-use crate::value::{Dict, Value};
+use crate::value::{Dict, Shared, Value};
 use crate::vm::walk::pairs;
+
+/// A container still being filled.
+struct Open<T> {
+    items: Vec<T>,
+    /// Containers on the deepest path through it, itself included.
+    depth: usize,
+    /// Its node, when a memo get fetches it again.
+    shared: Option<Shared>,
+}
+
+impl<T> Open<T> {
+    fn new(items: Vec<T>, depth: usize) -> Self {
+        Open { items, depth, shared: None }
+    }
+
+    /// The finished container: `wrap` of its items, held by its shared node
+    /// if it has one.
+    #[inline(never)]
+    fn close(self, wrap: impl FnOnce(Vec<T>) -> Value) -> (Value, usize, bool) {
+        let mut items = self.items;
+        // Filled batch by batch, the vector may have grown to twice its
+        // length: give the slack back (the VM's walk allocates exactly).
+        if items.capacity() - items.len() > items.len() / 8 {
+            items.shrink_to_fit();
+        }
+        (share(self.shared, wrap(items)), self.depth, false)
+    }
+}
+
+/// `v`, held by `shared` if set.
+fn share(shared: Option<Shared>, v: Value) -> Value {
+    match shared {
+        Some(s) => {
+            let _ = s.set(v);
+            Value::Shared(s)
+        }
+        None => v,
+    }
+}
 
 /// A stack entry: a finished value, or a container still being filled.
 enum Slot {
@@ -25,10 +71,10 @@ enum Slot {
         depth: usize,
         hashable: bool,
     },
-    List(Vec<Value>, usize),
+    List(Open<Value>),
     /// Key-value pairs, in the order they came.
-    Dict(Vec<(Value, Value)>, usize),
-    Set(Vec<Value>, usize),
+    Dict(Open<(Value, Value)>),
+    Set(Open<Value>),
 }
 
 impl Slot {
@@ -37,18 +83,20 @@ impl Slot {
     }
 
     /// The value, its depth, and whether Python could hash it.
+    #[inline(always)]
     fn finish(self) -> (Value, usize, bool) {
         match self {
             Slot::Done { value, depth, hashable } => (value, depth, hashable),
-            Slot::List(items, d) => (Value::List(items), d, false),
-            Slot::Dict(pairs, d) => (Value::Dict(Dict::from_pairs(pairs)), d, false),
-            Slot::Set(items, d) => (Value::Set(items), d, false),
+            Slot::List(o) => o.close(Value::List),
+            Slot::Dict(o) => o.close(|p| Value::Dict(Dict::from_pairs(p))),
+            Slot::Set(o) => o.close(Value::Set),
         }
     }
 }
 
 /// Finish a slot that is about to become an item: its value and depth, if
 /// it may be one (a key or set item must be hashable).
+#[inline(always)]
 fn item(slot: Slot, must_hash: bool) -> Result<(Value, usize)> {
     let (v, d, hashable) = slot.finish();
     if must_hash && !hashable {
@@ -73,9 +121,18 @@ struct Builder {
     /// What a memo put would store: the value just pushed, if it is a scalar
     /// the memo can hand out again (else `Container` or `Unset`).
     last: Memo,
+    /// By memo put, in order: whether a memo get fetches what it stored.
+    fetched: Vec<bool>,
+    /// Memo puts met so far.
+    puts: usize,
+    /// The shared nodes made so far (`Memo::Shared` indexes them), and
+    /// whether Python could hash what they hold.
+    shared: Vec<(Shared, bool)>,
     /// Containers may nest this deep; deeper input goes to the VM, which
     /// decides at the limit itself.
     max_depth: usize,
+    /// Values pushed: each is one the VM would push too.
+    pushes: usize,
     /// A rough count of the bytes built, against a quarter of `max_alloc`
     /// (the VM counts its own table of values against all of it).
     built: usize,
@@ -93,7 +150,9 @@ impl Builder {
         Ok(items.iter().all(|s| matches!(s, Slot::Done { hashable: true, .. })))
     }
 
+    #[inline(always)]
     fn push(&mut self, slot: Slot, last: Memo) -> Result<()> {
+        self.pushes += 1;
         self.built += std::mem::size_of::<Value>();
         if self.built > self.max_built {
             return Err(fallback());
@@ -101,6 +160,46 @@ impl Builder {
         self.stack.push(slot);
         self.last = last;
         Ok(())
+    }
+
+    /// What a memo put of the top of the stack stores: the value itself
+    /// (`last`) unless a memo get fetches it again, in which case it becomes
+    /// (or already is) a shared node, as the VM's walk makes it. An int,
+    /// float, bool or `None` is never shared (CPython does not memoize them:
+    /// the VM copies them).
+    fn memo_entry(&mut self) -> Result<Memo> {
+        let fetched = self.fetched.get(self.puts).copied().ok_or_else(fallback)?;
+        self.puts += 1;
+        if !fetched {
+            return Ok(self.last);
+        }
+        let top = self.stack.last_mut().ok_or_else(fallback)?;
+        let (node, hashable) = match top {
+            Slot::Done { value: Value::Shared(s), hashable, .. } => (s.clone(), *hashable),
+            Slot::Done { value: v @ (Value::Str(_) | Value::Bytes(_)), .. } => {
+                let s = Shared::new(std::mem::take(v));
+                *v = Value::Shared(s.clone());
+                (s, true)
+            }
+            Slot::Done { value: v @ Value::ByteArray(_), .. } => {
+                let s = Shared::new(std::mem::take(v));
+                *v = Value::Shared(s.clone());
+                (s, false)
+            }
+            Slot::Done {
+                value: Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+                ..
+            } => return Ok(self.last),
+            // A tuple or frozenset fetched again may lie on a cycle, which
+            // the VM's walk shares in its own way; a big int is the VM's too.
+            Slot::Done { .. } => return Err(fallback()),
+            Slot::List(o) | Slot::Set(o) => {
+                (o.shared.get_or_insert_with(Shared::empty).clone(), false)
+            }
+            Slot::Dict(o) => (o.shared.get_or_insert_with(Shared::empty).clone(), false),
+        };
+        self.shared.push((node, hashable));
+        Ok(Memo::Shared(self.shared.len() as u32 - 1))
     }
 
     /// Pop the items from `at` up (all above the fence), finished.
@@ -152,7 +251,7 @@ impl Builder {
         let mut depth = 0;
         let mut items = self.stack.drain(start..);
         let ok = match (&mut container, op) {
-            (Slot::List(v, _), APPEND | APPENDS) => {
+            (Slot::List(Open { items: v, .. }), APPEND | APPENDS) => {
                 v.reserve(items.len());
                 items.try_for_each(|s| {
                     let (x, d) = item(s, false)?;
@@ -161,7 +260,7 @@ impl Builder {
                     Ok(())
                 })
             }
-            (Slot::Set(v, _), ADDITEMS) => {
+            (Slot::Set(Open { items: v, .. }), ADDITEMS) => {
                 v.reserve(items.len());
                 items.try_for_each(|s| {
                     let (x, d) = item(s, true)?;
@@ -170,7 +269,7 @@ impl Builder {
                     Ok(())
                 })
             }
-            (Slot::Dict(v, _), SETITEM | SETITEMS) if items.len() % 2 == 0 => {
+            (Slot::Dict(Open { items: v, .. }), SETITEM | SETITEMS) if items.len() % 2 == 0 => {
                 v.reserve(items.len() / 2);
                 let mut r = Ok(());
                 while let (Some(k), Some(x)) = (items.next(), items.next()) {
@@ -193,7 +292,8 @@ impl Builder {
         ok?;
         let d = self.deeper(depth)?;
         match &mut container {
-            Slot::List(_, cd) | Slot::Dict(_, cd) | Slot::Set(_, cd) => *cd = (*cd).max(d),
+            Slot::List(o) | Slot::Set(o) => o.depth = o.depth.max(d),
+            Slot::Dict(o) => o.depth = o.depth.max(d),
             Slot::Done { .. } => {}
         }
         self.stack[target] = container;
@@ -211,7 +311,11 @@ impl Fast<'_, '_, '_> {
             stack: Vec::new(),
             marks: Vec::new(),
             last: Memo::Unset,
+            fetched: fetched_puts(self.input, self.pos)?,
+            puts: 0,
+            shared: Vec::new(),
             max_depth: self.opts.max_depth,
+            pushes: 0,
             built: 0,
             max_built,
         };
@@ -224,6 +328,7 @@ impl Fast<'_, '_, '_> {
                         return Err(fallback());
                     }
                     self.pos = at;
+                    self.values += b.pushes;
                     let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish();
                     return Ok(value);
                 }
@@ -293,9 +398,15 @@ impl Fast<'_, '_, '_> {
                     let v = self.payload(start as u32, n as u32)?.to_vec();
                     b.push(Slot::done(Value::ByteArray(v), false), Memo::Container)?
                 }
-                EMPTY_LIST => b.push(Slot::List(Vec::new(), b.deeper(0)?), Memo::Container)?,
-                EMPTY_DICT => b.push(Slot::Dict(Vec::new(), b.deeper(0)?), Memo::Container)?,
-                EMPTY_SET => b.push(Slot::Set(Vec::new(), b.deeper(0)?), Memo::Container)?,
+                EMPTY_LIST => {
+                    b.push(Slot::List(Open::new(Vec::new(), b.deeper(0)?)), Memo::Container)?
+                }
+                EMPTY_DICT => {
+                    b.push(Slot::Dict(Open::new(Vec::new(), b.deeper(0)?)), Memo::Container)?
+                }
+                EMPTY_SET => {
+                    b.push(Slot::Set(Open::new(Vec::new(), b.deeper(0)?)), Memo::Container)?
+                }
                 EMPTY_TUPLE => b.immutable(Value::Tuple(Vec::new()), 0, true)?,
                 MARK => {
                     b.marks.push(b.stack.len());
@@ -323,10 +434,13 @@ impl Fast<'_, '_, '_> {
                     match op {
                         TUPLE => b.immutable(Value::Tuple(items), depth, hashable)?,
                         FROZENSET => b.immutable(Value::FrozenSet(items), depth, true)?,
-                        LIST => b.push(Slot::List(items, b.deeper(depth)?), Memo::Container)?,
+                        LIST => {
+                            let d = b.deeper(depth)?;
+                            b.push(Slot::List(Open::new(items, d)), Memo::Container)?
+                        }
                         _ => {
                             let d = b.deeper(depth)?;
-                            b.push(Slot::Dict(pairs(items), d), Memo::Container)?
+                            b.push(Slot::Dict(Open::new(pairs(items), d)), Memo::Container)?
                         }
                     }
                 }
@@ -354,7 +468,8 @@ impl Fast<'_, '_, '_> {
                     {
                         return Err(fallback());
                     }
-                    self.put(idx, b.last)?;
+                    let m = b.memo_entry()?;
+                    self.put(idx, m)?;
                 }
                 BINGET | LONG_BINGET => {
                     let idx = if op == BINGET {
@@ -362,8 +477,9 @@ impl Fast<'_, '_, '_> {
                     } else {
                         u32::from_le_bytes(self.fixed()?) as usize
                     };
-                    // Containers, strs and bytes fetched again are shared
-                    // (`Value::Shared`, as in CPython): the VM's job.
+                    // What is fetched again was made shared when put
+                    // (`memo_entry`); a str or bytes entry was not fetched
+                    // according to `fetched_puts`, and is left to the VM.
                     let m = match self.memo.get(idx) {
                         Some(&m)
                             if !matches!(
@@ -375,6 +491,21 @@ impl Fast<'_, '_, '_> {
                         }
                         _ => return Err(fallback()),
                     };
+                    if let Memo::Shared(k) = m {
+                        let (node, hashable) = b.shared.get(k as usize).ok_or_else(fallback)?;
+                        // A node fetched while it is being built is a cycle
+                        // (or may become one): refused there, the VM decides.
+                        if self.opts.reject_cycles && node.0.get().is_none() {
+                            return Err(fallback());
+                        }
+                        // A shared container counts as one level wherever it
+                        // is fetched: the VM checks the depth where it meets
+                        // a shared node again, without walking into it.
+                        let (value, depth) = (Value::Shared(node.clone()), usize::from(!hashable));
+                        let hashable = *hashable;
+                        b.push(Slot::Done { value, depth, hashable }, m)?;
+                        continue;
+                    }
                     let v = self.fetch(&mut b, m)?;
                     b.push(Slot::done(v, true), m)?
                 }
@@ -400,8 +531,56 @@ impl Fast<'_, '_, '_> {
                 b.built += n as usize;
                 Value::Bytes(self.payload(s, n)?.to_vec())
             }
-            Memo::Unset | Memo::Container => return Err(fallback()),
+            Memo::Unset | Memo::Container | Memo::Shared(_) => return Err(fallback()),
         })
+    }
+}
+
+/// By memo put (`MEMOIZE`, `BINPUT`, `LONG_BINPUT`) from `at` to the
+/// pickle's `STOP`, in order: whether a memo get fetches what it stored
+/// (before the index is put again). Only steps over the opcodes (their
+/// extents are `codec::ops`'s); indices are numbered as [`Fast::put`]
+/// numbers them, and a pickle it would refuse is refused here.
+fn fetched_puts(input: &[u8], mut at: usize) -> Result<Vec<bool>> {
+    let mut fetched = Vec::new();
+    // By memo index: the number of the put that last stored it, plus one
+    // (0: not stored).
+    let mut current: Vec<u32> = Vec::new();
+    let mut stored = 0;
+    loop {
+        let end = match extent(input, at, &mut Lines::default()) {
+            Extent::Known(end) if end <= input.len() => end,
+            _ => return Err(fallback()),
+        };
+        let index = |op: u8| match op {
+            BINPUT | BINGET => input[at + 1] as usize,
+            _ => u32::from_le_bytes([input[at + 1], input[at + 2], input[at + 3], input[at + 4]])
+                as usize,
+        };
+        match input[at] {
+            STOP => return Ok(fetched),
+            op @ (MEMOIZE | BINPUT | LONG_BINPUT) => {
+                let idx = if op == MEMOIZE { stored } else { index(op) };
+                if idx >= current.len() {
+                    if idx > current.len() + 64 {
+                        return Err(fallback());
+                    }
+                    current.resize(idx + 1, 0);
+                }
+                if current[idx] == 0 {
+                    stored += 1;
+                }
+                fetched.push(false);
+                current[idx] = u32::try_from(fetched.len()).map_err(|_| fallback())?;
+            }
+            op @ (BINGET | LONG_BINGET) => {
+                if let Some(&put @ 1..) = current.get(index(op)) {
+                    fetched[put as usize - 1] = true;
+                }
+            }
+            _ => {}
+        }
+        at = end;
     }
 }
 
@@ -445,13 +624,44 @@ mod tests {
         }
     }
 
+    /// What a memo get fetches again, by CPython 3.11 (protocol 5, optimized).
+    const SHARED: &[&str] = &[
+        // l = [1]; [l, l]
+        "8005950b000000000000005d285d944b01616800652e",
+        // c = 'ab'; [c, c]: a str is one object in CPython too
+        "8005950b000000000000005d288c026162946800652e",
+        // l = []; l.append(l)
+        "80059506000000000000005d946800612e",
+        // [{'k': 1}, {'k': 2}]: a key fetched again
+        "80059512000000000000005d287d8c016b944b01737d68004b0273652e",
+        // b = bytearray(b'x'); [b, b]
+        "80059511000000000000005d2896010000000000000078946800652e",
+        // d = {}; d['self'] = d
+        "8005950c000000000000007d948c0473656c666800732e",
+    ];
+
+    #[test]
+    fn what_a_memo_get_fetches_is_shared_as_the_vm_shares_it() {
+        for p in SHARED.iter().map(|s| hex(s)) {
+            let v = fast(&p).unwrap_or_else(|e| panic!("fell back: {e}"));
+            assert!(v.same_as(&vm(&p)), "{v}");
+        }
+    }
+
+    #[test]
+    fn a_cycle_is_left_to_the_vm_when_cycles_are_rejected() {
+        let opts = DeOptions::new().reject_cycles(true);
+        for p in [SHARED[2], SHARED[5]].iter().map(|s| hex(s)) {
+            assert!(Fast::new(&p, &opts).run::<Value>().is_err(), "should fall back");
+        }
+    }
+
     #[test]
     fn what_the_vm_must_decide_falls_back() {
         let cases = [
-            // l = [1]; [l, l]: a container fetched again is shared
-            "8004950c000000000000005d94285d944b01616801652e",
-            // c = 'ab'; [c, c]: so is a str (one object in CPython too)
-            "8005950c000000000000005d94288c026162946801652e",
+            // t = (1, 2); [t, t]: a tuple fetched again (the VM shares
+            // tuples on cycles in its own way)
+            "8005950c000000000000005d284b014b0286946800652e",
             // [len]: a global
             "80049517000000000000005d948c086275696c74696e73948c036c656e949394612e",
             // [1, 'a'] at protocol 0: text opcodes

@@ -9,7 +9,7 @@ mod effects;
 pub(crate) use effects::check_effects;
 use effects::may_call;
 
-use super::arena::{Arena, GlobalRef, Node, NodeId, ObjNode, Seq, Text, NIL};
+use super::arena::{Arena, GlobalRef, Node, NodeId, ObjNode, Seq, Text, CHECK_EVERY, NIL};
 use super::memo::Memo;
 use super::native_globals;
 use super::text::{self, IntLit};
@@ -183,7 +183,7 @@ impl Machine {
             return Err(Error::limit("too many objects in one pickle"));
         }
         // Checked every 64K nodes: cheap, and bounds growth between checks.
-        if id & 0xffff == 0xffff && self.arena.footprint() > opts.max_alloc {
+        if id % CHECK_EVERY == CHECK_EVERY - 1 && self.arena.footprint() > opts.max_alloc {
             return Err(alloc_error(opts));
         }
         if self.locate == Some(id as NodeId) {
