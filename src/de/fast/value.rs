@@ -495,7 +495,7 @@ impl Fast<'_, '_, '_> {
                         let (node, hashable) = b.shared.get(k as usize).ok_or_else(fallback)?;
                         // A node fetched while it is being built is a cycle
                         // (or may become one): refused there, the VM decides.
-                        if self.opts.reject_cycles && node.0.get().is_none() {
+                        if self.opts.reject_cycles && !node.is_set() {
                             return Err(fallback());
                         }
                         // A shared container counts as one level wherever it
