@@ -940,6 +940,8 @@ pub fn to_vec_with<T: ?Sized + Serialize>(value: &T, options: &SerOptions) -> Re
 /// the writing run. That costs time (about twice [`to_vec`] for many small
 /// items, little for large payloads); a `Serialize` that writes something
 /// different the second time gets an error, after some bytes were written.
+/// When memory is no concern, `writer.write_all(&to_vec(value)?)` is the
+/// faster way to the same bytes.
 /// Below protocol 4 (no frames) the pickle is built in memory and written
 /// with one `write_all`.
 ///
@@ -977,10 +979,13 @@ pub fn to_writer_with<W: io::Write, T: ?Sized + Serialize>(
     }
     // Frame by frame (see `crate::codec::stream`): a dry run decides what
     // the buffered writer would fix up after the fact, the second run writes.
-    let mut dry = Serializer::planned(io::sink(), options, None);
-    value.serialize(&mut dry)?;
-    let plan =
-        dry.pk.take_plan().ok_or_else(|| Error::message("the value serialized to nothing"))?;
+    let plan = {
+        // (Dropped before the writing run: its buffer goes with it.)
+        let mut dry = Serializer::planned(io::sink(), options, None);
+        value.serialize(&mut dry)?;
+        dry.pk.take_plan()
+    };
+    let plan = plan.ok_or_else(|| Error::message("the value serialized to nothing"))?;
     let mut ser = Serializer::planned(writer, options, Some(plan));
     value.serialize(&mut ser)
 }
