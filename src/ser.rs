@@ -151,6 +151,10 @@ pub struct Serializer<W> {
     /// buffer: a top-level value that ends meanwhile is finished after them.
     hold_finish: bool,
     finish_held: bool,
+    /// The writer failed while streaming: later output is discarded and
+    /// the error returned when the value ends (flushing stays infallible,
+    /// so the per-item code has no error path for it).
+    write_error: Option<io::Error>,
 }
 
 impl<W: io::Write> Serializer<W> {
@@ -194,6 +198,7 @@ impl<W: io::Write> Serializer<W> {
             flush_at: usize::MAX,
             hold_finish: false,
             finish_held: false,
+            write_error: None,
         }
     }
 
@@ -215,22 +220,29 @@ impl<W: io::Write> Serializer<W> {
     /// Between the items of a container: pass the final bytes on once
     /// enough have piled up (never, when buffering).
     #[inline(always)]
-    pub(super) fn maybe_flush(&mut self) -> Result<()> {
+    pub(super) fn maybe_flush(&mut self) {
         if self.pk.em.buf.len() >= self.flush_at {
-            return self.flush();
+            self.flush();
         }
-        Ok(())
     }
 
     #[inline(never)]
-    fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self) {
         let n = self.pk.em.final_len();
-        if self.pk.em.is_streaming() {
-            let written = self.writer.write_all(&self.pk.em.buf[..n]);
-            written.map_err(|e| self.abandon(e.into()))?;
+        self.write_out(n, &[]);
+    }
+
+    /// Write the first `n` bytes of the buffer, then `payload`, and drop
+    /// them from the buffer (a dry run only drops them).
+    fn write_out(&mut self, n: usize, payload: &[u8]) {
+        if self.pk.em.is_streaming() && self.write_error.is_none() {
+            let written = self
+                .writer
+                .write_all(&self.pk.em.buf[..n])
+                .and_then(|()| self.writer.write_all(payload));
+            self.write_error = written.err();
         }
         self.pk.em.discard_front(n);
-        Ok(())
     }
 
     /// Write a str or bytes payload longer than a frame with `write`; when
@@ -248,12 +260,7 @@ impl<W: io::Write> Serializer<W> {
         self.hold_finish = false;
         self.pk.em.set_defer(false);
         if let Some(at) = self.pk.em.take_deferred() {
-            let written = self
-                .writer
-                .write_all(&self.pk.em.buf[..at])
-                .and_then(|()| self.writer.write_all(payload));
-            written.map_err(|e| self.abandon(e.into()))?;
-            self.pk.em.discard_front(at);
+            self.write_out(at, payload);
         }
         if std::mem::take(&mut self.finish_held) {
             self.finish()?;
@@ -296,6 +303,9 @@ impl<W: io::Write> Serializer<W> {
     /// Write STOP and hand the finished pickle over.
     fn finish(&mut self) -> Result<()> {
         let bytes = self.pk.finish()?;
+        if let Some(e) = self.write_error.take() {
+            return Err(e.into());
+        }
         self.in_progress.clear();
         if self.collect {
             self.collected = Some(bytes);
@@ -742,6 +752,12 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<()> {
+        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
+            // No singleton is over 2 bytes: nothing to look up.
+            self.debug_check_ctx();
+            self.pk.em.short_str(v);
+            return Ok(());
+        }
         if v.len() > FRAME_TARGET && self.flush_at != usize::MAX {
             return self.long_payload(v.as_bytes(), |ser| ser.str_any(v));
         }
@@ -865,14 +881,9 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 }
 
 impl<W: io::Write> Serializer<W> {
+    /// A str that is not a short one in a plain container.
     #[inline(always)]
     fn str_any(&mut self, v: &str) -> Result<()> {
-        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
-            // No singleton is over 2 bytes: nothing to look up.
-            self.debug_check_ctx();
-            self.pk.em.short_str(v);
-            return Ok(());
-        }
         if self.is_plain_nested() {
             return self.pk.str(v);
         }

@@ -56,8 +56,6 @@ pub(crate) struct Batch {
     mark: Spot,
     /// A MARK was written for the current batch.
     has_mark: bool,
-    /// A MARK had to be inserted (dry runs log the true count at the end).
-    patched: bool,
     /// The batch's ordinal in a streaming run (0: none yet), by which the
     /// dry run's log names it (see [`super::stream`]).
     pub(super) seq: u32,
@@ -74,7 +72,6 @@ impl Batch {
             batch_start: Spot::default(),
             mark: Spot::default(),
             has_mark: false,
-            patched: false,
             seq: 0,
         }
     }
@@ -192,10 +189,10 @@ impl Emitter {
     fn batch_event(&mut self, b: &mut Batch) {
         // `left` is 0: this is item number `event`.
         let count = b.event;
-        if count == 0 && b.seq == 0 {
-            self.number_batch(b);
-        }
         if count == 0 && self.proto != 0 {
+            if b.seq == 0 {
+                self.number_batch(b);
+            }
             // The first item (the general case below, shortened).
             if b.expect_single(0) {
                 b.has_mark = false;
@@ -234,7 +231,9 @@ impl Emitter {
                 self.insert_byte(at, MARK);
                 b.mark = Spot { pos: at, epoch: self.shifts.len() };
             }
-            b.patched = true;
+            // A dry run logs "two or more" (all the writing run needs to
+            // know of a list or dict announced as one item).
+            self.log_batch(b.seq, 2);
             b.has_mark = true;
         }
         let count = count + 1;
@@ -246,7 +245,7 @@ impl Emitter {
     /// Close a batch after its last item.
     #[inline]
     pub(crate) fn batch_end(&mut self, b: Batch) {
-        if self.proto != 0 && (2..BATCH).contains(&b.count()) && !b.patched {
+        if self.proto != 0 && (2..BATCH).contains(&b.count()) {
             // One batch of 2 to 999 items (the general case, shortened).
             self.op(b.batch_op());
             return;
@@ -257,9 +256,6 @@ impl Emitter {
     #[inline(never)]
     fn batch_end_slow(&mut self, b: Batch) {
         let count = b.count();
-        if b.patched {
-            self.log_batch(b.seq, count);
-        }
         if count == 0 {
             if b.has_mark {
                 // Announced items (`batch_begin`), got none.
