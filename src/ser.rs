@@ -147,6 +147,9 @@ pub struct Serializer<W> {
     /// this many bytes in it (streaming, see [`crate::codec::stream`]);
     /// `usize::MAX` when buffering.
     flush_at: usize,
+    /// A str or bytes longer than this bypasses the buffer: `FRAME_TARGET`
+    /// when streaming, `usize::MAX` when buffering (one compare per str).
+    long_above: usize,
     /// A long payload is being written with its bytes left out of the
     /// buffer: a top-level value that ends meanwhile is finished after them.
     hold_finish: bool,
@@ -196,6 +199,7 @@ impl<W: io::Write> Serializer<W> {
             plain_ctx: if proto >= 4 { Ctx::Plain4 } else { Ctx::Plain },
             numpy_legacy: options.numpy_legacy,
             flush_at: usize::MAX,
+            long_above: usize::MAX,
             hold_finish: false,
             finish_held: false,
             write_error: None,
@@ -214,6 +218,7 @@ impl<W: io::Write> Serializer<W> {
             Some(plan) => ser.pk.em.set_plan(plan),
         }
         ser.flush_at = FLUSH_AT;
+        ser.long_above = FRAME_TARGET;
         ser
     }
 
@@ -758,16 +763,16 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
             self.pk.em.short_str(v);
             return Ok(());
         }
-        if v.len() > FRAME_TARGET && self.flush_at != usize::MAX {
-            return self.long_payload(v.as_bytes(), |ser| ser.str_any(v));
+        if v.len() > self.long_above {
+            return self.long_str(v);
         }
         self.str_any(v)
     }
 
     #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        if v.len() > FRAME_TARGET && self.flush_at != usize::MAX {
-            return self.long_payload(v, |ser| ser.bytes_any(v));
+        if v.len() > self.long_above {
+            return self.long_bytes(v);
         }
         self.bytes_any(v)
     }
@@ -881,6 +886,22 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 }
 
 impl<W: io::Write> Serializer<W> {
+    /// A streamed str longer than a frame. Out of line and cold, so that
+    /// `serialize_str` inlines `str_any` once and stays small enough to be
+    /// inlined into the buffered writer's callers.
+    #[cold]
+    #[inline(never)]
+    fn long_str(&mut self, v: &str) -> Result<()> {
+        self.long_payload(v.as_bytes(), |ser| ser.str_any(v))
+    }
+
+    /// A streamed bytes longer than a frame (see `long_str`).
+    #[cold]
+    #[inline(never)]
+    fn long_bytes(&mut self, v: &[u8]) -> Result<()> {
+        self.long_payload(v, |ser| ser.bytes_any(v))
+    }
+
     /// A str that is not a short one in a plain container.
     #[inline(always)]
     fn str_any(&mut self, v: &str) -> Result<()> {

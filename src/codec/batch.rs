@@ -134,8 +134,26 @@ impl Emitter {
     /// just written. When two or more items are announced the first batch's
     /// MARK is written now, where the first item would write it: its first
     /// items then have nothing to do (if fewer come, `batch_end` removes it).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn batch_begin(&mut self, kind: BatchKind, hint: Option<usize>) -> Batch {
+        if self.is_planned() {
+            // Streaming, out of line: the buffered path below is all that
+            // `to_vec` inlines into every list, dict and struct.
+            return self.batch_begin_planned(kind, hint);
+        }
+        let mut b = Batch::new(kind, hint);
+        if matches!(hint, Some(2..)) && self.proto != 0 {
+            debug_assert!(matches!(kind, BatchKind::List | BatchKind::Dict));
+            self.open_batch(&mut b);
+            b.set_progress(0, BATCH);
+        }
+        b
+    }
+
+    /// `batch_begin` in a dry or writing run (see [`super::stream`]).
+    #[cold]
+    #[inline(never)]
+    fn batch_begin_planned(&mut self, kind: BatchKind, hint: Option<usize>) -> Batch {
         let mut b = Batch::new(kind, hint);
         self.number_batch(&mut b);
         if (2..usize::MAX).contains(&b.hint) && self.proto != 0 {
@@ -176,13 +194,12 @@ impl Emitter {
 
     /// The item at which `batch_item` next has work to do: `event`, or
     /// sooner when streaming.
-    #[inline]
+    #[inline(always)]
     fn next_event(&self, count: usize, event: usize) -> usize {
         if self.is_planned() {
-            event.min(count + STRIDE)
-        } else {
-            event
+            return planned_event(count, event);
         }
+        event
     }
 
     #[inline(never)]
@@ -283,6 +300,14 @@ impl Emitter {
             self.op(b.batch_op());
         }
     }
+}
+
+/// `next_event` when streaming: out of line, so the buffered writer's
+/// `batch_begin` and `batch_event` stay as small as before streaming.
+#[cold]
+#[inline(never)]
+fn planned_event(count: usize, event: usize) -> usize {
+    event.min(count + STRIDE)
 }
 
 impl Emitter {
