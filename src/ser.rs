@@ -231,6 +231,14 @@ impl<W: io::Write> Serializer<W> {
         }
     }
 
+    /// `maybe_flush` after a batch event (`Emitter::batch_item` true):
+    /// rare, so out of line, keeping the per-item code of `to_vec` small.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn event_flush(&mut self) {
+        self.maybe_flush();
+    }
+
     #[inline(never)]
     fn flush(&mut self) {
         let n = self.pk.em.final_len();
@@ -763,18 +771,18 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
             self.pk.em.short_str(v);
             return Ok(());
         }
-        if v.len() > self.long_above {
-            return self.long_str(v);
+        if self.is_plain_nested() && v.len() <= self.long_above {
+            return self.pk.str(v);
         }
-        self.str_any(v)
+        self.long_str(v)
     }
 
     #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        if v.len() > self.long_above {
-            return self.long_bytes(v);
+        if self.is_plain_nested() && v.len() <= self.long_above {
+            return self.pk.bytes(v);
         }
-        self.bytes_any(v)
+        self.long_bytes(v)
     }
 
     #[inline]
@@ -886,24 +894,29 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 }
 
 impl<W: io::Write> Serializer<W> {
-    /// A streamed str longer than a frame. Out of line and cold, so that
-    /// `serialize_str` inlines `str_any` once and stays small enough to be
-    /// inlined into the buffered writer's callers.
-    #[cold]
+    /// A str not in a plain container, or one longer than a frame when
+    /// streaming. Out of line, so that `serialize_str` stays as small as
+    /// before streaming and is inlined into the buffered writer's callers.
     #[inline(never)]
     fn long_str(&mut self, v: &str) -> Result<()> {
-        self.long_payload(v.as_bytes(), |ser| ser.str_any(v))
+        if v.len() > self.long_above {
+            return self.long_payload(v.as_bytes(), |ser| ser.str_any(v));
+        }
+        self.str_slow(v)
     }
 
-    /// A streamed bytes longer than a frame (see `long_str`).
-    #[cold]
+    /// Bytes not in a plain container, or longer than a frame when
+    /// streaming (see `long_str`).
     #[inline(never)]
     fn long_bytes(&mut self, v: &[u8]) -> Result<()> {
-        self.long_payload(v, |ser| ser.bytes_any(v))
+        if v.len() > self.long_above {
+            return self.long_payload(v, |ser| ser.bytes_any(v));
+        }
+        self.bytes_slow(v)
     }
 
     /// A str that is not a short one in a plain container.
-    #[inline(always)]
+    #[inline]
     fn str_any(&mut self, v: &str) -> Result<()> {
         if self.is_plain_nested() {
             return self.pk.str(v);
@@ -911,7 +924,7 @@ impl<W: io::Write> Serializer<W> {
         self.str_slow(v)
     }
 
-    #[inline(always)]
+    #[inline]
     fn bytes_any(&mut self, v: &[u8]) -> Result<()> {
         if self.is_plain_nested() {
             return self.pk.bytes(v);

@@ -219,7 +219,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if self.fast == Fast::List {
             if self.ser.pk.em.batch_item(&mut self.batch) {
-                self.ser.maybe_flush();
+                self.ser.event_flush();
             }
         } else if let Kind::Tuple { count, state: false, .. } = &mut self.kind {
             *count += 1;
@@ -270,7 +270,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             // A plain dict: no interned keys.
             let ser = &mut *self.ser;
             if ser.pk.em.batch_item(&mut self.batch) {
-                ser.maybe_flush();
+                ser.event_flush();
             }
             return in_key_mode(ser, key);
         }
@@ -303,7 +303,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if self.fast == Fast::Dict {
             let ser = &mut *self.ser;
             if ser.pk.em.batch_item(&mut self.batch) {
-                ser.maybe_flush();
+                ser.event_flush();
             }
             ser.pk.name(name)?;
             return value.serialize(&mut *ser);
