@@ -149,10 +149,17 @@ pub struct Serializer<W> {
     /// this many bytes in it (streaming, see [`crate::codec::stream`]);
     /// `usize::MAX` when buffering.
     flush_at: usize,
+    /// A str or bytes longer than this bypasses the buffer: `FRAME_TARGET`
+    /// when streaming, `usize::MAX` when buffering (one compare per str).
+    long_above: usize,
     /// A long payload is being written with its bytes left out of the
     /// buffer: a top-level value that ends meanwhile is finished after them.
     hold_finish: bool,
     finish_held: bool,
+    /// The writer failed while streaming: later output is discarded and
+    /// the error returned when the value ends (flushing stays infallible,
+    /// so the per-item code has no error path for it).
+    write_error: Option<io::Error>,
 }
 
 impl<W: io::Write> Serializer<W> {
@@ -194,8 +201,10 @@ impl<W: io::Write> Serializer<W> {
             plain_ctx: if proto >= 4 { Ctx::Plain4 } else { Ctx::Plain },
             numpy_legacy: options.numpy_legacy,
             flush_at: usize::MAX,
+            long_above: usize::MAX,
             hold_finish: false,
             finish_held: false,
+            write_error: None,
         }
     }
 
@@ -211,28 +220,44 @@ impl<W: io::Write> Serializer<W> {
             Some(plan) => ser.pk.em.set_plan(plan),
         }
         ser.flush_at = FLUSH_AT;
+        ser.long_above = FRAME_TARGET;
         ser
     }
 
     /// Between the items of a container: pass the final bytes on once
     /// enough have piled up (never, when buffering).
     #[inline(always)]
-    pub(super) fn maybe_flush(&mut self) -> Result<()> {
+    pub(super) fn maybe_flush(&mut self) {
         if self.pk.em.buf.len() >= self.flush_at {
-            return self.flush();
+            self.flush();
         }
-        Ok(())
+    }
+
+    /// `maybe_flush` after a batch event (`Emitter::batch_item` true):
+    /// rare, so out of line, keeping the per-item code of `to_vec` small.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn event_flush(&mut self) {
+        self.maybe_flush();
     }
 
     #[inline(never)]
-    fn flush(&mut self) -> Result<()> {
+    fn flush(&mut self) {
         let n = self.pk.em.final_len();
-        if self.pk.em.is_streaming() {
-            let written = self.writer.write_all(&self.pk.em.buf[..n]);
-            written.map_err(|e| self.abandon(e.into()))?;
+        self.write_out(n, &[]);
+    }
+
+    /// Write the first `n` bytes of the buffer, then `payload`, and drop
+    /// them from the buffer (a dry run only drops them).
+    fn write_out(&mut self, n: usize, payload: &[u8]) {
+        if self.pk.em.is_streaming() && self.write_error.is_none() {
+            let written = self
+                .writer
+                .write_all(&self.pk.em.buf[..n])
+                .and_then(|()| self.writer.write_all(payload));
+            self.write_error = written.err();
         }
         self.pk.em.discard_front(n);
-        Ok(())
     }
 
     /// Write a str or bytes payload longer than a frame with `write`; when
@@ -250,12 +275,7 @@ impl<W: io::Write> Serializer<W> {
         self.hold_finish = false;
         self.pk.em.set_defer(false);
         if let Some(at) = self.pk.em.take_deferred() {
-            let written = self
-                .writer
-                .write_all(&self.pk.em.buf[..at])
-                .and_then(|()| self.writer.write_all(payload));
-            written.map_err(|e| self.abandon(e.into()))?;
-            self.pk.em.discard_front(at);
+            self.write_out(at, payload);
         }
         if std::mem::take(&mut self.finish_held) {
             self.finish()?;
@@ -298,6 +318,9 @@ impl<W: io::Write> Serializer<W> {
     /// Write STOP and hand the finished pickle over.
     fn finish(&mut self) -> Result<()> {
         let bytes = self.pk.finish()?;
+        if let Some(e) = self.write_error.take() {
+            return Err(e.into());
+        }
         self.in_progress.clear();
         if self.collect {
             self.collected = Some(bytes);
@@ -744,18 +767,24 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<()> {
-        if v.len() > FRAME_TARGET && self.flush_at != usize::MAX {
-            return self.long_payload(v.as_bytes(), |ser| ser.str_any(v));
+        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
+            // No singleton is over 2 bytes: nothing to look up.
+            self.debug_check_ctx();
+            self.pk.em.short_str(v);
+            return Ok(());
         }
-        self.str_any(v)
+        if self.is_plain_nested() && v.len() <= self.long_above {
+            return self.pk.str(v);
+        }
+        self.long_str(v)
     }
 
     #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        if v.len() > FRAME_TARGET && self.flush_at != usize::MAX {
-            return self.long_payload(v, |ser| ser.bytes_any(v));
+        if self.is_plain_nested() && v.len() <= self.long_above {
+            return self.pk.bytes(v);
         }
-        self.bytes_any(v)
+        self.long_bytes(v)
     }
 
     #[inline]
@@ -867,21 +896,37 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 }
 
 impl<W: io::Write> Serializer<W> {
-    #[inline(always)]
-    fn str_any(&mut self, v: &str) -> Result<()> {
-        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
-            // No singleton is over 2 bytes: nothing to look up.
-            self.debug_check_ctx();
-            self.pk.em.short_str(v);
-            return Ok(());
+    /// A str not in a plain container, or one longer than a frame when
+    /// streaming. Out of line, so that `serialize_str` stays as small as
+    /// before streaming and is inlined into the buffered writer's callers.
+    #[inline(never)]
+    fn long_str(&mut self, v: &str) -> Result<()> {
+        if v.len() > self.long_above {
+            return self.long_payload(v.as_bytes(), |ser| ser.str_any(v));
         }
+        self.str_slow(v)
+    }
+
+    /// Bytes not in a plain container, or longer than a frame when
+    /// streaming (see `long_str`).
+    #[inline(never)]
+    fn long_bytes(&mut self, v: &[u8]) -> Result<()> {
+        if v.len() > self.long_above {
+            return self.long_payload(v, |ser| ser.bytes_any(v));
+        }
+        self.bytes_slow(v)
+    }
+
+    /// A str that is not a short one in a plain container.
+    #[inline]
+    fn str_any(&mut self, v: &str) -> Result<()> {
         if self.is_plain_nested() {
             return self.pk.str(v);
         }
         self.str_slow(v)
     }
 
-    #[inline(always)]
+    #[inline]
     fn bytes_any(&mut self, v: &[u8]) -> Result<()> {
         if self.is_plain_nested() {
             return self.pk.bytes(v);
@@ -942,6 +987,8 @@ pub fn to_vec_with<T: ?Sized + Serialize>(value: &T, options: &SerOptions) -> Re
 /// the writing run. That costs time (about twice [`to_vec`] for many small
 /// items, little for large payloads); a `Serialize` that writes something
 /// different the second time gets an error, after some bytes were written.
+/// When memory is no concern, `writer.write_all(&to_vec(value)?)` is the
+/// faster way to the same bytes.
 /// Below protocol 4 (no frames) the pickle is built in memory and written
 /// with one `write_all`.
 ///
@@ -979,10 +1026,13 @@ pub fn to_writer_with<W: io::Write, T: ?Sized + Serialize>(
     }
     // Frame by frame (see `crate::codec::stream`): a dry run decides what
     // the buffered writer would fix up after the fact, the second run writes.
-    let mut dry = Serializer::planned(io::sink(), options, None);
-    value.serialize(&mut dry)?;
-    let plan =
-        dry.pk.take_plan().ok_or_else(|| Error::message("the value serialized to nothing"))?;
+    let plan = {
+        // (Dropped before the writing run: its buffer goes with it.)
+        let mut dry = Serializer::planned(io::sink(), options, None);
+        value.serialize(&mut dry)?;
+        dry.pk.take_plan()
+    };
+    let plan = plan.ok_or_else(|| Error::message("the value serialized to nothing"))?;
     let mut ser = Serializer::planned(writer, options, Some(plan));
     value.serialize(&mut ser)
 }

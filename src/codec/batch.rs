@@ -56,8 +56,6 @@ pub(crate) struct Batch {
     mark: Spot,
     /// A MARK was written for the current batch.
     has_mark: bool,
-    /// A MARK had to be inserted (dry runs log the true count at the end).
-    patched: bool,
     /// The batch's ordinal in a streaming run (0: none yet), by which the
     /// dry run's log names it (see [`super::stream`]).
     pub(super) seq: u32,
@@ -74,7 +72,6 @@ impl Batch {
             batch_start: Spot::default(),
             mark: Spot::default(),
             has_mark: false,
-            patched: false,
             seq: 0,
         }
     }
@@ -137,8 +134,26 @@ impl Emitter {
     /// just written. When two or more items are announced the first batch's
     /// MARK is written now, where the first item would write it: its first
     /// items then have nothing to do (if fewer come, `batch_end` removes it).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn batch_begin(&mut self, kind: BatchKind, hint: Option<usize>) -> Batch {
+        if self.is_planned() {
+            // Streaming, out of line: the buffered path below is all that
+            // `to_vec` inlines into every list, dict and struct.
+            return self.batch_begin_planned(kind, hint);
+        }
+        let mut b = Batch::new(kind, hint);
+        if matches!(hint, Some(2..)) && self.proto != 0 {
+            debug_assert!(matches!(kind, BatchKind::List | BatchKind::Dict));
+            self.open_batch(&mut b);
+            b.set_progress(0, BATCH);
+        }
+        b
+    }
+
+    /// `batch_begin` in a dry or writing run (see [`super::stream`]).
+    #[cold]
+    #[inline(never)]
+    fn batch_begin_planned(&mut self, kind: BatchKind, hint: Option<usize>) -> Batch {
         let mut b = Batch::new(kind, hint);
         self.number_batch(&mut b);
         if (2..usize::MAX).contains(&b.hint) && self.proto != 0 {
@@ -179,23 +194,22 @@ impl Emitter {
 
     /// The item at which `batch_item` next has work to do: `event`, or
     /// sooner when streaming.
-    #[inline]
+    #[inline(always)]
     fn next_event(&self, count: usize, event: usize) -> usize {
         if self.is_planned() {
-            event.min(count + STRIDE)
-        } else {
-            event
+            return planned_event(count, event);
         }
+        event
     }
 
     #[inline(never)]
     fn batch_event(&mut self, b: &mut Batch) {
         // `left` is 0: this is item number `event`.
         let count = b.event;
-        if count == 0 && b.seq == 0 {
-            self.number_batch(b);
-        }
         if count == 0 && self.proto != 0 {
+            if b.seq == 0 {
+                self.number_batch(b);
+            }
             // The first item (the general case below, shortened).
             if b.expect_single(0) {
                 b.has_mark = false;
@@ -234,7 +248,9 @@ impl Emitter {
                 self.insert_byte(at, MARK);
                 b.mark = Spot { pos: at, epoch: self.shifts.len() };
             }
-            b.patched = true;
+            // A dry run logs "two or more" (all the writing run needs to
+            // know of a list or dict announced as one item).
+            self.log_batch(b.seq, 2);
             b.has_mark = true;
         }
         let count = count + 1;
@@ -246,7 +262,7 @@ impl Emitter {
     /// Close a batch after its last item.
     #[inline]
     pub(crate) fn batch_end(&mut self, b: Batch) {
-        if self.proto != 0 && (2..BATCH).contains(&b.count()) && !b.patched {
+        if self.proto != 0 && (2..BATCH).contains(&b.count()) {
             // One batch of 2 to 999 items (the general case, shortened).
             self.op(b.batch_op());
             return;
@@ -257,9 +273,6 @@ impl Emitter {
     #[inline(never)]
     fn batch_end_slow(&mut self, b: Batch) {
         let count = b.count();
-        if b.patched {
-            self.log_batch(b.seq, count);
-        }
         if count == 0 {
             if b.has_mark {
                 // Announced items (`batch_begin`), got none.
@@ -287,6 +300,14 @@ impl Emitter {
             self.op(b.batch_op());
         }
     }
+}
+
+/// `next_event` when streaming: out of line, so the buffered writer's
+/// `batch_begin` and `batch_event` stay as small as before streaming.
+#[cold]
+#[inline(never)]
+fn planned_event(count: usize, event: usize) -> usize {
+    event.min(count + STRIDE)
 }
 
 impl Emitter {

@@ -203,13 +203,14 @@ impl Emitter {
 
     /// Give a batch its ordinal and, in a writing run, the true count the
     /// dry run found as its hint. Buffered writing needs no ordinals.
-    #[inline]
+    #[inline(always)]
     pub(super) fn number_batch(&mut self, b: &mut super::batch::Batch) {
         if !matches!(self.plan, Planning::Buffered) {
             self.number_batch_planned(b);
         }
     }
 
+    #[cold]
     #[inline(never)]
     fn number_batch_planned(&mut self, b: &mut super::batch::Batch) {
         self.batch_seq += 1;

@@ -223,11 +223,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if self.fast == Fast::List {
             if self.ser.pk.em.batch_item(&mut self.batch) {
-                self.ser.maybe_flush()?;
+                self.ser.event_flush();
             }
         } else if let Kind::Tuple { count, state: false, .. } = &mut self.kind {
             *count += 1;
-            self.ser.maybe_flush()?;
+            self.ser.maybe_flush();
         } else {
             return self.other_element(value);
         }
@@ -241,12 +241,12 @@ impl<'a, W: io::Write> Compound<'a, W> {
         match &mut self.kind {
             Kind::List => {
                 ser.pk.em.batch_item(&mut self.batch);
-                ser.maybe_flush()?;
+                ser.maybe_flush();
                 value.serialize(&mut *ser)
             }
             Kind::Tuple { count, state, .. } => {
                 *count += 1;
-                ser.maybe_flush()?;
+                ser.maybe_flush();
                 if *state {
                     ser.set_next(Next::StateValue);
                 }
@@ -254,7 +254,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             }
             Kind::Set { frozen, .. } => {
                 ser.pk.set_item(*frozen, &mut self.batch);
-                ser.maybe_flush()?;
+                ser.maybe_flush();
                 in_key_mode(ser, value)
             }
             Kind::Bare => value.serialize(&mut *ser),
@@ -279,7 +279,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             // A plain dict: no interned keys.
             let ser = &mut *self.ser;
             if ser.pk.em.batch_item(&mut self.batch) {
-                ser.maybe_flush()?;
+                ser.event_flush();
             }
             return in_key_mode(ser, key);
         }
@@ -293,7 +293,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
             return Err(malformed("map key"));
         };
         ser.pk.em.batch_item(&mut self.batch);
-        ser.maybe_flush()?;
+        ser.maybe_flush();
         let interned = *interned;
         if interned {
             ser.set_next(Next::InternedKey);
@@ -312,7 +312,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if self.fast == Fast::Dict {
             let ser = &mut *self.ser;
             if ser.pk.em.batch_item(&mut self.batch) {
-                ser.maybe_flush()?;
+                ser.event_flush();
             }
             ser.pk.name(name)?;
             return value.serialize(&mut *ser);
@@ -326,7 +326,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         match &mut self.kind {
             Kind::Dict { interned } => {
                 ser.pk.em.batch_item(&mut self.batch);
-                ser.maybe_flush()?;
+                ser.maybe_flush();
                 if *interned {
                     ser.pk.interned_str(name)?;
                 } else {

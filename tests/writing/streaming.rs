@@ -163,6 +163,12 @@ fn values_with_sharing_globals_and_objects() {
     items.push(Value::Shared(leaf));
     items.push(point(2));
     items.push(Value::Str("a".into()));
+    // Long payloads: a bytearray, and a shared bytes written then fetched.
+    let big = Shared::new(Value::Bytes(vec![3; 70_000]));
+    items.push(Value::ByteArray(vec![2; 80_000]));
+    items.push(Value::Shared(big.clone()));
+    items.push(Value::Str("é".repeat(40_000)));
+    items.push(Value::Shared(big));
     assert_same_bytes("values", &Value::List(items));
 }
 
