@@ -223,6 +223,9 @@ fn numpy(c: &mut Criterion) {
             black_box(serde_pickle::from_slice::<serde_bytes::ByteBuf>(&bytes_pickle).unwrap())
         })
     });
+    group.bench_function("nd_array_f64_written", |b| {
+        b.iter(|| black_box(serde_pickle::to_vec(&array).unwrap()))
+    });
     group.finish();
 }
 

@@ -75,6 +75,8 @@ pub(crate) fn read_ndarray<'de, V: Visitor<'de>>(
 }
 
 /// Prefix a type mismatch with the dtype it came from.
+#[cold]
+#[inline(never)]
 fn in_dtype(e: Error, descr: &Descr) -> Error {
     match e.code() {
         ErrorCode::Message(m) if m.starts_with("numpy ") => e,
@@ -116,6 +118,23 @@ impl<'v, 'c, 'a, 'de> ArrayDe<'v, 'c, 'a, 'de> {
         }
     }
 
+    /// The elements' bytes when this is the last dimension of raw data laid
+    /// out one after another (the common case: any C-order array, 1-d
+    /// Fortran), so the row is read by stepping through fixed-size chunks
+    /// instead of computing and checking each element's offset.
+    fn contiguous_leaves(&self, len: usize) -> Option<std::slice::ChunksExact<'v, u8>> {
+        let Data::Raw(b) = &self.view.data else { return None };
+        let size = self.view.descr.size();
+        if self.dim + 1 != self.view.shape.len() || self.view.strides[self.dim] != 1 || size == 0 {
+            return None;
+        }
+        // In range when the array has elements (build_with checked the data
+        // is shape-size × itemsize bytes); an empty row of an array with a
+        // zero dimension may start past the end, and the Rows path reads it.
+        let start = self.offset.checked_mul(size)?;
+        Some(b.get(start..start.checked_add(len.checked_mul(size)?)?)?.chunks_exact(size))
+    }
+
     fn is_leaf(&self) -> bool {
         self.dim == self.view.shape.len()
     }
@@ -123,6 +142,14 @@ impl<'v, 'c, 'a, 'de> ArrayDe<'v, 'c, 'a, 'de> {
     fn rows<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         let len = self.view.shape[self.dim];
         let _g = self.n.enter()?;
+        if let Some(chunks) = self.contiguous_leaves(len) {
+            let mut elems = LeafRow { n: self.n, descr: &self.view.descr, chunks };
+            let v = visitor.visit_seq(&mut elems).map_err(|e| in_dtype(e, &self.view.descr))?;
+            if elems.chunks.len() > 0 {
+                return Err(de::Error::invalid_length(len, &"fewer elements in the array"));
+            }
+            return Ok(v);
+        }
         let mut rows = Rows { a: self, i: 0, len };
         let v = visitor.visit_seq(&mut rows)?;
         if rows.i < len {
@@ -171,6 +198,31 @@ impl<'de> SeqAccess<'de> for Rows<'_, '_, '_, 'de> {
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.len - self.i)
+    }
+}
+
+/// The elements of a contiguous last dimension of raw data.
+struct LeafRow<'v, 'c, 'a, 'de> {
+    n: NodeDe<'c, 'a, 'de>,
+    descr: &'v Descr,
+    chunks: std::slice::ChunksExact<'v, u8>,
+}
+
+impl<'de> SeqAccess<'de> for LeafRow<'_, '_, '_, 'de> {
+    type Error = Error;
+
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        match self.chunks.next() {
+            Some(bytes) => {
+                seed.deserialize(ElemDe { n: self.n, descr: self.descr, bytes }).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.chunks.len())
     }
 }
 
@@ -444,10 +496,12 @@ impl<'de> de::Deserializer<'de> for ElemDe<'_, '_, '_, 'de> {
         }
     }
 
+    #[inline]
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         // The hot path of a float64 array into Vec<f64>.
-        if self.descr.dtype.kind() == 'f' && self.bytes.len() == 8 {
-            return visitor.visit_f64(self.f64_at(0, 8));
+        if let (true, Ok(b)) = (self.descr.dtype.kind() == 'f', <[u8; 8]>::try_from(self.bytes)) {
+            let f = if self.descr.big { f64::from_be_bytes(b) } else { f64::from_le_bytes(b) };
+            return visitor.visit_f64(f);
         }
         self.deserialize_any(visitor)
     }
