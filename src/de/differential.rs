@@ -225,45 +225,48 @@ fn serde_json_value_reads_agree_through_every_reader() {
     require_agreement("serde_json::Value", r, 10_000);
 }
 
-// Other shapes through `from_slice`, under the defaults.
+/// One shape through `from_slice`, under the defaults.
+fn under_defaults<T: DeserializeOwned>(
+    what: &str,
+    key: impl Fn(&T) -> String,
+) -> (usize, Vec<String>) {
+    agree::<T>(what, inputs(), &option_sets()[..1], false, key)
+}
+
+/// Several comparisons' reads and disagreements together.
+fn total(parts: impl IntoIterator<Item = (usize, Vec<String>)>) -> (usize, Vec<String>) {
+    parts.into_iter().fold((0, Vec::new()), |(n, mut bad), (m, more)| {
+        bad.extend(more);
+        (n + m, bad)
+    })
+}
+
 #[test]
 fn container_shapes_agree() {
-    let some = &option_sets()[..1];
-    let inputs = inputs();
-    let mut read = 0;
-    let mut bad = Vec::new();
-    let mut add = |(n, b): (usize, Vec<String>)| {
-        read += n;
-        bad.extend(b);
-    };
-    add(agree::<Vec<Json>>("Vec<Json>", inputs, some, false, debug));
-    add(agree::<HashMap<String, Json>>("HashMap<String, Json>", inputs, some, false, |m| {
-        debug(&m.iter().collect::<BTreeMap<_, _>>())
-    }));
-    add(agree::<(Json, Json)>("(Json, Json)", inputs, some, false, debug));
-    add(agree::<Vec<Option<String>>>("Vec<Option<String>>", inputs, some, false, debug));
-    require_agreement("containers", (read, bad), 2_000);
+    let r = total([
+        under_defaults::<Vec<Json>>("Vec<Json>", debug),
+        under_defaults::<HashMap<String, Json>>("HashMap<String, Json>", |m| {
+            debug(&m.iter().collect::<BTreeMap<_, _>>())
+        }),
+        under_defaults::<(Json, Json)>("(Json, Json)", debug),
+        under_defaults::<Vec<Option<String>>>("Vec<Option<String>>", debug),
+    ]);
+    require_agreement("containers", r, 2_000);
 }
 
 #[test]
 fn scalar_and_struct_shapes_agree() {
-    let some = &option_sets()[..1];
-    let inputs = inputs();
-    let mut read = 0;
-    let mut bad = Vec::new();
-    let mut add = |(n, b): (usize, Vec<String>)| {
-        read += n;
-        bad.extend(b);
-    };
-    add(agree::<Vec<i64>>("Vec<i64>", inputs, some, false, debug));
-    add(agree::<Vec<f64>>("Vec<f64>", inputs, some, false, |v| {
-        debug(&v.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
-    }));
-    add(agree::<String>("String", inputs, some, false, debug));
-    add(agree::<ByteBuf>("ByteBuf", inputs, some, false, debug));
-    add(agree::<Shape>("enum", inputs, some, false, debug));
-    add(agree::<Vec<Rec>>("Vec<struct>", inputs, some, false, debug));
-    require_agreement("scalars and structs", (read, bad), 2_000);
+    let r = total([
+        under_defaults::<Vec<i64>>("Vec<i64>", debug),
+        under_defaults::<Vec<f64>>("Vec<f64>", |v| {
+            debug(&v.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
+        }),
+        under_defaults::<String>("String", debug),
+        under_defaults::<ByteBuf>("ByteBuf", debug),
+        under_defaults::<Shape>("enum", debug),
+        under_defaults::<Vec<Rec>>("Vec<struct>", debug),
+    ]);
+    require_agreement("scalars and structs", r, 2_000);
 }
 
 #[derive(serde::Deserialize, Debug)]
