@@ -3,50 +3,14 @@
 //! offsets. (Moved from tests/from_reader.rs when `DeOptions::fast_path`
 //! became internal.)
 
-use std::io::{self, Read};
-
 use serde::{Deserialize, Serialize};
 use serde_bytes::ByteBuf;
 
 use crate::{DeOptions, Deserializer, Value};
 
-/// Hands out at most `step` bytes per call, and `Interrupted` every third call.
-struct Trickle<'a> {
-    data: &'a [u8],
-    step: usize,
-    calls: usize,
-}
-
-impl<'a> Trickle<'a> {
-    fn new(data: &'a [u8], step: usize) -> Self {
-        Trickle { data, step, calls: 0 }
-    }
-}
-
-impl Read for Trickle<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.calls += 1;
-        if self.calls % 3 == 0 {
-            return Err(io::ErrorKind::Interrupted.into());
-        }
-        let n = self.step.min(buf.len()).min(self.data.len());
-        buf[..n].copy_from_slice(&self.data[..n]);
-        self.data = &self.data[n..];
-        Ok(n)
-    }
-}
-
-/// Gives `data`, then fails.
-struct Broken<'a>(&'a [u8]);
-
-impl Read for Broken<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.0.is_empty() {
-            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "peer went away"));
-        }
-        self.0.read(buf)
-    }
-}
+#[path = "../../tests/support/readers.rs"]
+mod readers;
+use readers::{Broken, Trickle};
 
 #[derive(Deserialize, Serialize, Debug, PartialEq, Clone)]
 struct Row {

@@ -9,3 +9,4 @@ pub mod data;
 pub mod expect;
 pub mod print;
 pub mod python;
+pub mod readers;
