@@ -211,6 +211,18 @@ fn main() {
     if wanted("bytes_16MiB") {
         typed(&mut table, "bytes_16MiB", &common::big_bytes(16 << 20));
     }
+    if wanted("stream_16MiB_bytes") {
+        // The stream iterator over a reader, one lone large `bytes` pickle:
+        // the payload is read into the vector the value keeps.
+        let pkl = serde_pickle::to_vec(&common::big_bytes(16 << 20)).unwrap();
+        let r = measure(|| {
+            serde_pickle::Deserializer::from_reader(&pkl[..])
+                .into_iter::<serde_bytes::ByteBuf>()
+                .next()
+                .expect("one pickle")
+        });
+        row(&mut table, "stream_16MiB_bytes", "this/into_iter", pkl.len(), r);
+    }
     if wanted("bytes_small") {
         typed(&mut table, "bytes_small", &common::small_bytes(10_000));
     }

@@ -360,7 +360,7 @@
 //!     b"\x80\x03cbuiltins\nset\n](K\x01K\x02e\x85R.");
 //! assert_eq!(to_vec_with(&Set(vec![1, 2]), &p(4)).unwrap(),
 //!     b"\x80\x04\x95\x08\x00\x00\x00\x00\x00\x00\x00\x8f(K\x01K\x02\x90.");
-//! let len = Value::Global(Global::new("builtins", "len"));
+//! let len = Value::from(Global::new("builtins", "len"));
 //! assert_eq!(to_vec_with(&len, &p(2)).unwrap(), b"\x80\x02c__builtin__\nlen\n.");
 //! assert_eq!(to_vec_with(&len, &p(3)).unwrap(), b"\x80\x03cbuiltins\nlen\n.");
 //! assert_eq!(to_vec_with(&(1, "a"), &p(3)).unwrap(), b"\x80\x03K\x01X\x01\x00\x00\x00a\x86.");

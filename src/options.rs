@@ -18,11 +18,12 @@ use crate::value::{Global, Value};
 pub struct SerOptions {
     pub(crate) protocol: u8,
     pub(crate) numpy_legacy: bool,
+    pub(crate) share_by_content: bool,
 }
 
 impl Default for SerOptions {
     fn default() -> Self {
-        SerOptions { protocol: 5, numpy_legacy: false }
+        SerOptions { protocol: 5, numpy_legacy: false, share_by_content: true }
     }
 }
 
@@ -36,6 +37,39 @@ impl SerOptions {
     /// A value above 5 makes writing fail with [`crate::Category::Unsupported`].
     pub fn protocol(mut self, protocol: u8) -> Self {
         self.protocol = protocol;
+        self
+    }
+
+    /// Whether equal strs and bytes are written as one shared object where
+    /// CPython's would be one: `''` and the one-character strs below U+0100
+    /// (singletons in CPython), `b''` (and, below protocol 3, one-byte
+    /// bytes), and the keys of an instance's state dict (interned). On by
+    /// default, so that a value built in Rust pickles as CPython pickles the
+    /// same Python value.
+    ///
+    /// Off, only what the value itself shares is shared ([`Value::Shared`]
+    /// nodes, and struct field names): a [`Value`] read from a pickle is
+    /// then written with exactly the sharing the pickle had, which at the
+    /// pickle's own protocol is `pickletools.optimize(original)` byte for
+    /// byte even where the original's writer made several equal one-character
+    /// strs (cloudpickle's code objects do). `pickletool transcode` writes
+    /// this way. Globals' module names stay shared either way.
+    ///
+    /// [`Value::Shared`]: crate::Value::Shared
+    /// [`Value`]: crate::Value
+    ///
+    /// ```
+    /// use serde_pickle::{to_vec_with, SerOptions};
+    /// let two = vec!["a".to_string(), "a".to_string()];
+    /// // CPython's pickle of ['a', 'a'] (optimized): one str object, fetched again.
+    /// let shared = to_vec_with(&two, &SerOptions::new()).unwrap();
+    /// assert_eq!(shared, b"\x80\x05\x95\n\0\0\0\0\0\0\0](\x8c\x01a\x94h\0e.");
+    /// // ...and of a list holding two distinct 'a' objects.
+    /// let apart = to_vec_with(&two, &SerOptions::new().share_by_content(false)).unwrap();
+    /// assert_eq!(apart, b"\x80\x05\x95\n\0\0\0\0\0\0\0](\x8c\x01a\x8c\x01ae.");
+    /// ```
+    pub fn share_by_content(mut self, on: bool) -> Self {
+        self.share_by_content = on;
         self
     }
 

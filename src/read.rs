@@ -7,6 +7,7 @@ mod reader;
 use crate::error::{Error, ErrorCode, Result};
 
 pub use reader::IoRead;
+pub(crate) use reader::LoneBytes;
 
 /// Where a string or byte payload lives: a range of the input slice, or of
 /// the reader's scratch buffer (for `io::Read` input and decoded text).
@@ -74,7 +75,7 @@ pub enum Pickle<'a, 'de> {
 }
 
 pub(crate) mod private {
-    use super::{Pickle, Span};
+    use super::{LoneBytes, Pickle, Span};
     use crate::error::Result;
 
     /// What the reader needs of a source. In a private module, so that
@@ -108,6 +109,19 @@ pub(crate) mod private {
 
         /// Consume `n` bytes of what [`Source::next_pickle`] returned.
         fn consume(&mut self, n: usize);
+
+        /// The next pickle, taken out, if it is a lone `bytes` of `large`
+        /// to `limit` bytes (see `read/reader/lone.rs`); readers only: a
+        /// slice lends its bytes anyway.
+        fn lone_bytes(&mut self, _large: u64, _limit: usize, _memo: bool) -> Option<LoneBytes> {
+            None
+        }
+
+        /// Consume the pickle [`Source::lone_bytes`] took.
+        fn lone_bytes_done(&mut self, _lone: &LoneBytes) {}
+
+        /// Give back the pickle [`Source::lone_bytes`] took, unconsumed.
+        fn put_back(&mut self, _lone: LoneBytes) {}
     }
 }
 

@@ -30,7 +30,8 @@ use crate::codec::pickler::Pickler;
 use crate::codec::stream::{Plan, FLUSH_AT};
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::SerOptions;
-use crate::shape_marker::{self, Hint, Magic, ObjectHint};
+use crate::shape_marker::{self, Hint, Magic};
+use crate::value::ObjectKind;
 
 pub use compound::Compound;
 
@@ -76,7 +77,7 @@ enum Next {
     Set,
     FrozenSet,
     ByteArray,
-    Object(ObjectHint, usize),
+    Object(ObjectKind, usize),
     /// A tuple or sequence whose items go on the stack with no container.
     BareItems,
     /// Items appended to an object (no list is created).
@@ -156,6 +157,8 @@ pub struct Serializer<W> {
     /// buffer: a top-level value that ends meanwhile is finished after them.
     hold_finish: bool,
     finish_held: bool,
+    /// The next object is a call made for its effect (`Object::effects`).
+    pub(crate) effect_next: bool,
     /// The writer failed while streaming: later output is discarded and
     /// the error returned when the value ends (flushing stays infallible,
     /// so the per-item code has no error path for it).
@@ -190,7 +193,8 @@ impl<W: io::Write> Serializer<W> {
             writer,
             collect: false,
             collected: None,
-            pk: Pickler::new(if valid { proto } else { opcodes::HIGHEST_PROTOCOL }),
+            pk: Pickler::new(if valid { proto } else { opcodes::HIGHEST_PROTOCOL })
+                .sharing_by_content(options.share_by_content),
             bad_protocol: (!valid).then_some(proto),
             depth: 0,
             key_mode: 0,
@@ -204,6 +208,7 @@ impl<W: io::Write> Serializer<W> {
             long_above: usize::MAX,
             hold_finish: false,
             finish_held: false,
+            effect_next: false,
             write_error: None,
         }
     }
@@ -341,7 +346,7 @@ impl<W: io::Write> Serializer<W> {
             return Err(Error::new(ErrorCode::UnsupportedProtocol(u64::from(p))));
         }
         if self.pk.is_spent() {
-            self.pk = Pickler::new(self.pk.proto());
+            self.pk = self.pk.fresh();
         }
         Ok(())
     }
@@ -398,7 +403,7 @@ impl<W: io::Write> Serializer<W> {
     }
 
     /// Enter a nested level (containers, wrappers).
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -418,7 +423,7 @@ impl<W: io::Write> Serializer<W> {
         self.next = Next::Plain;
         self.shared = None;
         self.in_progress.clear();
-        self.pk = Pickler::new(self.pk.proto());
+        self.pk = self.pk.fresh();
         self.refresh_ctx();
         e
     }
@@ -652,8 +657,11 @@ impl<W: io::Write> Serializer<W> {
             return Err(malformed("str"));
         }
         match (next, shared) {
-            (Next::InternedKey, _) => self.pk.interned_str(v)?,
-            (_, Some(id)) if !crate::codec::pickler::is_singleton_str(v) => {
+            // A shared key keeps its sharing when not sharing by content.
+            (Next::InternedKey, shared) if shared.is_none() || self.pk.shares_by_content() => {
+                self.pk.state_key(v)?
+            }
+            (_, Some(id)) if !self.pk.str_shared_by_content(v) => {
                 self.pk.em.str(v)?;
                 self.pk.memoize_shared(id);
             }
@@ -848,6 +856,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
         self.end_value()
     }
 
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, W>> {
         Compound::seq(self, len)
     }
@@ -871,11 +880,17 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
         Compound::tuple(self, len, true)
     }
 
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, W>> {
         Compound::map(self, len, false)
     }
 
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, W>> {
+        if self.next == Next::Plain {
+            // (Inlined: a plain struct's `Compound` is built in place.)
+            return Compound::map(self, Some(len), false);
+        }
         if let Next::Object(kind, nargs) = self.next {
             self.set_next(Next::Plain);
             return Compound::object(self, kind, nargs);

@@ -13,6 +13,8 @@
 
 use std::cell::Cell;
 
+use crate::value::ObjectKind;
+
 /// Every name starts with this byte, so one comparison rules out ordinary newtypes.
 const PREFIX: u8 = b'$';
 
@@ -79,20 +81,6 @@ pub(crate) fn magic(name: &str) -> Option<Magic> {
     })
 }
 
-/// How a [`crate::value::Object`] is created, as carried by [`Hint::Object`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ObjectHint {
-    Reduce,
-    NewObj,
-    /// `NEWOBJ` of an object with appended or set items: an instance of a
-    /// `list` or `dict` subclass, which `object.__new__` cannot make, so
-    /// below protocol 2 it is `copyreg.__newobj__(cls, *args)`, never
-    /// `copyreg._reconstructor(cls, object, None)`.
-    NewObjWithItems,
-    NewObjEx,
-    Inst,
-}
-
 /// Side information for the next magic newtype.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Hint {
@@ -100,7 +88,7 @@ pub(crate) enum Hint {
     /// The identity of a `Value::Shared` node.
     Shared(usize),
     /// An object's kind and number of positional arguments.
-    Object(ObjectHint, usize),
+    Object(ObjectKind, usize),
 }
 
 thread_local! {

@@ -49,11 +49,10 @@ pub(crate) struct Batch {
     /// countdown, so that an item with nothing to do costs one test and
     /// one decrement.
     left: usize,
-    /// Where the current batch's first item starts.
-    batch_start: Spot,
-    /// Offset of the current batch's MARK, if `has_mark` (not an
-    /// `Option<Spot>`, for the same reason as `hint`).
-    mark: Spot,
+    /// Where the current batch's MARK is if `has_mark`, else where its
+    /// first item starts (where a MARK would go): one field for both keeps
+    /// the serializer's compound values smaller.
+    at: Spot,
     /// A MARK was written for the current batch.
     has_mark: bool,
     /// The batch's ordinal in a streaming run (0: none yet), by which the
@@ -64,16 +63,7 @@ pub(crate) struct Batch {
 impl Batch {
     pub(crate) fn new(kind: BatchKind, hint: Option<usize>) -> Self {
         let hint = hint.unwrap_or(usize::MAX);
-        Batch {
-            kind,
-            hint,
-            event: 0,
-            left: 0,
-            batch_start: Spot::default(),
-            mark: Spot::default(),
-            has_mark: false,
-            seq: 0,
-        }
+        Batch { kind, hint, event: 0, left: 0, at: Spot::default(), has_mark: false, seq: 0 }
     }
 
     /// The items counted so far.
@@ -168,10 +158,9 @@ impl Emitter {
     #[inline]
     fn open_batch(&mut self, b: &mut Batch) {
         self.framer.before_op(&mut self.buf);
-        b.mark = self.spot();
+        b.at = self.spot();
         b.has_mark = true;
         self.buf.push(MARK);
-        b.batch_start = self.spot();
     }
 
     /// Call before each item (before each key, for dicts) of a batch. True
@@ -213,7 +202,7 @@ impl Emitter {
             // The first item (the general case below, shortened).
             if b.expect_single(0) {
                 b.has_mark = false;
-                b.batch_start = self.spot();
+                b.at = self.spot();
                 b.set_progress(1, 1);
             } else {
                 self.open_batch(b);
@@ -237,16 +226,16 @@ impl Emitter {
             }
             if b.expect_single(count) {
                 b.has_mark = false;
-                b.batch_start = self.spot();
+                b.at = self.spot();
             } else {
                 self.open_batch(b);
             }
         } else if in_batch == 1 && !b.has_mark {
             // Announced one item, got more: the batch needs its MARK after all.
             if self.after_the_fact() {
-                let at = self.resolve(b.batch_start, true);
+                let at = self.resolve(b.at, true);
                 self.insert_byte(at, MARK);
-                b.mark = Spot { pos: at, epoch: self.shifts.len() };
+                b.at = Spot { pos: at, epoch: self.shifts.len() };
             }
             // A dry run logs "two or more" (all the writing run needs to
             // know of a list or dict announced as one item).
@@ -315,7 +304,7 @@ impl Emitter {
     fn remove_mark(&mut self, b: &Batch, count: usize) {
         self.log_batch(b.seq, count);
         if self.after_the_fact() {
-            let at = self.resolve(b.mark, true);
+            let at = self.resolve(b.at, true);
             self.remove_byte(at);
         }
     }

@@ -598,13 +598,27 @@ impl Emitter {
         self.used.get(u64::from(idx))
     }
 
+    /// Memo indices below this are fetched with BINGET (0 at protocol 0).
+    #[inline(always)]
+    pub(crate) fn binget_below(&self) -> u32 {
+        self.binget_below
+    }
+
+    /// BINGET of memo entry `idx` (below [`Emitter::binget_below`]),
+    /// which a GET has fetched before.
+    #[inline(always)]
+    pub(crate) fn binget(&mut self, idx: u32) {
+        debug_assert!(self.is_fetched(idx) && idx < self.binget_below);
+        self.put(&[BINGET, idx as u8]);
+    }
+
     /// Push memo entry `idx`, which a GET has fetched before (so it is
     /// already marked used).
     #[inline(always)]
     pub(crate) fn get_again(&mut self, idx: u32) {
         debug_assert!(self.is_fetched(idx));
         if idx < self.binget_below {
-            self.put(&[BINGET, idx as u8]);
+            self.binget(idx);
         } else {
             self.framer.before_op(&mut self.buf);
             push_get(&mut self.buf, self.proto, idx);

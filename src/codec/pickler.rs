@@ -203,13 +203,6 @@ fn table(slot: &mut Option<Box<[u32; 257]>>) -> &mut [u32; 257] {
     slot.get_or_insert_with(|| Box::new([NO; 257]))
 }
 
-/// Whether CPython has one shared object for every str equal to `s`
-/// (`''` and the 1-character strs below U+0100).
-#[inline]
-pub(crate) fn is_singleton_str(s: &str) -> bool {
-    singleton(s).is_some()
-}
-
 /// If `s` is one of CPython's singleton strs, its index in `Keys::chars`.
 #[inline]
 fn singleton(s: &str) -> Option<usize> {
@@ -226,11 +219,26 @@ fn singleton(s: &str) -> Option<usize> {
 pub(crate) struct Pickler {
     pub(crate) em: Emitter,
     keys: Keys,
+    /// Share equal strs and bytes as CPython's objects are shared (the
+    /// module docs); off, only `Value::Shared` nodes and names are shared
+    /// (`SerOptions::share_by_content`).
+    by_content: bool,
 }
 
 impl Pickler {
     pub(crate) fn new(proto: u8) -> Self {
-        Pickler { em: Emitter::new(proto), keys: Keys::default() }
+        Pickler { em: Emitter::new(proto), keys: Keys::default(), by_content: true }
+    }
+
+    /// See [`crate::SerOptions::share_by_content`].
+    pub(crate) fn sharing_by_content(mut self, on: bool) -> Self {
+        self.by_content = on;
+        self
+    }
+
+    /// A new pickler for the next pickle, with the same settings.
+    pub(crate) fn fresh(&self) -> Self {
+        Pickler::new(self.proto()).sharing_by_content(self.by_content)
     }
 
     #[inline]
@@ -282,8 +290,29 @@ impl Pickler {
     #[inline]
     pub(crate) fn str(&mut self, s: &str) -> Result<()> {
         match singleton(s) {
-            Some(i) => self.singleton_str(i, |em| em.str(s)),
-            None => self.em.str(s),
+            Some(i) if self.by_content => self.singleton_str(i, |em| em.str(s)),
+            _ => self.em.str(s),
+        }
+    }
+
+    /// See [`crate::SerOptions::share_by_content`].
+    pub(crate) fn shares_by_content(&self) -> bool {
+        self.by_content
+    }
+
+    /// Whether every str value equal to `s` is one object after loading
+    /// (a singleton, when sharing by content).
+    pub(crate) fn str_shared_by_content(&self, s: &str) -> bool {
+        self.by_content && singleton(s).is_some()
+    }
+
+    /// A key of an instance's state dict: interned (`BUILD` interns them),
+    /// when sharing by content.
+    pub(crate) fn state_key(&mut self, s: &str) -> Result<()> {
+        if self.by_content {
+            self.interned_str(s)
+        } else {
+            self.em.str(s)
         }
     }
 
@@ -314,6 +343,12 @@ impl Pickler {
         // serde hands out the same `&'static str` for a field every time:
         // usually one probe of the table keyed by the address.
         match self.keys.addrs.get(s) {
+            // The common case, one test: a BINGET index is below `PENDING`
+            // and `NO` too.
+            Some(idx) if idx < self.em.binget_below() => {
+                self.em.binget(idx);
+                Ok(())
+            }
             Some(idx) if idx & PENDING == 0 => {
                 // A name is memoized only when a GET fetches it (`promote`).
                 self.em.get_again(idx);
@@ -479,6 +514,9 @@ impl Pickler {
     /// The slot of a bytes value CPython shares by content: `b''`, and 1-byte
     /// values below protocol 3 (see the module docs).
     fn bytes_slot(&self, b: &[u8]) -> Option<usize> {
+        if !self.by_content {
+            return None;
+        }
         match b {
             [] => Some(256),
             [byte] if self.proto() < 3 => Some(usize::from(*byte)),

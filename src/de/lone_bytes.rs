@@ -21,11 +21,11 @@ use crate::error::{Error, Result};
 use crate::options::DeOptions;
 
 /// Payloads at least this long are read apart; smaller ones are not worth it.
-const LARGE: u64 = 64 * 1024;
+pub(super) const LARGE: u64 = 64 * 1024;
 
 /// The opcode header of a large `bytes` object at the start of a pickle
 /// (after a `PROTO`): its length, and the payload's length.
-pub(super) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
+pub(crate) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
     let at = match head {
         [PROTO, v, ..] if *v <= HIGHEST_PROTOCOL => 2,
         [PROTO, ..] => return None,
@@ -55,13 +55,9 @@ pub(super) fn read<R: Read, T: DeserializeOwned>(
     let used = head.len() + payload.len();
     let tail = input::read_all(Vec::new(), reader, limit.saturating_sub(used))?;
     if payload.len() as u64 == len && lone_trailer(&tail, opts) {
-        let mut owned = OwnedBytes { payload: Some(payload), as_value: !opts.share_atoms };
-        match T::deserialize(&mut owned) {
-            Ok(v) => return Ok(v),
-            // Handed over and refused by the visitor: its error is what the
-            // VM's walk would report too (it gives the same visitor the same
-            // bytes, and returns its error as is).
-            Err(e) => payload = owned.payload.ok_or(e)?,
+        match offer(payload, opts) {
+            Ok(v) => return v,
+            Err(refused) => payload = refused,
         }
     }
     // Put the pickle back together for the parser.
@@ -73,6 +69,25 @@ pub(super) fn read<R: Read, T: DeserializeOwned>(
         return Err(too_large(limit));
     }
     super::from_slice_with(&head, opts)
+}
+
+/// Offer an owned payload, the whole pickle's value, to `T`: what `T` made
+/// of it, or the payload back if `T` asks for something other than bytes.
+/// (Handed over and refused by the visitor, the visitor's error is what
+/// the VM's walk would report too: it gives the same visitor the same
+/// bytes, and returns its error as is.)
+pub(super) fn offer<'de, T: de::Deserialize<'de>>(
+    payload: Vec<u8>,
+    opts: &DeOptions,
+) -> std::result::Result<Result<T>, Vec<u8>> {
+    let mut owned = OwnedBytes { payload: Some(payload), as_value: !opts.share_atoms };
+    match T::deserialize(&mut owned) {
+        Ok(v) => Ok(Ok(v)),
+        Err(e) => match owned.payload {
+            Some(payload) => Err(payload),
+            None => Ok(Err(e)),
+        },
+    }
 }
 
 fn too_large(limit: usize) -> Error {

@@ -8,8 +8,11 @@ mod differential;
 pub(crate) mod fast;
 mod input;
 mod lone_bytes;
+
+pub(crate) use lone_bytes::large_bytes_header;
 mod node;
 mod pytypes;
+pub(crate) mod view;
 
 use std::io;
 
@@ -23,6 +26,7 @@ use crate::vm::machine::Loaded;
 use crate::vm::Machine;
 
 pub(crate) use node::{Ctx, NodeDe};
+use view::{forward_deserializer, Tree};
 
 /// Reads pickles from a [`Read`] source ([`SliceRead`] or [`IoRead`]).
 ///
@@ -98,6 +102,21 @@ impl<'de, R: Read<'de>> Deserializer<R> {
     /// Load the next pickle and deserialize it as `T`.
     pub(crate) fn next_value<T: de::Deserialize<'de>>(&mut self) -> Result<Option<T>> {
         if self.opts.fast_path {
+            // A lone large `bytes` from a reader: its payload read into a
+            // vector of its own, which the value takes (see `lone_bytes`).
+            let (limit, memo) = (self.opts.max_alloc, self.opts.max_memo > 0);
+            if let Some(mut lone) = self.read.lone_bytes(lone_bytes::LARGE, limit, memo) {
+                match lone_bytes::offer(std::mem::take(&mut lone.payload), &self.opts) {
+                    Ok(made) => {
+                        self.read.lone_bytes_done(&lone);
+                        return made.map(Some);
+                    }
+                    Err(payload) => {
+                        lone.payload = payload;
+                        self.read.put_back(lone);
+                    }
+                }
+            }
             let read = match self.read.next_pickle(self.opts.max_alloc) {
                 Some(Pickle::Lent(input)) => fast::Fast::new(input, &self.opts).run_prefix(),
                 Some(Pickle::Buffered(input)) => {
@@ -118,7 +137,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             // A limit met while building the value from the pickle's graph
             // (nesting, expansion) is the pickle's as a whole: reported at its STOP.
             crate::Category::Limit => e.at(stop, Some(crate::codec::opcodes::STOP)),
-            _ => self.located(pytypes::in_class(&de, root, e), root),
+            _ => self.located(de.in_class(e), root),
         })
     }
 
@@ -153,7 +172,7 @@ macro_rules! forward_to_loaded {
                 let ctx = Ctx::new(&self.machine, self.read.input(), &self.opts);
                 let de = NodeDe::new(&ctx, root, 0);
                 de::Deserializer::$method(de, $($($arg,)*)? visitor)
-                    .map_err(|e| self.located(pytypes::in_class(&de, root, e), root))
+                    .map_err(|e| self.located(de.in_class(e), root))
             }
         )*
     };
@@ -162,20 +181,7 @@ macro_rules! forward_to_loaded {
 impl<'de, R: Read<'de>> de::Deserializer<'de> for &mut Deserializer<R> {
     type Error = Error;
 
-    forward_to_loaded! {
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
-        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
-        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
-        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
-        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
-        deserialize_identifier, deserialize_ignored_any,
-        deserialize_unit_struct(name: &'static str),
-        deserialize_newtype_struct(name: &'static str),
-        deserialize_tuple(len: usize),
-        deserialize_tuple_struct(name: &'static str, len: usize),
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
-    }
+    forward_deserializer!(forward_to_loaded {} deserialize_newtype_struct(name: &'static str),);
 }
 
 /// Read one `T` from a pickle in a byte slice, borrowing `&str`/`&[u8]` from it

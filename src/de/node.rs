@@ -1,21 +1,24 @@
-//! A serde `Deserializer` over one arena node. Strings and bytes that lie in
-//! the input are lent to the visitor (`visit_borrowed_str`); nothing is
-//! allocated per node. Depth, cycles and the expansion of shared nodes are
-//! bounded here, since this is the part that recurses.
+//! The VM's arena as a [`Tree`] for the serde layer (`view.rs`). Strings and
+//! bytes that lie in the input are lent to the visitor
+//! (`visit_borrowed_str`); nothing is allocated per node. Depth, cycles and
+//! the expansion of shared nodes are bounded here, since this is the part
+//! that recurses.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 
 use num_bigint::BigInt;
 use serde::de::{self, Visitor};
 
-use super::access::{MapDe, SeqDe, VariantDe};
 use super::pytypes;
+use super::view::{utf8, view_deserializer, Kind, Tree, View};
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::{DeOptions, Py2Strings};
+use crate::py::numpy::de::How;
 use crate::read::Span;
 use crate::value::Value;
-use crate::vm::arena::{Arena, Node, NodeId, Seq, Text};
+use crate::vm::arena::{Arena, Node, NodeId, Seq, SeqIter, Text};
 use crate::vm::walk::expansion_error;
 use crate::vm::Machine;
 
@@ -135,35 +138,6 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
         self.ctx.arena.node(self.id)
     }
 
-    /// A child one level deeper.
-    #[inline]
-    pub(crate) fn child(&self, id: NodeId) -> Self {
-        NodeDe { ctx: self.ctx, id, depth: self.depth + 1 }
-    }
-
-    /// Account for entering a container: depth, budget, cycles.
-    pub(crate) fn enter(&self) -> Result<PathGuard<'c, 'a, 'de>> {
-        if self.depth >= self.ctx.opts.max_depth {
-            return Err(crate::vm::walk::depth_error(self.ctx.opts));
-        }
-        let left = self.ctx.budget.get();
-        if left == 0 {
-            return Err(Error::limit_exceeded(
-                "max_expansion",
-                self.ctx.opts.max_expansion,
-                "shared references expand to more containers than the pickle holds, that many times over",
-            ));
-        }
-        self.ctx.budget.set(left - 1);
-        if self.ctx.gotten.get(self.id as usize).copied().unwrap_or(false) {
-            if !self.ctx.path.borrow_mut().insert(self.id) {
-                return Err(Error::new(ErrorCode::Recursive));
-            }
-            return Ok(PathGuard { ctx: self.ctx, id: Some(self.id) });
-        }
-        Ok(PathGuard { ctx: self.ctx, id: None })
-    }
-
     fn visit_text<V: Visitor<'de>>(&self, span: Span, text: Text, visitor: V) -> Result<V::Value> {
         if text == Text::Surrogates {
             return Err(crate::vm::walk::surrogate_error());
@@ -195,91 +169,200 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
             )),
         }
     }
+}
 
-    fn visit_bytes_of<V: Visitor<'de>>(&self, span: Span, visitor: V) -> Result<V::Value> {
+impl<'c, 'a, 'de> Tree for NodeDe<'c, 'a, 'de> {
+    type Child = NodeId;
+    type Seq = Seq;
+    /// Alternating keys and values.
+    type Map = Seq;
+    /// The text, or `None` for a Python 2 str.
+    type Str = (Span, Option<Text>);
+    type Bytes = Span;
+    type Big = u32;
+    type Global = u32;
+    type Obj = u32;
+    type Items = SeqIter<'a>;
+    type Pairs = Pairs<'a>;
+    type Entered = PathGuard<'c, 'a, 'de>;
+    type Held = ();
+    const NO_MAP: Seq = Seq::EMPTY;
+
+    #[inline]
+    fn child(&self, id: NodeId) -> Self {
+        NodeDe { ctx: self.ctx, id, depth: self.depth + 1 }
+    }
+
+    fn enter(&self) -> Result<PathGuard<'c, 'a, 'de>> {
+        if self.depth >= self.ctx.opts.max_depth {
+            return Err(crate::vm::walk::depth_error(self.ctx.opts));
+        }
+        let left = self.ctx.budget.get();
+        if left == 0 {
+            return Err(Error::limit_exceeded(
+                "max_expansion",
+                self.ctx.opts.max_expansion,
+                "shared references expand to more containers than the pickle holds, that many times over",
+            ));
+        }
+        self.ctx.budget.set(left - 1);
+        if self.ctx.gotten.get(self.id as usize).copied().unwrap_or(false) {
+            if !self.ctx.path.borrow_mut().insert(self.id) {
+                return Err(Error::new(ErrorCode::Recursive));
+            }
+            return Ok(PathGuard { ctx: self.ctx, id: Some(self.id) });
+        }
+        Ok(PathGuard { ctx: self.ctx, id: None })
+    }
+
+    #[inline]
+    fn resolve(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    #[inline]
+    fn peek(&self) -> Kind<Self> {
+        match self.node() {
+            Node::None => Kind::None,
+            Node::Bool(b) => Kind::Bool(b),
+            Node::Int(i) => Kind::Int(i),
+            Node::BigInt(b) => Kind::BigInt(b),
+            Node::Float(f) => Kind::Float(f),
+            Node::Complex(re, im) => Kind::Complex(re, im),
+            Node::Str(span, text) => Kind::Str((span, Some(text))),
+            Node::Py2Str(span) => Kind::Str((span, None)),
+            Node::Bytes(span) | Node::ByteArray(span) => Kind::Bytes(span),
+            Node::List(s) => Kind::List(s),
+            Node::Tuple(s) => Kind::Tuple(s),
+            Node::Set(s) | Node::FrozenSet(s) => Kind::Set(s),
+            Node::Dict(s) => Kind::Dict(s),
+            Node::Global(g) => Kind::Global(g),
+            Node::Object(o) => Kind::Object(o),
+            Node::Buffer { index, .. } => Kind::Buffer(index as usize),
+            Node::PersId(_) => Kind::PersId,
+        }
+    }
+
+    fn big(&self, b: u32) -> &BigInt {
+        &self.ctx.arena.bigints[b as usize]
+    }
+
+    #[inline]
+    fn items(&self, s: Seq) -> SeqIter<'a> {
+        self.ctx.arena.iter(s)
+    }
+
+    fn pairs(&self, [first, then]: [Seq; 2]) -> Pairs<'a> {
+        Pairs { iter: self.ctx.arena.iter(first), then: Some(then), arena: self.ctx.arena }
+    }
+
+    fn map_is_empty(&self, m: Seq) -> bool {
+        m.len == 0
+    }
+
+    fn single_entry(&self, m: Seq) -> Option<(NodeId, NodeId)> {
+        let mut it = self.ctx.arena.iter(m);
+        match (m.len, it.next(), it.next()) {
+            (2, Some(k), Some(v)) => Some((k, v)),
+            _ => None,
+        }
+    }
+
+    fn str_bytes(&self, (span, text): (Span, Option<Text>)) -> Option<Span> {
+        (text != Some(Text::Surrogates)).then_some(span)
+    }
+
+    fn payload(&self, span: Span) -> Result<&[u8]> {
+        let bytes = self.ctx.arena.bytes(self.ctx.input, span);
+        self.ctx.charge(bytes.len())?;
+        Ok(bytes)
+    }
+
+    fn charge(&self, n: usize) -> Result<()> {
+        self.ctx.charge(n)
+    }
+
+    fn global_parts(&self, g: u32) -> (&[u8], &[u8]) {
+        let g = self.ctx.arena.globals[g as usize];
+        let arena = self.ctx.arena;
+        (arena.bytes(self.ctx.input, g.module), arena.bytes(self.ctx.input, g.name))
+    }
+
+    fn callable(&self, o: u32) -> NodeId {
+        self.ctx.arena.objects[o as usize].callable
+    }
+
+    fn args(&self, o: u32) -> Seq {
+        match self.ctx.arena.node(self.ctx.arena.objects[o as usize].args) {
+            Node::Tuple(s) => s,
+            _ => Seq::EMPTY,
+        }
+    }
+
+    fn state(&self, o: u32) -> Option<NodeId> {
+        self.ctx.arena.iter(self.ctx.arena.objects[o as usize].state).last()
+    }
+
+    fn list_items(&self, o: u32) -> Seq {
+        self.ctx.arena.objects[o as usize].list_items
+    }
+
+    fn dict_items(&self, o: u32) -> Seq {
+        self.ctx.arena.objects[o as usize].dict_items
+    }
+
+    fn latin1(&self) -> Option<Cow<'_, [u8]>> {
+        match self.node() {
+            Node::Bytes(s) | Node::Py2Str(s) => {
+                Some(Cow::Borrowed(self.ctx.arena.bytes(self.ctx.input, s)))
+            }
+            _ => None,
+        }
+    }
+
+    fn special(&self, o: u32) -> bool {
+        crate::py::numpy::handles(self, o)
+    }
+
+    fn in_class(&self, e: Error) -> Error {
+        pytypes::in_class(self, e)
+    }
+
+    #[cold]
+    fn in_item(&self, e: Error, index: usize) -> Error {
+        self.in_class(e).in_item(index, self.id)
+    }
+
+    #[cold]
+    fn at_key(&self, e: Error) -> Error {
+        e.at_node(self.id)
+    }
+
+    #[cold]
+    fn in_entry(&self, e: Error, key: &Self) -> Error {
+        self.in_class(e).in_segment(key_segment(key), self.id)
+    }
+}
+
+impl<'de> View<'de> for NodeDe<'_, '_, 'de> {
+    fn visit_str<V: Visitor<'de>>(&self, (span, text): Self::Str, visitor: V) -> Result<V::Value> {
+        match text {
+            Some(text) => self.visit_text(span, text, visitor),
+            None => self.visit_py2(span, visitor),
+        }
+    }
+
+    fn visit_bytes<V: Visitor<'de>>(&self, span: Span, visitor: V) -> Result<V::Value> {
         match self.ctx.payload(span)? {
             Bytes::Input(b) => visitor.visit_borrowed_bytes(b),
             Bytes::Scratch(b) => visitor.visit_bytes(b),
         }
     }
 
-    pub(crate) fn visit_seq_of<V: Visitor<'de>>(&self, seq: Seq, visitor: V) -> Result<V::Value> {
-        let _g = self.enter()?;
-        let mut access = SeqDe::new(*self, seq);
-        let v = visitor.visit_seq(&mut access)?;
-        access.finish()?;
-        Ok(v)
-    }
-
-    pub(crate) fn visit_map_of<V: Visitor<'de>>(
-        &self,
-        seqs: &[Seq],
-        visitor: V,
-    ) -> Result<V::Value> {
-        let _g = self.enter()?;
-        visitor.visit_map(MapDe::new(*self, seqs))
-    }
-
-    fn big(&self, i: u32) -> &BigInt {
-        &self.ctx.arena.bigints[i as usize]
-    }
-
-    fn visit_big<V: Visitor<'de>>(&self, b: &BigInt, visitor: V) -> Result<V::Value> {
-        if let Ok(v) = u64::try_from(b) {
-            visitor.visit_u64(v)
-        } else if let Ok(v) = i128::try_from(b) {
-            visitor.visit_i128(v)
-        } else if let Ok(v) = u128::try_from(b) {
-            visitor.visit_u128(v)
-        } else if b.bits() <= 256 {
-            Err(Error::message(format!("integer {b} is out of range for any Rust integer type")))
-        } else {
-            // Not in decimal: that is quadratic in the size, and unreadable.
-            Err(Error::message(format!(
-                "an integer of {} bits is out of range for any Rust integer type",
-                b.bits()
-            )))
-        }
-    }
-
-    fn integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.node() {
-            Node::Int(i) => visitor.visit_i64(i),
-            Node::BigInt(i) => {
-                let b = self.big(i);
-                self.visit_big(b, visitor)
-            }
-            _ => de::Deserializer::deserialize_any(self, visitor),
-        }
-    }
-
-    fn float<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.node() {
-            Node::Float(f) => visitor.visit_f64(f),
-            // An int is accepted where a float is expected when it is exact.
-            Node::Int(i) if (i as f64) as i64 == i && i.unsigned_abs() <= 1 << 53 => {
-                visitor.visit_f64(i as f64)
-            }
-            Node::Int(i) => {
-                Err(Error::message(format!("integer {i} is not exactly representable as a float")))
-            }
-            _ => de::Deserializer::deserialize_any(self, visitor),
-        }
-    }
-
-    /// `deserialize_newtype_struct` for this crate's marker names.
     #[inline(never)]
     fn marked_newtype<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
         if name == crate::shape_marker::VALUE {
-            let value = crate::vm::walk::to_value(
-                self.ctx.arena,
-                self.ctx.input,
-                self.ctx.pickle_len,
-                self.ctx.gotten,
-                self.id,
-                self.ctx.opts,
-            )?;
-            return crate::value::de::deliver(value, visitor);
+            return crate::value::de::deliver(node_value(&self)?, visitor);
         }
         if name == crate::py::numpy::de::NDARRAY {
             return crate::py::numpy::de::read_ndarray(self, visitor);
@@ -287,268 +370,73 @@ impl<'c, 'a, 'de> NodeDe<'c, 'a, 'de> {
         visitor.visit_newtype_struct(self)
     }
 
-    /// `deserialize_any` for everything but the plain containers (kept out
-    /// of the recursive path so that its frame stays small).
-    #[inline(never)]
-    fn deserialize_leaf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.node() {
-            Node::None => visitor.visit_unit(),
-            Node::Bool(b) => visitor.visit_bool(b),
-            Node::Int(i) => visitor.visit_i64(i),
-            Node::BigInt(i) => {
-                let b = self.big(i);
-                self.visit_big(b, visitor)
-            }
-            Node::Float(f) => visitor.visit_f64(f),
-            Node::Complex(re, im) => {
-                let _g = self.enter()?;
-                visitor.visit_seq(de::value::SeqDeserializer::new([re, im].into_iter()))
-            }
-            Node::Str(span, text) => self.visit_text(span, text, visitor),
-            Node::Py2Str(span) => self.visit_py2(span, visitor),
-            Node::Bytes(span) | Node::ByteArray(span) => self.visit_bytes_of(span, visitor),
-            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => {
-                self.visit_seq_of(s, visitor)
-            }
-            Node::Dict(s) => self.visit_map_of(&[s], visitor),
-            Node::Global(g) => {
-                let g = self.ctx.arena.globals[g as usize];
-                let module = self.ctx.arena.bytes(self.ctx.input, g.module);
-                let name = self.ctx.arena.bytes(self.ctx.input, g.name);
-                self.ctx.charge(module.len() + name.len())?;
-                visitor.visit_string(format!("{}.{}", utf8(module)?, utf8(name)?))
-            }
-            Node::Object(o) => pytypes::deserialize_object(self, o, visitor),
-            Node::Buffer { index, .. } => Err(Error::unsupported(format!(
-                "out-of-band buffer {index} was not supplied (see DeOptions::buffers)"
-            ))),
-            Node::PersId(_) => Err(Error::unsupported(
-                "persistent id without a persistent_load hook (see DeOptions::persistent_load)",
-            )),
-        }
+    fn read_special<V: Visitor<'de>>(self, o: u32, how: How, visitor: V) -> Result<V::Value> {
+        crate::py::numpy::de::read(self, o, how, visitor)
     }
-}
-
-fn utf8(b: &[u8]) -> Result<&str> {
-    std::str::from_utf8(b).map_err(|_| crate::vm::walk::surrogate_error())
-}
-
-macro_rules! forward_integer {
-    ($($method:ident)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-                self.integer(visitor)
-            }
-        )*
-    };
 }
 
 impl<'de> de::Deserializer<'de> for NodeDe<'_, '_, 'de> {
     type Error = Error;
+    view_deserializer!();
+}
 
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        // Containers and objects first, in a small frame: this is the recursion of
-        // every generic visitor (serde_json::Value, untagged enums...), and its
-        // stack cost per level bounds how deep a read can go on a 2 MiB thread.
-        match self.node() {
-            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => {
-                self.visit_seq_of(s, visitor)
+/// The entries of one or two maps (alternating keys and values).
+pub(crate) struct Pairs<'a> {
+    arena: &'a Arena,
+    iter: SeqIter<'a>,
+    then: Option<Seq>,
+}
+
+impl Pairs<'_> {
+    fn next_id(&mut self) -> Option<NodeId> {
+        loop {
+            if let Some(id) = self.iter.next() {
+                return Some(id);
             }
-            Node::Dict(s) => self.visit_map_of(&[s], visitor),
-            Node::Object(o) => pytypes::deserialize_object(self, o, visitor),
-            _ => self.deserialize_leaf(visitor),
+            self.iter = self.arena.iter(self.then.take()?);
         }
-    }
-
-    forward_integer! {
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
-    }
-
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.float(visitor)
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.float(visitor)
-    }
-
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.node() {
-            Node::Py2Str(span) => self.visit_bytes_of(span, visitor),
-            Node::Str(span, Text::Utf8) => self.visit_bytes_of(span, visitor),
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_bytes(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.node() {
-            Node::None => visitor.visit_none(),
-            _ => visitor.visit_some(self),
-        }
-    }
-
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        // This crate's own names (the Value and NdArray shapes) in a frame
-        // of their own, off the recursion path.
-        if name.starts_with('$') {
-            return self.marked_newtype(name, visitor);
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.node() {
-            Node::List(s) | Node::Tuple(s) | Node::Set(s) | Node::FrozenSet(s) => {
-                self.visit_seq_of(s, visitor)
-            }
-            // An object asked for as a sequence or tuple: its arguments by position.
-            Node::Object(o) => pytypes::deserialize_object_seq(self, o, visitor),
-            // Vec<u8> without serde_bytes: the bytes as a sequence of ints.
-            Node::Bytes(span) | Node::ByteArray(span) => {
-                let _g = self.enter()?;
-                let bytes = self.ctx.arena.bytes(self.ctx.input, span);
-                self.ctx.charge(bytes.len())?;
-                visitor.visit_seq(de::value::SeqDeserializer::new(bytes.iter().copied()))
-            }
-            _ => self.deserialize_any(visitor),
-        }
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        match self.node() {
-            Node::Object(o) => pytypes::deserialize_object_seq(self, o, visitor),
-            _ => self.deserialize_seq(visitor),
-        }
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        match self.node() {
-            Node::Str(..) | Node::Py2Str(_) => {
-                visitor.visit_enum(VariantDe { key: self, value: None })
-            }
-            Node::Dict(s) if s.len == 2 => {
-                let _g = self.enter()?;
-                let mut it = self.ctx.arena.iter(s);
-                let (Some(k), Some(v)) = (it.next(), it.next()) else {
-                    return Err(Error::message("enum dict must have one entry"));
-                };
-                visitor.visit_enum(VariantDe { key: self.child(k), value: Some(self.child(v)) })
-            }
-            Node::Object(o) => pytypes::deserialize_object_enum(self, o, visitor),
-            // serde-pickle 1.2's `compat_enum_repr`: `('Variant',)` and
-            // `('Variant', value)`.
-            Node::Tuple(s) if matches!(s.len, 1 | 2) => {
-                let mut it = self.ctx.arena.iter(s);
-                let (Some(k), v) = (it.next(), it.next()) else {
-                    return Err(Error::message("enum tuple must have one or two items"));
-                };
-                if !matches!(self.ctx.arena.node(k), Node::Str(..) | Node::Py2Str(_)) {
-                    return Err(de::Error::invalid_type(unexpected(&self), &ENUM_FORMS));
-                }
-                let _g = self.enter()?;
-                visitor
-                    .visit_enum(VariantDe { key: self.child(k), value: v.map(|v| self.child(v)) })
-            }
-            _ => Err(de::Error::invalid_type(unexpected(&self), &ENUM_FORMS)),
-        }
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor.visit_unit()
     }
 }
 
-/// What an enum reads from.
-const ENUM_FORMS: &str = "a str (unit variant), a one-entry dict {variant: value}, \
-    or serde-pickle's ('variant',) or ('variant', value)";
+impl Iterator for Pairs<'_> {
+    type Item = (NodeId, Option<NodeId>);
 
-/// How a node looks in a type-mismatch message.
-pub(crate) fn unexpected<'x>(n: &NodeDe<'_, '_, '_>) -> de::Unexpected<'x> {
-    match n.node() {
-        Node::None => de::Unexpected::Unit,
-        Node::Bool(b) => de::Unexpected::Bool(b),
-        Node::Int(i) => de::Unexpected::Signed(i),
-        Node::Float(f) => de::Unexpected::Float(f),
-        Node::Str(..) | Node::Py2Str(_) => de::Unexpected::Other("str"),
-        Node::Bytes(_) | Node::ByteArray(_) => de::Unexpected::Other("bytes"),
-        Node::List(_) => de::Unexpected::Other("list"),
-        Node::Tuple(_) => de::Unexpected::Other("tuple"),
-        Node::Set(_) | Node::FrozenSet(_) => de::Unexpected::Other("set"),
-        Node::Dict(_) => de::Unexpected::Map,
-        _ => de::Unexpected::Other("object"),
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let k = self.next_id()?;
+        Some((k, self.next_id()))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = (self.iter.len() + self.then.map_or(0, |s| s.len as usize)) / 2;
+        (n, Some(n))
     }
 }
 
-/// `Value` for a node (used by the `Value` magic and by object mapping).
-#[allow(dead_code)]
+/// How a dict key shows in an error's path: `.name` for a str that is an
+/// identifier, else `[repr]` (`["a b"]`, `[3]`, `[(1, 2)]`).
+#[cold]
+#[inline(never)]
+fn key_segment(k: &NodeDe<'_, '_, '_>) -> String {
+    if let Node::Str(span, Text::Utf8) = k.node() {
+        let text = String::from_utf8_lossy(k.ctx.arena.bytes(k.ctx.input, span));
+        let ident = text.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+            && text.chars().all(|c| c.is_alphanumeric() || c == '_');
+        return if ident { format!(".{text}") } else { format!("[{text:?}]") };
+    }
+    match node_value(k) {
+        Ok(v) => {
+            let repr = v.to_string();
+            match repr.char_indices().nth(40) {
+                Some((cut, _)) => format!("[{}…]", &repr[..cut]),
+                None => format!("[{repr}]"),
+            }
+        }
+        Err(_) => "[?]".to_string(),
+    }
+}
+
+/// `Value` for a node (the `Value` magic, a dict key in an error's path).
 pub(crate) fn node_value(n: &NodeDe<'_, '_, '_>) -> Result<Value> {
     let c = n.ctx;
     crate::vm::walk::to_value(c.arena, c.input, c.pickle_len, c.gotten, n.id, c.opts)

@@ -17,144 +17,138 @@
 //! | `complex` | `(real, imag)` |
 //! | any other call with one argument | that argument |
 //! | any other call with several arguments | the arguments as a sequence |
+//!
+//! Written once over a [`Tree`]: the arena's nodes (reading a pickle) and a
+//! `Value` (`from_value`) read the same way.
 
 use serde::de::{self, Visitor};
 
-use super::node::NodeDe;
+use super::access::{visit_map_of, visit_seq_of};
+use super::view::{Kind, Tree, View};
 use crate::error::{Error, Result};
-use crate::vm::arena::{Node, NodeId, ObjNode, Seq};
+use crate::py::numpy::de::How;
 
-/// The object's class as (module, name) bytes, if it is a global.
-fn class<'c>(n: &NodeDe<'c, '_, '_>, o: &ObjNode) -> Option<(&'c [u8], &'c [u8])> {
-    match n.ctx.arena.node(o.callable) {
-        Node::Global(g) => {
-            let g = n.ctx.arena.globals[g as usize];
-            Some((n.ctx.arena.bytes(n.ctx.input, g.module), n.ctx.arena.bytes(n.ctx.input, g.name)))
-        }
+/// The object's class as (module, name), if it is a global.
+fn class<N: Tree>(n: &N, o: N::Obj) -> Option<(&[u8], &[u8])> {
+    global(n, n.callable(o))
+}
+
+/// A child's (module, name), if it is a global.
+fn global<N: Tree>(n: &N, c: N::Child) -> Option<(&[u8], &[u8])> {
+    match n.child(c).peek() {
+        Kind::Global(g) => Some(n.global_parts(g)),
         _ => None,
     }
 }
 
-fn args_seq(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Seq {
-    match n.ctx.arena.node(o.args) {
-        Node::Tuple(s) => s,
-        _ => Seq::EMPTY,
-    }
+/// The `i`th positional argument.
+fn arg<N: Tree>(n: &N, o: N::Obj, i: usize) -> Option<N::Child> {
+    n.items(n.args(o)).nth(i)
 }
 
-fn nth(n: &NodeDe<'_, '_, '_>, seq: Seq, i: usize) -> Option<NodeId> {
-    n.ctx.arena.iter(seq).nth(i)
+fn arg_count<N: Tree>(n: &N, o: N::Obj) -> usize {
+    n.items(n.args(o)).len()
 }
 
 /// `copyreg._reconstructor(cls, base, value)` with a base other than `object`:
 /// how protocols 0–1 write an instance of a subclass of a builtin type
 /// (`base.__new__(cls, value)`, a NamedTuple is `(cls, tuple, (1, 'b'))`).
 /// Its value is `value`.
-fn reconstructed_value(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<NodeId> {
-    if class(n, o)? != (b"copyreg", b"_reconstructor") {
+fn reconstructed_value<N: Tree>(n: &N, o: N::Obj) -> Option<N::Child> {
+    if class(n, o)? != (b"copyreg", b"_reconstructor") || arg_count(n, o) != 3 {
         return None;
     }
-    let args = args_seq(n, o);
-    let value = nth(n, args, 2).filter(|_| args.len == 3)?;
-    (!matches!(n.ctx.arena.node(value), Node::None)).then_some(value)
+    let value = arg(n, o, 2)?;
+    (!matches!(n.child(value).peek(), Kind::None)).then_some(value)
 }
 
 /// `str(Fraction(num, den))` from a `fractions.Fraction(num, den)` call.
-fn fraction_str(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
-    let args = args_seq(n, o);
-    if args.len != 2 {
+fn fraction_str<N: Tree>(n: &N, o: N::Obj) -> Option<String> {
+    if arg_count(n, o) != 2 {
         return None;
     }
-    let int = |i| match n.ctx.arena.node(nth(n, args, i)?) {
-        Node::Int(v) => Some(v.to_string()),
+    let int = |i| match n.child(arg(n, o, i)?).peek() {
+        Kind::Int(v) => Some(v.to_string()),
         // CPython's str() refuses more than 4300 digits (and decimal
         // conversion is quadratic): such a Fraction is not read as a string.
-        Node::BigInt(b) => crate::codec::repr::bigint_decimal(&n.ctx.arena.bigints[b as usize]),
+        Kind::BigInt(b) => crate::codec::repr::bigint_decimal(n.big(b)),
         _ => None,
     };
     let (num, den) = (int(0)?, int(1)?);
     Some(if den == "1" { num } else { format!("{num}/{den}") })
 }
 
-/// An error from reading node `id`: if it is a class instance read into a
+/// An error from reading node `n`: if it is a class instance read into a
 /// type it does not fit, the error names its class (unless it came from one
 /// of the instance's fields). Done as the error unwinds, off the recursion.
 #[cold]
 #[inline(never)]
-pub(crate) fn in_class(n: &NodeDe<'_, '_, '_>, id: NodeId, e: Error) -> Error {
-    let Node::Object(o) = n.ctx.arena.node(id) else { return e };
+pub(crate) fn in_class<N: Tree>(n: &N, e: Error) -> Error {
+    let Kind::Object(o) = n.peek() else { return e };
     e.in_class(|| {
-        let o = n.ctx.arena.objects[o as usize];
-        let (module, name) = match reconstructed_class(n, &o) {
+        let (module, name) = match reconstructed_class(n, o) {
             Some(cls) => cls,
-            None => class(n, &o)?,
+            None => class(n, o)?,
         };
         Some(format!("{}.{}", String::from_utf8_lossy(module), String::from_utf8_lossy(name)))
     })
 }
 
 /// The class `cls` of a `copyreg._reconstructor(cls, base, state)` call.
-fn reconstructed_class<'c>(n: &NodeDe<'c, '_, '_>, o: &ObjNode) -> Option<(&'c [u8], &'c [u8])> {
+fn reconstructed_class<N: Tree>(n: &N, o: N::Obj) -> Option<(&[u8], &[u8])> {
     if class(n, o)? != (b"copyreg", b"_reconstructor") {
         return None;
     }
-    match n.ctx.arena.node(nth(n, args_seq(n, o), 0)?) {
-        Node::Global(g) => {
-            let g = n.ctx.arena.globals[g as usize];
-            Some((n.ctx.arena.bytes(n.ctx.input, g.module), n.ctx.arena.bytes(n.ctx.input, g.name)))
-        }
-        _ => None,
-    }
+    global(n, arg(n, o, 0)?)
 }
 
-pub(crate) fn deserialize_object<'de, V: Visitor<'de>>(
-    n: NodeDe<'_, '_, 'de>,
-    o: u32,
+/// `deserialize_any` of an object.
+pub(crate) fn object<'de, N: View<'de>, V: Visitor<'de>>(
+    n: &N,
+    o: N::Obj,
     visitor: V,
 ) -> Result<V::Value> {
-    let idx = o;
-    let o = n.ctx.arena.objects[o as usize];
     // The common shapes in a small frame, as they recurse (a linked list of
     // 450 dataclass instances, or 1000 nested OrderedDicts, read into
     // serde_json::Value overflowed a 2 MiB stack in debug builds). Paths into
     // a child take the object onto the recursion path (`enter`), so that an
     // object reachable from itself is a `Recursive` error; `visit_*_of(n)`
     // enter it themselves.
-    match shape(&n, idx, &o) {
-        Shape::Map(items) => n.visit_map_of(&[items], visitor),
-        Shape::Seq(items) => n.visit_seq_of(items, visitor),
+    match shape(n, o) {
+        Shape::Map(items) => visit_map_of(n, [items, N::NO_MAP], visitor),
+        Shape::Seq(items) => visit_seq_of(n, items, visitor),
         Shape::DictState(state, dict) => {
             let _g = n.enter()?;
-            n.child(state).visit_map_of(&[dict], visitor)
+            visit_map_of(&n.child(state), [dict, N::NO_MAP], visitor)
         }
         Shape::Child(child) => {
             let _g = n.enter()?;
             de::Deserializer::deserialize_any(n.child(child), visitor)
         }
-        Shape::Other => deserialize_object_other(n, idx, o, visitor),
+        Shape::Other => object_other(*n, o, visitor),
     }
 }
 
-/// How [`deserialize_object`] reads an object, for the shapes that nest.
-enum Shape {
+/// How [`object`] reads an object, for the shapes that nest.
+enum Shape<N: Tree> {
     /// Its `SETITEMS` (OrderedDict, defaultdict, dict subclasses).
-    Map(Seq),
+    Map(N::Map),
     /// Its `APPENDS` (deque, list subclasses) or its arguments (NamedTuple).
-    Seq(Seq),
+    Seq(N::Seq),
     /// A dict state (instances): the state node and its items.
-    DictState(NodeId, Seq),
+    DictState(N::Child, N::Map),
     /// One node standing for it: the value of a reconstructed builtin
     /// subclass, or the only argument of a call.
-    Child(NodeId),
-    /// Anything else ([`deserialize_object_other`]).
+    Child(N::Child),
+    /// Anything else ([`object_other`]).
     Other,
 }
 
-/// The order of [`deserialize_object_other`], for the shapes it recurses through.
+/// The order of [`object_other`], for the shapes it recurses through.
 #[inline(never)]
-fn shape(n: &NodeDe<'_, '_, '_>, idx: u32, o: &ObjNode) -> Shape {
+fn shape<N: Tree>(n: &N, o: N::Obj) -> Shape<N> {
     // numpy arrays and pandas objects: read by crate::py::numpy.
-    if crate::py::numpy::handles(n, idx) {
+    if n.special(o) {
         return Shape::Other;
     }
     if let Some(value) = reconstructed_value(n, o) {
@@ -162,106 +156,99 @@ fn shape(n: &NodeDe<'_, '_, '_>, idx: u32, o: &ObjNode) -> Shape {
     }
     match class(n, o) {
         Some((b"fractions", b"Fraction") | (b"datetime", _)) => return Shape::Other,
-        Some((b"collections", b"OrderedDict" | b"defaultdict")) => return Shape::Map(o.dict_items),
-        Some((b"collections", b"deque")) => return Shape::Seq(o.list_items),
+        Some((b"collections", b"OrderedDict" | b"defaultdict")) => {
+            return Shape::Map(n.dict_items(o))
+        }
+        Some((b"collections", b"deque")) => return Shape::Seq(n.list_items(o)),
         _ => {}
     }
-    if o.dict_items.len > 0 {
-        return Shape::Map(o.dict_items);
+    if !n.map_is_empty(n.dict_items(o)) {
+        return Shape::Map(n.dict_items(o));
     }
-    if o.list_items.len > 0 {
-        return Shape::Seq(o.list_items);
+    if n.items(n.list_items(o)).len() > 0 {
+        return Shape::Seq(n.list_items(o));
     }
-    if o.state.len > 0 {
-        let state = n.ctx.arena.iter(o.state).last();
-        return match state.map(|s| (s, n.ctx.arena.node(s))) {
-            Some((s, Node::Dict(d))) => Shape::DictState(s, d),
+    if let Some(state) = n.state(o) {
+        return match n.child(state).peek() {
+            Kind::Dict(d) => Shape::DictState(state, d),
             _ => Shape::Other,
         };
     }
-    let args = args_seq(n, o);
-    match args.len {
+    match arg_count(n, o) {
         0 => Shape::Other,
-        1 => nth(n, args, 0).map_or(Shape::Other, Shape::Child),
-        _ => Shape::Seq(args),
+        1 => arg(n, o, 0).map_or(Shape::Other, Shape::Child),
+        _ => Shape::Seq(n.args(o)),
     }
 }
 
 /// Every other object.
 #[inline(never)]
-fn deserialize_object_other<'de, V: Visitor<'de>>(
-    n: NodeDe<'_, '_, 'de>,
-    idx: u32,
-    o: ObjNode,
+fn object_other<'de, N: View<'de>, V: Visitor<'de>>(
+    n: N,
+    o: N::Obj,
     visitor: V,
 ) -> Result<V::Value> {
-    if crate::py::numpy::handles(&n, idx) {
-        return crate::py::numpy::de::read(n, idx, crate::py::numpy::de::How::Any, visitor);
+    if n.special(o) {
+        return n.read_special(o, How::Any, visitor);
     }
     // Paths into a child take the object onto the recursion path (`enter`),
     // so that an object reachable from its own state or arguments is a
     // `Recursive` error, not an unbounded recursion; `visit_*_of(n)` enter it
     // themselves.
-    if let Some(value) = reconstructed_value(&n, &o) {
+    if let Some(value) = reconstructed_value(&n, o) {
         let _g = n.enter()?;
         return de::Deserializer::deserialize_any(n.child(value), visitor);
     }
-    let cls = class(&n, &o);
-    match cls {
+    match class(&n, o) {
         Some((b"fractions", b"Fraction")) => {
-            if let Some(s) = fraction_str(&n, &o) {
+            if let Some(s) = fraction_str(&n, o) {
                 return visitor.visit_string(s);
             }
         }
         Some((b"collections", b"OrderedDict" | b"defaultdict")) => {
-            return n.visit_map_of(&[o.dict_items], visitor)
+            return visit_map_of(&n, [n.dict_items(o), N::NO_MAP], visitor)
         }
-        Some((b"collections", b"deque")) => return n.visit_seq_of(o.list_items, visitor),
+        Some((b"collections", b"deque")) => return visit_seq_of(&n, n.list_items(o), visitor),
         Some((b"datetime", b"datetime" | b"date" | b"time")) => {
-            if let Some(s) = datetime_iso(&n, &o) {
+            if let Some(s) = datetime_iso(&n, o) {
                 return visitor.visit_string(s);
             }
         }
         _ => {}
     }
-    if o.dict_items.len > 0 {
-        return n.visit_map_of(&[o.dict_items], visitor);
+    if !n.map_is_empty(n.dict_items(o)) {
+        return visit_map_of(&n, [n.dict_items(o), N::NO_MAP], visitor);
     }
-    if o.list_items.len > 0 {
-        return n.visit_seq_of(o.list_items, visitor);
+    if n.items(n.list_items(o)).len() > 0 {
+        return visit_seq_of(&n, n.list_items(o), visitor);
     }
-    if o.state.len > 0 {
+    if let Some(state) = n.state(o) {
         // The last BUILD wins, as in CPython.
-        let state = n.ctx.arena.iter(o.state).last().unwrap_or(o.args);
         let _g = n.enter()?;
         return deserialize_state(n.child(state), visitor);
     }
-    let args = args_seq(&n, &o);
-    match args.len {
-        0 => visitor.visit_unit(),
-        1 => {
-            let only = nth(&n, args, 0).unwrap_or(o.args);
+    match (arg_count(&n, o), arg(&n, o, 0)) {
+        (0, _) => visitor.visit_unit(),
+        (1, Some(only)) => {
             let _g = n.enter()?;
             de::Deserializer::deserialize_any(n.child(only), visitor)
         }
-        _ => n.visit_seq_of(args, visitor),
+        _ => visit_seq_of(&n, n.args(o), visitor),
     }
 }
 
 /// A BUILD state: a dict, a `(dict_or_None, slots)` pair read as one map, or anything else as itself.
-fn deserialize_state<'de, V: Visitor<'de>>(s: NodeDe<'_, '_, 'de>, visitor: V) -> Result<V::Value> {
-    if let Node::Tuple(t) = s.node() {
-        if t.len == 2 {
-            let (a, b) = (nth(&s, t, 0), nth(&s, t, 1));
-            if let (Some(a), Some(b)) = (a, b) {
-                let seq = |id| match s.ctx.arena.node(id) {
-                    Node::Dict(d) => Some(d),
-                    Node::None => Some(Seq::EMPTY),
-                    _ => None,
-                };
-                if let (Some(d), Some(slots)) = (seq(a), seq(b)) {
-                    return s.visit_map_of(&[d, slots], visitor);
-                }
+fn deserialize_state<'de, N: View<'de>, V: Visitor<'de>>(s: N, visitor: V) -> Result<V::Value> {
+    if let Kind::Tuple(t) = s.peek() {
+        let mut items = s.items(t);
+        if let (2, Some(a), Some(b)) = (items.len(), items.next(), items.next()) {
+            let part = |c| match s.child(c).peek() {
+                Kind::Dict(d) => Some(d),
+                Kind::None => Some(N::NO_MAP),
+                _ => None,
+            };
+            if let (Some(d), Some(slots)) = (part(a), part(b)) {
+                return visit_map_of(&s, [d, slots], visitor);
             }
         }
     }
@@ -269,73 +256,56 @@ fn deserialize_state<'de, V: Visitor<'de>>(s: NodeDe<'_, '_, 'de>, visitor: V) -
 }
 
 /// For tuple structs: a NamedTuple's arguments by position.
-pub(crate) fn deserialize_object_seq<'de, V: Visitor<'de>>(
-    n: NodeDe<'_, '_, 'de>,
-    o: u32,
+pub(crate) fn object_seq<'de, N: View<'de>, V: Visitor<'de>>(
+    n: N,
+    o: N::Obj,
     visitor: V,
 ) -> Result<V::Value> {
-    if crate::py::numpy::handles(&n, o) {
-        return crate::py::numpy::de::read(n, o, crate::py::numpy::de::How::Seq, visitor);
+    if n.special(o) {
+        return n.read_special(o, How::Seq, visitor);
     }
-    object_seq(n, o, visitor).map_err(|e| in_class(&n, o, e))
+    as_seq(n, o, visitor).map_err(|e| n.in_class(e))
 }
 
-fn object_seq<'de, V: Visitor<'de>>(
-    n: NodeDe<'_, '_, 'de>,
-    o: u32,
-    visitor: V,
-) -> Result<V::Value> {
-    let obj = n.ctx.arena.objects[o as usize];
-    if let Some(value) = reconstructed_value(&n, &obj) {
+fn as_seq<'de, N: View<'de>, V: Visitor<'de>>(n: N, o: N::Obj, visitor: V) -> Result<V::Value> {
+    if let Some(value) = reconstructed_value(&n, o) {
         let _g = n.enter()?;
         return de::Deserializer::deserialize_seq(n.child(value), visitor);
     }
-    let args = args_seq(&n, &obj);
-    if obj.state.len == 0 && obj.list_items.len == 0 && obj.dict_items.len == 0 && args.len > 1 {
-        return n.visit_seq_of(args, visitor);
+    let plain = n.state(o).is_none()
+        && n.items(n.list_items(o)).len() == 0
+        && n.map_is_empty(n.dict_items(o));
+    if plain && arg_count(&n, o) > 1 {
+        return visit_seq_of(&n, n.args(o), visitor);
     }
-    deserialize_object(n, o, visitor)
+    object(&n, o, visitor)
 }
 
 /// For Rust enums: an `enum.Enum` member read by its value.
-pub(crate) fn deserialize_object_enum<'de, V: Visitor<'de>>(
-    n: NodeDe<'_, '_, 'de>,
-    o: u32,
+pub(crate) fn object_enum<'de, N: View<'de>, V: Visitor<'de>>(
+    n: N,
+    o: N::Obj,
     visitor: V,
 ) -> Result<V::Value> {
-    object_enum(n, o, visitor).map_err(|e| in_class(&n, o, e))
+    as_enum(n, o, visitor).map_err(|e| n.in_class(e))
 }
 
-fn object_enum<'de, V: Visitor<'de>>(
-    n: NodeDe<'_, '_, 'de>,
-    o: u32,
-    visitor: V,
-) -> Result<V::Value> {
-    let obj = n.ctx.arena.objects[o as usize];
-    if let Some(value) = reconstructed_value(&n, &obj) {
-        let _g = n.enter()?;
-        return de::Deserializer::deserialize_enum(n.child(value), "", &[], visitor);
-    }
-    let args = args_seq(&n, &obj);
-    match (args.len, nth(&n, args, 0)) {
-        (1, Some(v)) => {
-            let _g = n.enter()?;
-            de::Deserializer::deserialize_enum(n.child(v), "", &[], visitor)
-        }
-        _ => Err(Error::message("object cannot be read as an enum")),
-    }
+fn as_enum<'de, N: View<'de>, V: Visitor<'de>>(n: N, o: N::Obj, visitor: V) -> Result<V::Value> {
+    let inner = match (reconstructed_value(&n, o), arg_count(&n, o), arg(&n, o, 0)) {
+        (Some(value), _, _) => value,
+        (None, 1, Some(only)) => only,
+        _ => return Err(Error::message("object cannot be read as an enum")),
+    };
+    let _g = n.enter()?;
+    de::Deserializer::deserialize_enum(n.child(inner), "", &[], visitor)
 }
 
 /// `isoformat()` of a datetime/date/time from its pickled state bytes.
-fn datetime_iso(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
+fn datetime_iso<N: Tree>(n: &N, o: N::Obj) -> Option<String> {
     let (_, name) = class(n, o)?;
-    let args = args_seq(n, o);
-    let state = nth(n, args, 0)?;
-    let bytes = match n.ctx.arena.node(state) {
-        Node::Bytes(s) | Node::Py2Str(s) => n.ctx.arena.bytes(n.ctx.input, s),
-        _ => return None,
-    };
-    let tz = nth(n, args, 1).and_then(|t| utc_offset(n, t));
+    let state = n.child(arg(n, o, 0)?);
+    let bytes = state.latin1()?;
+    let tz = arg(n, o, 1).and_then(|t| utc_offset(n, t));
     let time = |b: &[u8]| {
         let us = (b[3] as u32) << 16 | (b[4] as u32) << 8 | b[5] as u32;
         let mut s = format!("{:02}:{:02}:{:02}", b[0], b[1], b[2]);
@@ -344,16 +314,17 @@ fn datetime_iso(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
         }
         s
     };
-    let mut out = match (name, bytes.len()) {
+    let b = &bytes[..];
+    let mut out = match (name, b.len()) {
         (b"datetime", 10) => {
-            let year = (bytes[0] as u32) << 8 | bytes[1] as u32;
-            format!("{year:04}-{:02}-{:02}T{}", bytes[2] & 0x7f, bytes[3], time(&bytes[4..10]))
+            let year = (b[0] as u32) << 8 | b[1] as u32;
+            format!("{year:04}-{:02}-{:02}T{}", b[2] & 0x7f, b[3], time(&b[4..10]))
         }
         (b"date", 4) => {
-            let year = (bytes[0] as u32) << 8 | bytes[1] as u32;
-            return Some(format!("{year:04}-{:02}-{:02}", bytes[2], bytes[3]));
+            let year = (b[0] as u32) << 8 | b[1] as u32;
+            return Some(format!("{year:04}-{:02}-{:02}", b[2], b[3]));
         }
-        (b"time", 6) => time(&[bytes[0] & 0x7f, bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]]),
+        (b"time", 6) => time(&[b[0] & 0x7f, b[1], b[2], b[3], b[4], b[5]]),
         _ => return None,
     };
     if let Some(off) = tz {
@@ -363,18 +334,14 @@ fn datetime_iso(n: &NodeDe<'_, '_, '_>, o: &ObjNode) -> Option<String> {
 }
 
 /// `+HH:MM` for a `datetime.timezone(timedelta(...))` argument.
-fn utc_offset(n: &NodeDe<'_, '_, '_>, tz: NodeId) -> Option<String> {
-    let Node::Object(t) = n.ctx.arena.node(tz) else { return None };
-    let t = n.ctx.arena.objects[t as usize];
-    if class(n, &t)? != (b"datetime", b"timezone") {
+fn utc_offset<N: Tree>(n: &N, tz: N::Child) -> Option<String> {
+    let Kind::Object(t) = n.child(tz).peek() else { return None };
+    if class(n, t)? != (b"datetime", b"timezone") {
         return None;
     }
-    let delta = nth(n, args_seq(n, &t), 0)?;
-    let Node::Object(d) = n.ctx.arena.node(delta) else { return None };
-    let d = n.ctx.arena.objects[d as usize];
-    let dargs = args_seq(n, &d);
-    let int = |i| match nth(n, dargs, i).map(|id| n.ctx.arena.node(id)) {
-        Some(Node::Int(v)) => Some(v),
+    let Kind::Object(d) = n.child(arg(n, t, 0)?).peek() else { return None };
+    let int = |i| match arg(n, d, i).map(|c| n.child(c).peek()) {
+        Some(Kind::Int(v)) => Some(v),
         None => Some(0),
         _ => None,
     };

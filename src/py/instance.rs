@@ -11,7 +11,8 @@
 
 use serde::ser::{self, Impossible, Serialize, SerializeMap, SerializeStruct, Serializer};
 
-use crate::shape_marker::{self, Hint, ObjectHint};
+use crate::shape_marker::{self, Hint};
+use crate::value::ObjectKind;
 
 /// A value written as an instance of the Python class `module.name`, with
 /// the value as the instance's state: a struct (or map) becomes its
@@ -183,8 +184,8 @@ impl<T: ?Sized + Serialize> Serialize for Instance<'_, T> {
             )));
         }
         // The object magic of `Value::Object` (see `src/ser/object.rs`): a
-        // NEWOBJ without arguments. This crate's serializer takes the hint.
-        shape_marker::set_hint(Hint::Object(ObjectHint::NewObj, 0));
+        // plain instance without arguments. This crate's serializer takes the hint.
+        shape_marker::set_hint(Hint::Object(ObjectKind::Plain, 0));
         s.serialize_newtype_struct(shape_marker::OBJECT, &Parts(*self))
     }
 }
@@ -194,7 +195,7 @@ struct Parts<'a, T: ?Sized>(Instance<'a, T>);
 
 impl<T: ?Sized + Serialize> Serialize for Parts<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if shape_marker::take_hint() == Hint::Object(ObjectHint::NewObj, 0) {
+        if shape_marker::take_hint() == Hint::Object(ObjectKind::Plain, 0) {
             // Nobody took the hint: another format. It sees the state only.
             return self.0.state.serialize(s);
         }

@@ -10,6 +10,10 @@
 
 use std::io;
 
+mod lone;
+
+pub use lone::LoneBytes;
+
 use super::{private, Pickle, Span};
 use crate::codec::opcodes::{FRAME, STOP};
 use crate::codec::ops::{extent, Extent, Lines};
@@ -290,5 +294,17 @@ impl<'de, R: io::Read> private::Source<'de> for IoRead<R> {
 
     fn consume(&mut self, n: usize) {
         self.pos += n;
+    }
+
+    fn lone_bytes(&mut self, large: u64, limit: usize, memo: bool) -> Option<LoneBytes> {
+        IoRead::lone_bytes(self, large, limit, memo)
+    }
+
+    fn lone_bytes_done(&mut self, lone: &LoneBytes) {
+        IoRead::lone_bytes_done(self, lone)
+    }
+
+    fn put_back(&mut self, lone: LoneBytes) {
+        IoRead::put_back(self, lone)
     }
 }

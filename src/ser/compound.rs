@@ -10,7 +10,7 @@ use super::{malformed, Next, Serializer};
 use crate::codec::emit::{Batch, BatchKind};
 use crate::codec::opcodes::{FROZENSET, POP, POP_MARK, REDUCE, SETITEM};
 use crate::error::{Error, Result};
-use crate::shape_marker::ObjectHint;
+use crate::value::ObjectKind;
 
 /// The state of a compound value being written by [`Serializer`].
 ///
@@ -82,7 +82,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         Self::with_batch(ser, kind, Batch::new(BatchKind::List, None), variant)
     }
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn with_batch(
         ser: &'a mut Serializer<W>,
         kind: Kind,
@@ -99,12 +99,22 @@ impl<'a, W: io::Write> Compound<'a, W> {
     }
 
     /// `serialize_seq`: a list, or a shape announced by a magic newtype.
+    /// A plain list is inlined into its caller: the `Compound` is then
+    /// built in place, not returned and moved (it is not small). Not in
+    /// debug builds, where inlining adds to every nesting level's stack
+    /// frame (1024 levels must fit a test thread's 2 MiB stack).
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(super) fn seq(ser: &'a mut Serializer<W>, len: Option<usize>) -> Result<Self> {
         if ser.is_plain_nested() && ser.key_mode == 0 {
             ser.pk.em.empty_list();
             let batch = ser.pk.em.batch_begin(BatchKind::List, len);
             return Self::with_batch(ser, Kind::List, batch, false);
         }
+        Self::seq_slow(ser, len)
+    }
+
+    #[inline(never)]
+    fn seq_slow(ser: &'a mut Serializer<W>, len: Option<usize>) -> Result<Self> {
         ser.check_top()?;
         let (next, shared) = ser.take_next();
         let (kind, batch) = match next {
@@ -172,7 +182,9 @@ impl<'a, W: io::Write> Compound<'a, W> {
         Self::new(ser, kind, variant)
     }
 
-    /// `serialize_map` / `serialize_struct`: a dict.
+    /// `serialize_map` / `serialize_struct`: a dict (a plain one inlined,
+    /// as in `seq`).
+    #[cfg_attr(not(debug_assertions), inline(always))]
     pub(super) fn map(
         ser: &'a mut Serializer<W>,
         len: Option<usize>,
@@ -183,6 +195,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
             let batch = ser.pk.em.batch_begin(BatchKind::Dict, len);
             return Self::with_batch(ser, Kind::Dict { interned: false }, batch, false);
         }
+        Self::map_slow(ser, len, variant)
+    }
+
+    #[inline(never)]
+    fn map_slow(ser: &'a mut Serializer<W>, len: Option<usize>, variant: bool) -> Result<Self> {
         ser.check_top()?;
         let (next, shared) = ser.take_next();
         let (kind, batch) = match next {
@@ -208,7 +225,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
     /// An object (`serialize_struct` announced by the object magic).
     pub(super) fn object(
         ser: &'a mut Serializer<W>,
-        kind: ObjectHint,
+        kind: ObjectKind,
         nargs: usize,
     ) -> Result<Self> {
         ser.check_top()?;
@@ -219,7 +236,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
 
     /// Write one item of a sequence-like compound. Lists and tuples take the
     /// short path: this frame is on the stack once per nesting level.
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if self.fast == Fast::List {
             if self.ser.pk.em.batch_item(&mut self.batch) {
@@ -265,7 +282,10 @@ impl<'a, W: io::Write> Compound<'a, W> {
                 Ok(())
             }
             Kind::Effects => {
-                value.serialize(&mut *ser)?;
+                ser.effect_next = true;
+                let written = value.serialize(&mut *ser);
+                ser.effect_next = false;
+                written?;
                 ser.pk.em.op(POP);
                 Ok(())
             }
@@ -273,7 +293,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         }
     }
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
         if self.fast == Fast::Dict {
             // A plain dict: no interned keys.
@@ -328,7 +348,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
                 ser.pk.em.batch_item(&mut self.batch);
                 ser.maybe_flush();
                 if *interned {
-                    ser.pk.interned_str(name)?;
+                    ser.pk.state_key(name)?;
                 } else {
                     ser.pk.name(name)?;
                 }
@@ -339,8 +359,9 @@ impl<'a, W: io::Write> Compound<'a, W> {
         }
     }
 
-    /// Close the compound: a plain list or dict takes the short path.
-    #[inline]
+    /// Close the compound: a plain list or dict takes the short path
+    /// (inlined: see `seq`).
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn end_any(self) -> Result<()> {
         if self.fast != Fast::Other && !self.variant {
             let ser = self.ser;
@@ -452,65 +473,47 @@ fn close_set<W: io::Write>(
     }
 }
 
-impl<W: io::Write> ser::SerializeSeq for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
+/// The sequence and struct traits: each item through `element` or
+/// `field`; an error leaves the serializer reusable (`abandon`).
+macro_rules! compound_impls {
+    ($($trait:ident :: $method:ident($($name:ident)?) => $how:ident;)*) => {$(
+        impl<W: io::Write> ser::$trait for Compound<'_, W> {
+            type Ok = ();
+            type Error = Error;
 
-    #[inline]
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value).map_err(|e| self.ser.abandon(e))
-    }
+            // Inlined in release builds (see `seq`): items are then written
+            // without a call each; debug builds keep their frames small.
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            fn $method<T: ?Sized + Serialize>(
+                &mut self,
+                $($name: &'static str,)?
+                value: &T,
+            ) -> Result<()> {
+                self.$how($($name,)? value).map_err(|e| self.ser.abandon(e))
+            }
 
-    fn end(self) -> Result<()> {
-        self.end_any()
-    }
+            #[cfg_attr(not(debug_assertions), inline(always))]
+            fn end(self) -> Result<()> {
+                self.end_any()
+            }
+        }
+    )*};
 }
 
-impl<W: io::Write> ser::SerializeTuple for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    #[inline]
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value).map_err(|e| self.ser.abandon(e))
-    }
-
-    fn end(self) -> Result<()> {
-        self.end_any()
-    }
-}
-
-impl<W: io::Write> ser::SerializeTupleStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value).map_err(|e| self.ser.abandon(e))
-    }
-
-    fn end(self) -> Result<()> {
-        self.end_any()
-    }
-}
-
-impl<W: io::Write> ser::SerializeTupleVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value).map_err(|e| self.ser.abandon(e))
-    }
-
-    fn end(self) -> Result<()> {
-        self.end_any()
-    }
+compound_impls! {
+    SerializeSeq::serialize_element() => element;
+    SerializeTuple::serialize_element() => element;
+    SerializeTupleStruct::serialize_field() => element;
+    SerializeTupleVariant::serialize_field() => element;
+    SerializeStruct::serialize_field(name) => field;
+    SerializeStructVariant::serialize_field(name) => field;
 }
 
 impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
     type Ok = ();
     type Error = Error;
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
         self.key(key).map_err(|e| self.ser.abandon(e))
     }
@@ -520,7 +523,7 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
         value.serialize(&mut *self.ser).map_err(|e| self.ser.abandon(e))
     }
 
-    #[inline]
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn serialize_entry<K: ?Sized + Serialize, V: ?Sized + Serialize>(
         &mut self,
         key: &K,
@@ -533,41 +536,7 @@ impl<W: io::Write> ser::SerializeMap for Compound<'_, W> {
         r.map_err(|e| self.ser.abandon(e))
     }
 
-    fn end(self) -> Result<()> {
-        self.end_any()
-    }
-}
-
-impl<W: io::Write> ser::SerializeStruct for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    #[inline]
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(name, value).map_err(|e| self.ser.abandon(e))
-    }
-
-    fn end(self) -> Result<()> {
-        self.end_any()
-    }
-}
-
-impl<W: io::Write> ser::SerializeStructVariant for Compound<'_, W> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: ?Sized + Serialize>(
-        &mut self,
-        name: &'static str,
-        value: &T,
-    ) -> Result<()> {
-        self.field(name, value).map_err(|e| self.ser.abandon(e))
-    }
-
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn end(self) -> Result<()> {
         self.end_any()
     }

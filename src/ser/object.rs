@@ -11,19 +11,23 @@
 //! | kind | protocol | written as |
 //! |---|---|---|
 //! | Reduce | any | `callable args-tuple REDUCE` |
-//! | NewObj | 2+ | `cls args-tuple NEWOBJ` |
-//! | NewObj, no args, no items | 0-1 | `copy_reg._reconstructor (cls, object, None) REDUCE` (as CPython) |
-//! | NewObj, args or items | 0-1 | `copy_reg.__newobj__ (cls, *args) REDUCE` |
-//!
-//! An object with appended or set items is an instance of a `list` or `dict`
-//! subclass, which `object.__new__` (what `_reconstructor(cls, object,
-//! None)` calls) refuses to make; `copyreg.__newobj__` calls `cls.__new__`
-//! as `NEWOBJ` does, then the items follow as at protocol 2. (CPython itself
-//! writes `_reconstructor(cls, list, [items])`, knowing the base class.)
+//! | NewObj, Plain | 2+ | `cls args-tuple NEWOBJ` |
+//! | NewObj | 0-1 | `copy_reg.__newobj__ (cls, *args) REDUCE` |
+//! | Plain, no args | 0-1 | `copy_reg._reconstructor (cls, object, None) REDUCE` (as CPython) |
+//! | Plain, args | 0-1 | `copy_reg.__newobj__ (cls, *args) REDUCE` |
+//! | Reconstructor | any | `copy_reg._reconstructor (cls, object, None) REDUCE` |
 //! | NewObjEx | 4+ | `cls args-tuple kwargs-dict NEWOBJ_EX` |
 //! | NewObjEx | 0-3 | `copyreg.__newobj_ex__ (cls, args, kwargs) REDUCE` |
 //! | Inst | 0 | `MARK args INST module name` |
 //! | Inst | 1+ | `MARK cls args OBJ` |
+//!
+//! Each kind read from a pickle is written back as the call it was, so that
+//! CPython can load it at any protocol: `copyreg.__newobj__` is what `NEWOBJ`
+//! stands for (`cls.__new__(cls)`, which makes `list` and `dict` subclasses),
+//! and `_reconstructor(cls, object, None)` calls `object.__new__(cls)` (which
+//! makes a class whose `__new__` wants arguments). Only `Plain`, a class known
+//! to be plain, switches between them as CPython does. A `Plain` object with
+//! items is handed over as `NewObj` (`value/ser.rs`): a plain class has none.
 
 use std::io;
 
@@ -31,13 +35,13 @@ use serde::Serialize;
 
 use super::capture::capture;
 use super::{Next, Serializer};
-use crate::codec::opcodes::{MARK, NEWOBJ, NEWOBJ_EX, OBJ, POP, REDUCE};
+use crate::codec::opcodes::{MARK, NEWOBJ, NEWOBJ_EX, OBJ, POP, REDUCE, TUPLE2};
 use crate::codec::pickler::Builtin;
 use crate::error::{Error, Result};
-use crate::shape_marker::ObjectHint;
+use crate::value::ObjectKind;
 
 pub(super) struct ObjectWriter {
-    kind: ObjectHint,
+    kind: ObjectKind,
     nargs: usize,
     shared: Option<usize>,
     /// The key mode outside: an object's parts are not dict keys themselves.
@@ -47,17 +51,20 @@ pub(super) struct ObjectWriter {
     /// The object turned out to be memoized already (a cycle through its
     /// arguments): it was fetched, the remaining parts are not written.
     done: bool,
+    /// A call made for its effect (`Object::effects`).
+    effect: bool,
 }
 
 impl ObjectWriter {
     pub(super) fn new<W>(
         ser: &mut Serializer<W>,
-        kind: ObjectHint,
+        kind: ObjectKind,
         nargs: usize,
         shared: Option<usize>,
     ) -> Self {
         let saved_key_mode = std::mem::take(&mut ser.key_mode);
-        ObjectWriter { kind, nargs, shared, saved_key_mode, inst: None, done: false }
+        let effect = std::mem::take(&mut ser.effect_next);
+        ObjectWriter { kind, nargs, shared, saved_key_mode, inst: None, done: false, effect }
     }
 
     pub(super) fn field<W: io::Write, T: ?Sized + Serialize>(
@@ -90,22 +97,33 @@ impl ObjectWriter {
         value: &T,
     ) -> Result<()> {
         match self.kind {
-            ObjectHint::Reduce => {}
-            ObjectHint::NewObj | ObjectHint::NewObjWithItems if proto >= 2 => {}
-            ObjectHint::NewObj | ObjectHint::NewObjWithItems => {
+            ObjectKind::Reduce => {}
+            ObjectKind::NewObj | ObjectKind::Plain if proto >= 2 => {}
+            ObjectKind::NewObj | ObjectKind::Plain => {
                 let helper =
                     if self.reconstructs() { Builtin::Reconstructor } else { Builtin::NewObj };
                 ser.pk.builtin(helper)?;
                 ser.pk.em.op(MARK);
             }
-            ObjectHint::NewObjEx if proto >= 4 => {}
-            ObjectHint::NewObjEx => {
+            ObjectKind::Reconstructor => {
+                if self.nargs != 0 {
+                    return Err(Error::message(
+                        "copyreg._reconstructor(cls, object, None) takes no arguments",
+                    ));
+                }
+                ser.pk.builtin(Builtin::Reconstructor)?;
+                if !ser.pk.em.small_tuple(3) {
+                    ser.pk.em.op(MARK);
+                }
+            }
+            ObjectKind::NewObjEx if proto >= 4 => {}
+            ObjectKind::NewObjEx => {
                 ser.pk.builtin(Builtin::NewObjEx)?;
                 if !ser.pk.em.small_tuple(3) {
                     ser.pk.em.op(MARK);
                 }
             }
-            ObjectHint::Inst if proto == 0 => {
+            ObjectKind::Inst if proto == 0 => {
                 let names = capture(value).and_then(|c| c.into_global());
                 let names = names.map_err(|_| {
                     Error::message("an INST object at protocol 0 needs a global class")
@@ -114,7 +132,7 @@ impl ObjectWriter {
                 ser.pk.em.op(MARK);
                 return Ok(());
             }
-            ObjectHint::Inst => ser.pk.em.op(MARK),
+            ObjectKind::Inst => ser.pk.em.op(MARK),
         }
         value.serialize(&mut *ser)
     }
@@ -126,19 +144,21 @@ impl ObjectWriter {
         value: &T,
     ) -> Result<()> {
         match self.kind {
-            ObjectHint::NewObj | ObjectHint::NewObjWithItems if proto < 2 => {
-                if self.reconstructs() {
-                    // _reconstructor(cls, object, None), as copyreg._reduce_ex writes it.
-                    ser.pk.builtin(Builtin::Object)?;
-                    ser.pk.em.none();
-                    ser.pk.em.tuple_end(3);
-                } else {
-                    part(ser, Next::BareItems, value)?;
-                    ser.pk.em.tuple_end(1 + self.nargs);
-                }
+            ObjectKind::NewObj | ObjectKind::Plain if proto < 2 && !self.reconstructs() => {
+                part(ser, Next::BareItems, value)?;
+                ser.pk.em.tuple_end(1 + self.nargs);
                 Ok(())
             }
-            ObjectHint::Inst => part(ser, Next::BareItems, value),
+            ObjectKind::NewObj | ObjectKind::Plain if proto < 2 => object_none(ser),
+            ObjectKind::Reconstructor => object_none(ser),
+            ObjectKind::Inst => part(ser, Next::BareItems, value),
+            ObjectKind::Reduce if self.effect && self.nargs == 2 && proto < 2 => {
+                // CPython's `save_reduce` writes a state setter's
+                // `(obj, state)` with TUPLE2 at every protocol.
+                part(ser, Next::BareItems, value)?;
+                ser.pk.em.op(TUPLE2);
+                Ok(())
+            }
             _ => value.serialize(&mut *ser),
         }
     }
@@ -152,11 +172,12 @@ impl ObjectWriter {
         kwargs: &T,
     ) -> Result<()> {
         match self.kind {
-            ObjectHint::Reduce => ser.pk.em.op(REDUCE),
-            ObjectHint::NewObj | ObjectHint::NewObjWithItems => {
+            ObjectKind::Reduce => ser.pk.em.op(REDUCE),
+            ObjectKind::NewObj | ObjectKind::Plain => {
                 ser.pk.em.op(if proto >= 2 { NEWOBJ } else { REDUCE })
             }
-            ObjectHint::NewObjEx => {
+            ObjectKind::Reconstructor => ser.pk.em.op(REDUCE),
+            ObjectKind::NewObjEx => {
                 kwargs.serialize(&mut *ser)?;
                 if proto >= 4 {
                     ser.pk.em.op(NEWOBJ_EX);
@@ -165,7 +186,7 @@ impl ObjectWriter {
                     ser.pk.em.op(REDUCE);
                 }
             }
-            ObjectHint::Inst => match self.inst.take().map(|b| *b) {
+            ObjectKind::Inst => match self.inst.take().map(|b| *b) {
                 Some((module, name)) => ser.pk.inst(&module, &name)?,
                 None => ser.pk.em.op(OBJ),
             },
@@ -183,16 +204,25 @@ impl ObjectWriter {
         Ok(())
     }
 
-    /// Below protocol 2, whether `NEWOBJ` is spelled
-    /// `_reconstructor(cls, object, None)` (no arguments, no items).
+    /// Below protocol 2, whether the instance is spelled
+    /// `_reconstructor(cls, object, None)`: a plain one without arguments.
     fn reconstructs(&self) -> bool {
-        self.kind == ObjectHint::NewObj && self.nargs == 0
+        self.kind == ObjectKind::Plain && self.nargs == 0
     }
 
     pub(super) fn end<W: io::Write>(self, ser: &mut Serializer<W>) -> Result<()> {
         ser.key_mode = self.saved_key_mode;
         Ok(())
     }
+}
+
+/// The rest of `_reconstructor(cls, object, None)` after `cls`, as
+/// `copyreg._reduce_ex` writes it.
+fn object_none<W: io::Write>(ser: &mut Serializer<W>) -> Result<()> {
+    ser.pk.builtin(Builtin::Object)?;
+    ser.pk.em.none();
+    ser.pk.em.tuple_end(3);
+    Ok(())
 }
 
 /// Serialize one part with the shape `next` announced.

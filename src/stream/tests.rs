@@ -146,3 +146,69 @@ fn payloads_over_a_mebibyte_in_a_stream_over_a_reader_read_with_and_without_the_
         assert_eq!(it.next().unwrap().unwrap(), text, "fast path {fast}");
     }
 }
+
+/// `pickle.dumps(b, protocol)` for a `bytes` of 64 KiB to 4 GiB, as CPython
+/// 3.11 writes it (checked with pickletools): `PROTO`, `BINBYTES`, the
+/// payload, then `trailer` (CPython's: `q\x00.` at protocol 3, `\x94.` at 4
+/// and 5, the payload outside any frame).
+fn lone(protocol: u8, payload: &[u8], trailer: &[u8]) -> Vec<u8> {
+    let len = (payload.len() as u32).to_le_bytes();
+    [&[0x80, protocol, b'B'][..], &len, payload, trailer].concat()
+}
+
+/// Lone large `bytes` pickles with each kind of memo put, and near misses:
+/// a put of another entry, a `POP` after it, a tuple around the bytes.
+fn lone_bytes_stream() -> Vec<u8> {
+    let b = blob(100_000);
+    let parts = [
+        lone(5, &b, b"\x94."),
+        lone(3, &b, b"q\x00."),
+        crate::to_vec(&7u8).unwrap(),
+        lone(3, &b, b"r\x00\x00\x00\x00."),
+        lone(3, &b, b"q\x01."),
+        lone(3, &b, b"."),
+        lone(4, &b, b"\x940N."),
+        crate::to_vec(&(b.clone(),)).unwrap(),
+        lone(4, &b, b"\x94."),
+    ];
+    parts.concat()
+}
+
+#[test]
+fn a_stream_of_lone_large_bytes_reads_the_same_with_and_without_the_fast_path() {
+    let stream = lone_bytes_stream();
+    same_with_and_without_the_fast_path::<Value>(&stream);
+    same_with_and_without_the_fast_path::<ByteBuf>(&stream);
+    same_with_and_without_the_fast_path::<Vec<u8>>(&stream);
+    same_with_and_without_the_fast_path::<String>(&stream);
+}
+
+#[test]
+fn a_lone_large_bytes_cut_short_fails_the_stream_where_the_vm_would() {
+    let first = crate::to_vec(&7u8).unwrap();
+    let stream = [first.clone(), lone(5, &blob(100_000), b"\x94.")].concat();
+    for cut in [first.len() + 3, first.len() + 50_000, stream.len() - 2, stream.len() - 1] {
+        same_with_and_without_the_fast_path::<ByteBuf>(&stream[..cut]);
+        same_with_and_without_the_fast_path::<Value>(&stream[..cut]);
+    }
+}
+
+#[test]
+fn a_reader_failing_inside_a_lone_large_bytes_fails_where_the_vm_would() {
+    let stream = lone_bytes_stream();
+    for cut in [3, 50_000, 100_010, 100_013] {
+        let mut got = Vec::new();
+        for fast in [true, false] {
+            let opts = DeOptions::new().fast_path(fast);
+            let mut it = Deserializer::from_reader(Broken(&stream[..cut]))
+                .with_options(opts)
+                .into_iter::<ByteBuf>();
+            let mut items = Vec::new();
+            while let Some(r) = it.next() {
+                items.push((r.map_err(|e| format!("{e:?}")), it.byte_offset()));
+            }
+            got.push(items);
+        }
+        assert_eq!(got[0], got[1], "cut at {cut}");
+    }
+}

@@ -59,7 +59,7 @@ impl Value {
         "True for a `frozenset`."
         is_frozenset("Value::frozenset([1])", "pickle!({1})"): Value::FrozenSet(_),
         "True for a [`Value::Global`]."
-        is_global("Value::Global(serde_pickle::value::Global::new(\"m\", \"n\"))", "pickle!(\"m.n\")"): Value::Global(_),
+        is_global("Value::from(serde_pickle::value::Global::new(\"m\", \"n\"))", "pickle!(\"m.n\")"): Value::Global(_),
         "True for a [`Value::Object`]: a class instance or a call (not a dict: that is [`Value::is_object`], as in serde_json)."
         is_py_object("Value::from(serde_pickle::value::Object::new(serde_pickle::value::ObjectKind::Reduce, Value::None, vec![]))", "serde_pickle::pickle!({})"): Value::Object(_),
         "True for `None` (serde_json's name for [`Value::is_none`])."
@@ -283,12 +283,12 @@ impl Value {
     ///
     /// ```
     /// use serde_pickle::value::{Global, Value};
-    /// let v = Value::Global(Global::new("collections", "OrderedDict"));
+    /// let v = Value::from(Global::new("collections", "OrderedDict"));
     /// assert_eq!(v.as_global().map(|g| g.name.as_str()), Some("OrderedDict"));
     /// ```
     pub fn as_global(&self) -> Option<&Global> {
         match self.resolve() {
-            Value::Global(g) => Some(g),
+            Value::Global(g) => Some(g.as_ref()),
             _ => None,
         }
     }

@@ -139,17 +139,32 @@ pub(crate) fn quietly<T>(f: impl FnOnce() -> T) -> T {
 
 /// `node` (a reference to a marked node, others remaining) is being
 /// dropped: free what it reaches if nothing else can reach it.
+///
+/// The decision and the reference's release happen under [`LOCK`]: two
+/// threads dropping the last two outside references to a cycle at once
+/// would otherwise each count the other's and both leave it, and nothing
+/// would free it after.
 #[cold]
 pub(super) fn collect(node: &mut Shared) {
     if QUIET.with(Cell::get) {
         return;
     }
-    let at = node.0.inside.load(Ordering::Relaxed);
-    if at != 0 && Arc::strong_count(&node.0) != at {
-        return;
-    }
     let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(nodes) = garbage(node) else { return };
+    // A count other than the one a first walk found means references from
+    // outside remain: no walk (dropping many references to a node of a
+    // large cycle costs one walk, not one per reference).
+    let at = node.0.inside.load(Ordering::Relaxed);
+    let found = if at != 0 && Arc::strong_count(&node.0) != at { None } else { garbage(node) };
+    let Some(nodes) = found else {
+        // Not garbage yet: let go of this reference before the next thread
+        // counts. Had the others gone meanwhile (only quiet drops skip the
+        // lock), the node is ours to drop, outside the lock.
+        let mine = std::mem::replace(&mut node.0, placeholder());
+        let last = Arc::into_inner(mine);
+        drop(guard);
+        drop(last);
+        return;
+    };
     // Take every content out before dropping any: a content dropped
     // first would drop references to nodes still to be taken.
     let contents: Vec<Value> = nodes
@@ -161,6 +176,13 @@ pub(super) fn collect(node: &mut Shared) {
         .collect();
     drop(guard);
     quietly(|| super::drop::drop_values(contents));
+}
+
+/// What a released reference is left pointing to: one empty node, never
+/// marked, shared by all.
+fn placeholder() -> Arc<Node> {
+    static EMPTY: OnceLock<Arc<Node>> = OnceLock::new();
+    Arc::clone(EMPTY.get_or_init(|| Arc::new(Node::new(None, false))))
 }
 
 /// The nodes `root` reaches, if every reference to them but `root` comes
@@ -212,4 +234,69 @@ fn walk(root: &Shared, budget: u64, visits: &mut u64) -> Option<Vec<*const Node>
         return None;
     }
     Some(seen.values().map(|(s, _)| Arc::as_ptr(&s.0)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Barrier};
+
+    use super::*;
+
+    /// `l = []; l.append(l)`, and a way to see whether its node still lives.
+    fn self_list() -> (Shared, std::sync::Weak<Node>) {
+        let s = Shared::empty();
+        s.set(Value::List(vec![Value::Shared(s.clone())])).unwrap();
+        let weak = Arc::downgrade(&s.0);
+        (s, weak)
+    }
+
+    #[test]
+    fn a_self_referring_list_is_freed_with_its_last_outside_reference() {
+        let (s, weak) = self_list();
+        let other = s.clone();
+        drop(s);
+        assert!(weak.upgrade().is_some(), "freed while a reference remains");
+        drop(other);
+        assert!(weak.upgrade().is_none(), "the cycle stayed allocated");
+    }
+
+    #[test]
+    fn two_threads_dropping_the_last_references_at_once_free_the_cycle() {
+        let rounds = if cfg!(miri) { 8 } else { 5_000 };
+        for _ in 0..rounds {
+            let (s, weak) = self_list();
+            let barrier = Arc::new(Barrier::new(2));
+            let threads: Vec<_> = [s.clone(), s]
+                .into_iter()
+                .map(|r| {
+                    let barrier = Arc::clone(&barrier);
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        drop(r);
+                    })
+                })
+                .collect();
+            threads.into_iter().for_each(|t| t.join().unwrap());
+            assert!(weak.upgrade().is_none(), "the cycle stayed allocated");
+        }
+    }
+
+    #[test]
+    fn a_two_node_cycle_is_freed_whichever_node_goes_last() {
+        for first_a in [true, false] {
+            let a = Shared::empty();
+            let b = Shared::empty();
+            a.set(Value::List(vec![Value::Shared(b.clone())])).unwrap();
+            b.set(Value::Dict(
+                [(Value::from("a"), Value::Shared(a.clone()))].into_iter().collect(),
+            ))
+            .unwrap();
+            let (wa, wb) = (Arc::downgrade(&a.0), Arc::downgrade(&b.0));
+            let (x, y) = if first_a { (a, b) } else { (b, a) };
+            drop(x);
+            assert!(wa.upgrade().is_some() && wb.upgrade().is_some());
+            drop(y);
+            assert!(wa.upgrade().is_none() && wb.upgrade().is_none());
+        }
+    }
 }

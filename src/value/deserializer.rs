@@ -1,26 +1,29 @@
 //! `Value` (owned or borrowed) as a serde `Deserializer`, and the
 //! `IntoDeserializer` impls: what [`from_value`](super::from_value) runs.
 //!
-//! A value reads into a Rust type exactly as the pickle of that value would
-//! (`src/de/node.rs` is the reader's counterpart): the same conversions, the
-//! same reading of class instances and standard-library objects
-//! (`objects.rs`), the same errors. Only the reading limits are gone (there
-//! are no bytes to be hostile): what remains is the nesting bound that keeps
-//! serde's recursion off the end of the stack, and the refusal of a shared
-//! node met inside itself, which no Rust value can hold.
+//! A value reads into a Rust type exactly as the pickle of that value would:
+//! it is a [`Tree`] for the same serde layer as the reader's arena
+//! (`src/de/view.rs`), so the conversions, the reading of class instances
+//! and standard-library objects and the errors are the same. Only the
+//! reading limits are gone (there are no bytes to be hostile): what remains
+//! is the nesting bound that keeps serde's recursion off the end of the
+//! stack, and the refusal of a shared node met inside itself, which no Rust
+//! value can hold.
 //!
 //! `&'de Value` lends its strs and bytes (`&str` fields borrow from it); an
 //! owned `Value` lends nothing and is moved whole into a `Value` target.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::marker::PhantomData;
 
 use num_bigint::BigInt;
-use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::de::{self, IntoDeserializer, Visitor};
 
-use super::objects;
-use super::{Shared, Value};
+use super::{Global, Object, Shared, Value};
+use crate::de::view::{forward_deserializer, view_deserializer, Kind, Tree, View};
 use crate::error::{Error, ErrorCode, Result};
+use crate::py::numpy::de::How;
 
 /// How deep [`from_value`](super::from_value) follows nested containers:
 /// the writer's bound (a deeper value cannot be pickled either) and the
@@ -92,19 +95,50 @@ impl Drop for PathGuard<'_> {
     }
 }
 
-impl<'w, 'a, 'de, L: Lend<'a, 'de>> ValueDe<'w, 'a, L> {
+impl<'w, 'a, L> ValueDe<'w, 'a, L> {
     pub(crate) fn new(walk: &'w Walk, value: &'a Value) -> Self {
         ValueDe { walk, value, depth: 0, lend: PhantomData }
     }
+}
 
-    /// A child one level deeper.
-    pub(crate) fn child(&self, value: &'a Value) -> Self {
+/// A dict's entries, as the serde layer takes them.
+type PairsOf<'a> = std::iter::Map<
+    std::iter::Chain<std::slice::Iter<'a, (Value, Value)>, std::slice::Iter<'a, (Value, Value)>>,
+    fn(&'a (Value, Value)) -> (&'a Value, Option<&'a Value>),
+>;
+
+impl<'w, 'a, L> Tree for ValueDe<'w, 'a, L> {
+    type Child = &'a Value;
+    type Seq = &'a [Value];
+    type Map = &'a [(Value, Value)];
+    /// The text, or `None` for a str with lone surrogates.
+    type Str = Option<&'a str>;
+    type Bytes = &'a [u8];
+    type Big = &'a BigInt;
+    type Global = &'a Global;
+    type Obj = &'a Object;
+    type Items = std::slice::Iter<'a, Value>;
+    type Pairs = PairsOf<'a>;
+    type Entered = ();
+    type Held = PathGuard<'w>;
+    const NO_MAP: Self::Map = &[];
+
+    fn child(&self, value: &'a Value) -> Self {
         ValueDe { walk: self.walk, value, depth: self.depth + 1, lend: PhantomData }
+    }
+
+    fn enter(&self) -> Result<()> {
+        if self.depth >= MAX_NESTING {
+            return Err(Error::limit(format!(
+                "nesting deeper than {MAX_NESTING} levels (from_value's bound, the writer's too)"
+            )));
+        }
+        Ok(())
     }
 
     /// The value behind shared nodes, with the nodes put on the path (a node
     /// already on it is a cycle: `Recursive`, as reading its pickle gives).
-    fn resolve(&self) -> Result<(&'a Value, PathGuard<'w>)> {
+    fn resolve(&mut self) -> Result<PathGuard<'w>> {
         let mut guard = PathGuard { walk: self.walk, pushed: 0 };
         let mut v = self.value;
         while let Value::Shared(s) = v {
@@ -117,206 +151,123 @@ impl<'w, 'a, 'de, L: Lend<'a, 'de>> ValueDe<'w, 'a, L> {
             guard.pushed += 1;
             v = s.get();
         }
-        Ok((v, guard))
+        self.value = v;
+        Ok(guard)
     }
 
-    /// Account for entering a container.
-    pub(crate) fn enter(&self) -> Result<()> {
-        if self.depth >= MAX_NESTING {
-            return Err(Error::limit(format!(
-                "nesting deeper than {MAX_NESTING} levels (from_value's bound, the writer's too)"
-            )));
+    // Inlined: it runs for every value visited (the arena's is a load and a
+    // match, inlined by itself).
+    #[inline(always)]
+    fn peek(&self) -> Kind<Self> {
+        match Value::resolve(self.value) {
+            Value::None | Value::Shared(_) => Kind::None,
+            Value::Bool(b) => Kind::Bool(*b),
+            Value::Int(i) => Kind::Int(*i),
+            Value::BigInt(b) => Kind::BigInt(b),
+            Value::Float(f) => Kind::Float(*f),
+            Value::Complex(re, im) => Kind::Complex(*re, *im),
+            Value::Str(s) => Kind::Str(Some(s.as_str())),
+            Value::SurrogateStr(_) => Kind::Str(None),
+            Value::Bytes(b) | Value::ByteArray(b) => Kind::Bytes(b.as_slice()),
+            Value::List(items) => Kind::List(items.as_slice()),
+            Value::Tuple(items) => Kind::Tuple(items.as_slice()),
+            Value::Set(items) | Value::FrozenSet(items) => Kind::Set(items.as_slice()),
+            Value::Dict(d) => Kind::Dict(d.as_slice()),
+            // (Coercions: whether or not these are boxed.)
+            Value::Global(g) => {
+                let g: &Global = g;
+                Kind::Global(g)
+            }
+            Value::Object(o) => {
+                let o: &Object = o;
+                Kind::Object(o)
+            }
+            Value::Buffer { index, .. } => Kind::Buffer(*index),
+            Value::PersistentId(_) => Kind::PersId,
         }
+    }
+
+    fn big(&self, b: &'a BigInt) -> &BigInt {
+        b
+    }
+
+    fn items(&self, s: &'a [Value]) -> std::slice::Iter<'a, Value> {
+        s.iter()
+    }
+
+    fn pairs(&self, [first, then]: [Self::Map; 2]) -> PairsOf<'a> {
+        first.iter().chain(then).map(|(k, v)| (k, Some(v)))
+    }
+
+    fn map_is_empty(&self, m: Self::Map) -> bool {
+        m.is_empty()
+    }
+
+    fn single_entry(&self, m: Self::Map) -> Option<(&'a Value, &'a Value)> {
+        match m {
+            [(k, v)] => Some((k, v)),
+            _ => None,
+        }
+    }
+
+    fn str_bytes(&self, s: Option<&'a str>) -> Option<&'a [u8]> {
+        s.map(str::as_bytes)
+    }
+
+    fn payload(&self, b: &'a [u8]) -> Result<&[u8]> {
+        Ok(b)
+    }
+
+    fn charge(&self, _n: usize) -> Result<()> {
         Ok(())
     }
 
-    pub(crate) fn visit_seq_of<V: Visitor<'de>>(
-        &self,
-        items: &'a [Value],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.enter()?;
-        let mut access = SeqDe { parent: *self, iter: items.iter() };
-        let v = visitor.visit_seq(&mut access)?;
-        match access.iter.len() {
-            0 => Ok(v),
-            n => Err(Error::message(format!("{n} more items than the target type takes"))),
-        }
+    fn global_parts(&self, g: &'a Global) -> (&[u8], &[u8]) {
+        (g.module.as_bytes(), g.name.as_bytes())
     }
 
-    pub(crate) fn visit_map_of<V: Visitor<'de>>(
-        &self,
-        parts: [&'a [(Value, Value)]; 2],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.enter()?;
-        let iter = parts[0].iter().chain(parts[1].iter());
-        visitor.visit_map(MapDe { parent: *self, iter, pending: None })
+    fn callable(&self, o: &'a Object) -> &'a Value {
+        &o.callable
     }
 
-    fn integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, _g) = self.resolve()?;
-        match v {
-            Value::Int(i) => visitor.visit_i64(*i),
-            Value::BigInt(b) => visit_big(b, visitor),
-            _ => self.any(v, visitor),
-        }
+    fn args(&self, o: &'a Object) -> &'a [Value] {
+        &o.args
     }
 
-    fn float<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, _g) = self.resolve()?;
-        match *v {
-            Value::Float(f) => visitor.visit_f64(f),
-            // An int is accepted where a float is expected when it is exact.
-            Value::Int(i) if (i as f64) as i64 == i && i.unsigned_abs() <= 1 << 53 => {
-                visitor.visit_f64(i as f64)
-            }
-            Value::Int(i) => {
-                Err(Error::message(format!("integer {i} is not exactly representable as a float")))
-            }
-            _ => self.any(v, visitor),
-        }
+    fn state(&self, o: &'a Object) -> Option<&'a Value> {
+        o.state.last()
     }
 
-    /// `deserialize_any` of `v`, the resolved value of `self`.
-    pub(crate) fn any<V: Visitor<'de>>(self, v: &'a Value, visitor: V) -> Result<V::Value> {
-        match v {
-            Value::List(items)
-            | Value::Tuple(items)
-            | Value::Set(items)
-            | Value::FrozenSet(items) => self.visit_seq_of(items, visitor),
-            Value::Dict(d) => self.visit_map_of([d.as_slice(), &[]], visitor),
-            Value::Object(o) => objects::any(self, o, visitor),
-            _ => self.leaf(v, visitor),
-        }
+    fn list_items(&self, o: &'a Object) -> &'a [Value] {
+        &o.list_items
     }
 
-    #[inline(never)]
-    fn leaf<V: Visitor<'de>>(self, v: &'a Value, visitor: V) -> Result<V::Value> {
-        match v {
-            Value::None => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Int(i) => visitor.visit_i64(*i),
-            Value::BigInt(b) => visit_big(b, visitor),
-            Value::Float(f) => visitor.visit_f64(*f),
-            Value::Complex(re, im) => {
-                self.enter()?;
-                visitor.visit_seq(de::value::SeqDeserializer::new([*re, *im].into_iter()))
-            }
-            Value::Str(s) => L::str(s, visitor),
-            Value::SurrogateStr(_) => Err(surrogate_error()),
-            Value::Bytes(b) | Value::ByteArray(b) => L::bytes(b, visitor),
-            Value::Global(g) => visitor.visit_string(format!("{}.{}", g.module, g.name)),
-            Value::Buffer { index, .. } => Err(Error::unsupported(format!(
-                "out-of-band buffer {index} was not supplied (see DeOptions::buffers)"
-            ))),
-            Value::PersistentId(_) => Err(Error::unsupported(
-                "persistent id without a persistent_load hook (see DeOptions::persistent_load)",
-            )),
-            _ => self.any(v, visitor),
-        }
-    }
-}
-
-/// The reader's message for a str with lone surrogates.
-fn surrogate_error() -> Error {
-    Error::new(ErrorCode::Message(
-        "str contains lone surrogates (CPython's surrogatepass), which a Rust String cannot hold"
-            .into(),
-    ))
-}
-
-fn visit_big<'de, V: Visitor<'de>>(b: &BigInt, visitor: V) -> Result<V::Value> {
-    if let Ok(v) = u64::try_from(b) {
-        visitor.visit_u64(v)
-    } else if let Ok(v) = i128::try_from(b) {
-        visitor.visit_i128(v)
-    } else if let Ok(v) = u128::try_from(b) {
-        visitor.visit_u128(v)
-    } else if b.bits() <= 256 {
-        Err(Error::message(format!("integer {b} is out of range for any Rust integer type")))
-    } else {
-        Err(Error::message(format!(
-            "an integer of {} bits is out of range for any Rust integer type",
-            b.bits()
-        )))
-    }
-}
-
-macro_rules! forward_integer {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            self.integer(visitor)
-        }
-    )*};
-}
-
-macro_rules! forward_any {
-    ($($method:ident)*) => {$(
-        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-            self.deserialize_any(visitor)
-        }
-    )*};
-}
-
-impl<'a, 'de, L: Lend<'a, 'de>> de::Deserializer<'de> for ValueDe<'_, 'a, L> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, _g) = self.resolve()?;
-        self.any(v, visitor)
+    fn dict_items(&self, o: &'a Object) -> Self::Map {
+        &o.dict_items
     }
 
-    forward_integer! {
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
-    }
-
-    forward_any! {
-        deserialize_bool deserialize_char deserialize_str deserialize_string deserialize_unit
-        deserialize_map deserialize_identifier
-    }
-
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.float(visitor)
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.float(visitor)
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, _g) = self.resolve()?;
-        match v {
-            Value::Str(s) => L::bytes(s.as_bytes(), visitor),
-            _ => self.any(v, visitor),
-        }
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_bytes(visitor)
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+    fn latin1(&self) -> Option<Cow<'_, [u8]>> {
         match Value::resolve(self.value) {
-            Value::None => visitor.visit_none(),
-            _ => visitor.visit_some(self),
+            Value::Bytes(b) => Some(Cow::Borrowed(b)),
+            Value::Str(s) => s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect(),
+            _ => None,
+        }
+    }
+}
+
+impl<'a, 'de, L: Lend<'a, 'de>> View<'de> for ValueDe<'_, 'a, L> {
+    fn visit_str<V: Visitor<'de>>(&self, s: Option<&'a str>, visitor: V) -> Result<V::Value> {
+        match s {
+            Some(s) => L::str(s, visitor),
+            None => Err(crate::vm::walk::surrogate_error()),
         }
     }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_any(visitor)
+    fn visit_bytes<V: Visitor<'de>>(&self, b: &'a [u8], visitor: V) -> Result<V::Value> {
+        L::bytes(b, visitor)
     }
 
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
+    fn marked_newtype<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value> {
         if name == crate::shape_marker::VALUE {
             // A `Value` target: the value itself, shared nodes and all.
             return super::de::deliver(self.value.clone(), visitor);
@@ -324,197 +275,15 @@ impl<'a, 'de, L: Lend<'a, 'de>> de::Deserializer<'de> for ValueDe<'_, 'a, L> {
         visitor.visit_newtype_struct(self)
     }
 
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let (v, _g) = self.resolve()?;
-        match v {
-            // An object asked for as a sequence: its arguments by position.
-            Value::Object(o) => objects::seq(self, o, visitor),
-            // Vec<u8> without serde_bytes: the bytes as a sequence of ints.
-            Value::Bytes(b) | Value::ByteArray(b) => {
-                self.enter()?;
-                visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied()))
-            }
-            _ => self.any(v, visitor),
-        }
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _len: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_seq(visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_any(visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        let (v, _g) = self.resolve()?;
-        match v {
-            Value::Str(_) => visitor.visit_enum(VariantDe { key: self.child(v), value: None }),
-            Value::Dict(d) if d.len() == 1 => {
-                self.enter()?;
-                let (k, x) = &d.as_slice()[0];
-                visitor.visit_enum(VariantDe { key: self.child(k), value: Some(self.child(x)) })
-            }
-            Value::Object(o) => objects::variant(self, o, visitor),
-            // serde-pickle 1.2's `compat_enum_repr`, as typed reads of
-            // pickle bytes accept it: `('Variant',)` and `('Variant', value)`.
-            Value::Tuple(items)
-                if matches!(items.as_slice(), [Value::Str(_)] | [Value::Str(_), _]) =>
-            {
-                self.enter()?;
-                let value = items.get(1).map(|x| self.child(x));
-                visitor.visit_enum(VariantDe { key: self.child(&items[0]), value })
-            }
-            _ => Err(de::Error::invalid_type(
-                unexpected(v),
-                &"a str (unit variant), a one-entry dict {variant: value}, \
-                  or serde-pickle's ('variant',) or ('variant', value)",
-            )),
-        }
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor.visit_unit()
+    fn read_special<V: Visitor<'de>>(self, _: &'a Object, _: How, visitor: V) -> Result<V::Value> {
+        // Never called: a `Value` has no special objects (`Tree::special`).
+        de::Deserializer::deserialize_any(self, visitor)
     }
 }
 
-/// How a value looks in a type-mismatch message (as the reader says it).
-fn unexpected(v: &Value) -> de::Unexpected<'_> {
-    match v {
-        Value::None => de::Unexpected::Unit,
-        Value::Bool(b) => de::Unexpected::Bool(*b),
-        Value::Int(i) => de::Unexpected::Signed(*i),
-        Value::Float(f) => de::Unexpected::Float(*f),
-        Value::Str(_) | Value::SurrogateStr(_) => de::Unexpected::Other("str"),
-        Value::Bytes(_) | Value::ByteArray(_) => de::Unexpected::Other("bytes"),
-        Value::List(_) => de::Unexpected::Other("list"),
-        Value::Tuple(_) => de::Unexpected::Other("tuple"),
-        Value::Set(_) | Value::FrozenSet(_) => de::Unexpected::Other("set"),
-        Value::Dict(_) => de::Unexpected::Map,
-        _ => de::Unexpected::Other("object"),
-    }
-}
-
-struct SeqDe<'w, 'a, L> {
-    parent: ValueDe<'w, 'a, L>,
-    iter: std::slice::Iter<'a, Value>,
-}
-
-impl<'a, 'de, L: Lend<'a, 'de>> de::SeqAccess<'de> for SeqDe<'_, 'a, L> {
+impl<'a, 'de, L: Lend<'a, 'de>> de::Deserializer<'de> for ValueDe<'_, 'a, L> {
     type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        match self.iter.next() {
-            Some(v) => seed.deserialize(self.parent.child(v)).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.iter.len())
-    }
-}
-
-struct MapDe<'w, 'a, L, I> {
-    parent: ValueDe<'w, 'a, L>,
-    iter: I,
-    pending: Option<&'a Value>,
-}
-
-impl<'a, 'de, L: Lend<'a, 'de>, I> de::MapAccess<'de> for MapDe<'_, 'a, L, I>
-where
-    I: Iterator<Item = &'a (Value, Value)>,
-{
-    type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        let Some((k, v)) = self.iter.next() else { return Ok(None) };
-        self.pending = Some(v);
-        seed.deserialize(self.parent.child(k)).map(Some)
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        match self.pending.take() {
-            Some(v) => seed.deserialize(self.parent.child(v)),
-            None => Err(Error::message("dict value missing")),
-        }
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        self.iter.size_hint().1
-    }
-}
-
-/// An enum: the variant name and, for non-unit variants, the content.
-pub(crate) struct VariantDe<'w, 'a, L> {
-    pub key: ValueDe<'w, 'a, L>,
-    pub value: Option<ValueDe<'w, 'a, L>>,
-}
-
-impl<'w, 'a, 'de, L: Lend<'a, 'de>> de::EnumAccess<'de> for VariantDe<'w, 'a, L> {
-    type Error = Error;
-    type Variant = Self;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
-        let v = seed.deserialize(self.key)?;
-        Ok((v, self))
-    }
-}
-
-impl<'a, 'de, L: Lend<'a, 'de>> de::VariantAccess<'de> for VariantDe<'_, 'a, L> {
-    type Error = Error;
-
-    fn unit_variant(self) -> Result<()> {
-        match self.value {
-            None => Ok(()),
-            Some(v) if Value::resolve(v.value).is_none() => Ok(()),
-            Some(_) => Err(Error::message("unit variant with content")),
-        }
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value> {
-        match self.value {
-            Some(v) => seed.deserialize(v),
-            None => seed.deserialize(().into_deserializer()),
-        }
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value> {
-        match self.value {
-            Some(v) => de::Deserializer::deserialize_seq(v, visitor),
-            None => Err(de::Error::invalid_type(de::Unexpected::UnitVariant, &"tuple variant")),
-        }
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        match self.value {
-            Some(v) => de::Deserializer::deserialize_map(v, visitor),
-            None => Err(de::Error::invalid_type(de::Unexpected::UnitVariant, &"struct variant")),
-        }
-    }
+    view_deserializer!(shared);
 }
 
 macro_rules! forward_value_de {
@@ -540,21 +309,8 @@ macro_rules! forward_value_de {
 impl<'de> de::Deserializer<'de> for &'de Value {
     type Error = Error;
 
-    forward_value_de! {
-        Borrowed, self => self;
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
-        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
-        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
-        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
-        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
-        deserialize_identifier, deserialize_ignored_any,
-        deserialize_unit_struct(name: &'static str),
-        deserialize_newtype_struct(name: &'static str),
-        deserialize_tuple(len: usize),
-        deserialize_tuple_struct(name: &'static str, len: usize),
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
-    }
+    forward_deserializer!(forward_value_de { Borrowed, self => self; }
+        deserialize_newtype_struct(name: &'static str),);
 }
 
 /// An owned `Value` reads into any `Deserialize` type as its pickle would
@@ -586,20 +342,7 @@ impl<'de> de::Deserializer<'de> for Value {
         )
     }
 
-    forward_value_de! {
-        Copied, self => &self;
-        deserialize_any, deserialize_bool, deserialize_i8, deserialize_i16, deserialize_i32,
-        deserialize_i64, deserialize_i128, deserialize_u8, deserialize_u16, deserialize_u32,
-        deserialize_u64, deserialize_u128, deserialize_f32, deserialize_f64, deserialize_char,
-        deserialize_str, deserialize_string, deserialize_bytes, deserialize_byte_buf,
-        deserialize_option, deserialize_unit, deserialize_seq, deserialize_map,
-        deserialize_identifier, deserialize_ignored_any,
-        deserialize_unit_struct(name: &'static str),
-        deserialize_tuple(len: usize),
-        deserialize_tuple_struct(name: &'static str, len: usize),
-        deserialize_struct(name: &'static str, fields: &'static [&'static str]),
-        deserialize_enum(name: &'static str, variants: &'static [&'static str]),
-    }
+    forward_deserializer!(forward_value_de { Copied, self => &self; });
 }
 
 /// A `Value` is its own deserializer (as serde_json's is).

@@ -656,7 +656,7 @@ impl fmt::Debug for Dict {
 ///
 /// ```
 /// use serde_pickle::value::{Global, Object, ObjectKind, Value};
-/// let o = Object::new(ObjectKind::Reduce, Value::Global(Global::new("m", "f")), vec![]);
+/// let o = Object::new(ObjectKind::Reduce, Value::from(Global::new("m", "f")), vec![]);
 /// assert!(format!("{o:?}").starts_with("Object { kind: Reduce, callable: Global("));
 /// ```
 impl fmt::Debug for Object {
@@ -687,7 +687,7 @@ mod tests {
 
     #[test]
     fn debug_prints_the_rust_structure() {
-        let o = Object::new(ObjectKind::NewObj, Value::Global(Global::new("m", "C")), vec![]);
+        let o = Object::new(ObjectKind::NewObj, Value::from(Global::new("m", "C")), vec![]);
         let cases: Vec<(Value, &str)> = vec![
             (Value::Int(1), "Int(1)"),
             (Value::Str("a".into()), r#"Str("a")"#),
@@ -731,13 +731,13 @@ mod tests {
     fn objects_buffers_and_persistent_ids_have_readable_forms() {
         let mut o = Object::new(
             ObjectKind::Reduce,
-            Value::Global(Global::new("collections", "OrderedDict")),
+            Value::from(Global::new("collections", "OrderedDict")),
             vec![],
         );
         o.dict_items = vec![(Value::from("a"), Value::Int(1))];
         o.state = vec![Value::None];
         let mut kw =
-            Object::new(ObjectKind::NewObjEx, Value::Global(Global::new("m", "C")), vec![1.into()]);
+            Object::new(ObjectKind::NewObjEx, Value::from(Global::new("m", "C")), vec![1.into()]);
         kw.kwargs = Some([("x", 2)].into_iter().collect());
         kw.list_items = vec![3.into()];
         let cases: Vec<(Value, &str)> = vec![

@@ -100,7 +100,7 @@ fn same_pairs<'a>(
 }
 
 fn same_object<'a>(a: &'a Object, b: &'a Object, stack: &mut Vec<(&'a Value, &'a Value)>) -> bool {
-    let same_shape = a.kind == b.kind
+    let same_shape = a.kind.creation() == b.kind.creation()
         && a.args.len() == b.args.len()
         && a.state.len() == b.state.len()
         && a.list_items.len() == b.list_items.len()
@@ -345,7 +345,7 @@ fn object_eq<'a>(
     memo: &mut EqMemo,
 ) -> bool {
     let kwargs = |o: &'a Object| o.kwargs.as_ref().map_or(&[][..], Dict::as_slice);
-    let same_shape = a.kind == b.kind
+    let same_shape = a.kind.creation() == b.kind.creation()
         && a.args.len() == b.args.len()
         && a.state.len() == b.state.len()
         && a.list_items.len() == b.list_items.len()
@@ -380,8 +380,10 @@ fn object_eq<'a>(
 /// * `Shared` nodes compare by content; cyclic structures compare without
 ///   hanging (a pair of nodes met again is assumed equal), where Python would
 ///   raise `RecursionError`;
-/// * `Global` by module and name, `Object` by kind, callable, arguments
-///   (`kwargs` absent equals empty) and the rest in order (the calls made
+/// * `Global` by module and name, `Object` by kind (the three kinds that
+///   make an instance without `__init__`, [`ObjectKind::NewObj`](crate::value::ObjectKind::NewObj),
+///   [`ObjectKind::Reconstructor`](crate::value::ObjectKind::Reconstructor) and [`ObjectKind::Plain`](crate::value::ObjectKind::Plain), as one),
+///   callable, arguments (`kwargs` absent equals empty) and the rest in order (the calls made
 ///   for their effects, [`Object::effects`], too), `Buffer` by index
 ///   and flag.
 ///
@@ -422,7 +424,7 @@ impl PartialEq for Dict {
 ///
 /// ```
 /// use serde_pickle::value::{Global, Object, ObjectKind, Value};
-/// let o = |x| Object::new(ObjectKind::Reduce, Value::Global(Global::new("m", "f")), vec![x]);
+/// let o = |x| Object::new(ObjectKind::Reduce, Value::from(Global::new("m", "f")), vec![x]);
 /// assert_eq!(o(Value::Int(1)), o(Value::Float(1.0)));
 /// ```
 impl PartialEq for Object {

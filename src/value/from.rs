@@ -402,7 +402,7 @@ impl From<Dict> for Value {
 /// ```
 impl From<Global> for Value {
     fn from(g: Global) -> Value {
-        Value::Global(g)
+        Value::Global(Box::new(g))
     }
 }
 

@@ -165,7 +165,7 @@ pub(super) fn node_hash(v: &Value, depth: u32, memo: &mut HashMemo) -> u64 {
         }
         Value::Global(g) => g.hash(&mut h),
         Value::Object(o) => {
-            o.kind.hash(&mut h);
+            o.kind.creation().hash(&mut h);
             h.write_u64(node_hash(&o.callable, depth, memo));
             hash_of_seq(&o.args, depth, memo, &mut h);
             hash_of_pairs(o.kwargs.as_ref().map_or(&[][..], Dict::as_slice), depth, memo, &mut h);

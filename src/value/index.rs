@@ -129,25 +129,36 @@ impl Index for usize {
     }
 }
 
-impl private::Sealed for str {}
-impl Index for str {
-    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
-        match v.resolve() {
-            Value::Dict(d) => d.get(self),
-            _ => None,
-        }
-    }
+/// Dict keys: a `str` and a `Value` look up the same way.
+macro_rules! key_index {
+    ($($t:ty => |$k:ident| $owned:expr;)*) => {$(
+        impl private::Sealed for $t {}
+        impl Index for $t {
+            fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
+                match v.resolve() {
+                    Value::Dict(d) => d.get(self),
+                    _ => None,
+                }
+            }
 
-    fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
-        match v {
-            Value::Dict(d) => d.get_mut(self),
-            _ => None,
-        }
-    }
+            fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
+                match v {
+                    Value::Dict(d) => d.get_mut(self),
+                    _ => None,
+                }
+            }
 
-    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
-        dict_entry(v, Value::from(self))
-    }
+            fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
+                let $k = self;
+                dict_entry(v, $owned)
+            }
+        }
+    )*};
+}
+
+key_index! {
+    str => |k| Value::from(k);
+    Value => |k| k.clone();
 }
 
 impl private::Sealed for String {}
@@ -162,27 +173,6 @@ impl Index for String {
 
     fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
         self.as_str().index_or_insert(v)
-    }
-}
-
-impl private::Sealed for Value {}
-impl Index for Value {
-    fn index_into<'v>(&self, v: &'v Value) -> Option<&'v Value> {
-        match v.resolve() {
-            Value::Dict(d) => d.get(self),
-            _ => None,
-        }
-    }
-
-    fn index_into_mut<'v>(&self, v: &'v mut Value) -> Option<&'v mut Value> {
-        match v {
-            Value::Dict(d) => d.get_mut(self),
-            _ => None,
-        }
-    }
-
-    fn index_or_insert<'v>(&self, v: &'v mut Value) -> &'v mut Value {
-        dict_entry(v, self.clone())
     }
 }
 

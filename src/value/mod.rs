@@ -105,7 +105,6 @@ pub use index::Index;
 
 pub(crate) mod de;
 mod deserializer;
-mod objects;
 mod ser;
 mod serializer;
 
@@ -161,7 +160,23 @@ pub enum Value {
     /// A `frozenset`, in the order the pickle listed its items.
     FrozenSet(Vec<Value>),
     /// A reference to a class or function by name (`GLOBAL`, `STACK_GLOBAL`), never imported.
-    Global(Global),
+    ///
+    /// Boxed, as [`Value::Object`] is: its two strings inline would make
+    /// every `Value` 48 bytes instead of 32, and globals are rare next to
+    /// the ints, floats and strings a `Value` mostly holds. Build one with
+    /// `Value::from(Global::new(module, name))`; a match sees through the
+    /// box (`Value::Global(g) => &g.name`).
+    ///
+    /// ```
+    /// use serde_pickle::value::{Global, Value};
+    /// let v = Value::from(Global::new("collections", "OrderedDict"));
+    /// match &v {
+    ///     Value::Global(g) => assert_eq!(g.module, "collections"),
+    ///     _ => unreachable!(),
+    /// }
+    /// assert_eq!(std::mem::size_of::<Value>(), 32);
+    /// ```
+    Global(Box<Global>),
     /// A call or instance the crate does not map to a native value: a class
     /// instance, a `datetime`, an `Enum` member, a `REDUCE` of any callable.
     Object(Box<Object>),
@@ -211,17 +226,90 @@ impl Global {
     }
 }
 
-/// How an [`Object`] was created in the pickle.
+/// How an [`Object`] was created in the pickle, and so how it is written
+/// back at each protocol.
+///
+/// Three kinds make a class instance without calling `__init__`. They build
+/// the same object whenever each of them can, so `==` and hashing treat them
+/// alike; they differ in what CPython can load at each protocol, which is
+/// why the reader keeps what the pickle said:
+///
+/// | kind | read from | written at protocol 2+ | written at 0–1 |
+/// |---|---|---|---|
+/// | `NewObj` | `NEWOBJ`, `copyreg.__newobj__` | `NEWOBJ` | `copyreg.__newobj__(cls, *args)` |
+/// | `Reconstructor` | `copyreg._reconstructor(cls, object, None)` | the same call | the same call |
+/// | `Plain` | never (the pickle does not say) | `NEWOBJ` | `copyreg._reconstructor(cls, object, None)` |
+///
+/// `NEWOBJ` calls `cls.__new__(cls)`, which also makes `list` and `dict`
+/// subclasses; `copyreg._reconstructor(cls, object, None)` calls
+/// `object.__new__(cls)`, which also makes classes whose `__new__` wants
+/// arguments (`__getnewargs_ex__` classes) but refuses builtin subclasses.
+/// Each read kind is therefore written back as the call it was. `Plain` is
+/// what CPython writes for an instance of a plain class (one keeping its
+/// state in `__dict__`); [`crate::py::Instance`] produces it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ObjectKind {
     /// `REDUCE`: `callable(*args)`.
     Reduce,
-    /// `NEWOBJ` (or `copyreg.__newobj__` / `copyreg._reconstructor`): `cls.__new__(cls, *args)`.
+    /// `NEWOBJ` or `copyreg.__newobj__`: `cls.__new__(cls, *args)`.
     NewObj,
-    /// `NEWOBJ_EX`: `cls.__new__(cls, *args, **kwargs)`.
+    /// `NEWOBJ_EX` or `copyreg.__newobj_ex__`: `cls.__new__(cls, *args, **kwargs)`.
     NewObjEx,
     /// `INST`/`OBJ`: a Python 2 classic-class instance `cls(*args)`.
     Inst,
+    /// `copyreg._reconstructor(cls, object, None)`: `object.__new__(cls)`,
+    /// how protocols 0–1 make an instance of a plain class. Takes no arguments.
+    Reconstructor,
+    /// An instance of a plain class, written as CPython writes one: `NEWOBJ`
+    /// at protocol 2+, `copyreg._reconstructor(cls, object, None)` below
+    /// (`copyreg.__newobj__` when it has arguments or items).
+    Plain,
+}
+
+impl ObjectKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ObjectKind; 6] = [
+        ObjectKind::Reduce,
+        ObjectKind::NewObj,
+        ObjectKind::NewObjEx,
+        ObjectKind::Inst,
+        ObjectKind::Reconstructor,
+        ObjectKind::Plain,
+    ];
+
+    /// The kind's name in other formats (the `kind` field of a `Value`
+    /// serialized to JSON, `pickletool`'s JSON): `"reduce"`, `"newobj"`,
+    /// `"newobj_ex"`, `"inst"`, `"reconstructor"`, `"plain"`.
+    ///
+    /// ```
+    /// use serde_pickle::value::ObjectKind;
+    /// assert_eq!(ObjectKind::NewObjEx.name(), "newobj_ex");
+    /// assert_eq!(ObjectKind::from_name("newobj_ex"), Some(ObjectKind::NewObjEx));
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::Reduce => "reduce",
+            ObjectKind::NewObj => "newobj",
+            ObjectKind::NewObjEx => "newobj_ex",
+            ObjectKind::Inst => "inst",
+            ObjectKind::Reconstructor => "reconstructor",
+            ObjectKind::Plain => "plain",
+        }
+    }
+
+    /// The kind named `name` (see [`ObjectKind::name`]).
+    pub fn from_name(name: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The kind as `==` and hashing see it: the three ways of making an
+    /// instance without `__init__` build the same object.
+    pub(crate) fn creation(self) -> ObjectKind {
+        match self {
+            ObjectKind::Reconstructor | ObjectKind::Plain => ObjectKind::NewObj,
+            k => k,
+        }
+    }
 }
 
 /// An object the pickle builds by calling or instantiating something. Never executed.
@@ -296,7 +384,7 @@ impl Object {
     /// The class or callable as a [`Global`], if it is one.
     pub fn global(&self) -> Option<&Global> {
         match self.callable.resolve() {
-            Value::Global(g) => Some(g),
+            Value::Global(g) => Some(g.as_ref()),
             _ => None,
         }
     }
@@ -390,6 +478,18 @@ impl Dict {
 pub struct Shared(pub(crate) Arc<cycles::Node>);
 
 impl Shared {
+    /// `v`, held by `shared` if there is one (its content set once `v` is
+    /// complete): how both `Value` builders end a shared container.
+    pub(crate) fn fill(shared: Option<Shared>, v: Value) -> Value {
+        match shared {
+            Some(s) => {
+                let _ = s.set(v);
+                Value::Shared(s)
+            }
+            None => v,
+        }
+    }
+
     /// A shared node holding `value`.
     pub fn new(value: Value) -> Self {
         Shared(Arc::new(cycles::Node::new(Some(value), false)))

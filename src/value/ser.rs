@@ -14,7 +14,7 @@ use serde::ser::{
 
 use super::{Object, ObjectKind, Shared, Value};
 use crate::error::Result;
-use crate::shape_marker::{self, Hint, ObjectHint};
+use crate::shape_marker::{self, Hint};
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -80,14 +80,13 @@ fn special<S: Serializer>(value: &Value, s: S) -> Result<S::Ok, S::Error> {
             s.serialize_newtype_struct(shape_marker::GLOBAL, &(g.module.as_str(), g.name.as_str()))
         }
         Value::Object(o) => {
+            // A plain class has no items: with them it is written as NEWOBJ
+            // is (see `src/ser/object.rs`).
             let kind = match o.kind {
-                ObjectKind::Reduce => ObjectHint::Reduce,
-                ObjectKind::NewObj if o.list_items.is_empty() && o.dict_items.is_empty() => {
-                    ObjectHint::NewObj
+                ObjectKind::Plain if !o.list_items.is_empty() || !o.dict_items.is_empty() => {
+                    ObjectKind::NewObj
                 }
-                ObjectKind::NewObj => ObjectHint::NewObjWithItems,
-                ObjectKind::NewObjEx => ObjectHint::NewObjEx,
-                ObjectKind::Inst => ObjectHint::Inst,
+                k => k,
             };
             shape_marker::set_hint(Hint::Object(kind, o.args.len()));
             s.serialize_newtype_struct(shape_marker::OBJECT, &ObjectParts(o))
@@ -175,16 +174,10 @@ struct ObjectParts<'a>(&'a Object);
 impl Serialize for ObjectParts<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let o = self.0;
-        let kind = match o.kind {
-            ObjectKind::Reduce => "reduce",
-            ObjectKind::NewObj => "newobj",
-            ObjectKind::NewObjEx => "newobj_ex",
-            ObjectKind::Inst => "inst",
-        };
         let kwargs = o.kwargs.as_ref().map_or(&[][..], |d| d.as_slice());
         let fields = if o.effects.is_empty() { 7 } else { 8 };
         let mut st = s.serialize_struct("Object", fields)?;
-        st.serialize_field("kind", kind)?;
+        st.serialize_field("kind", o.kind.name())?;
         st.serialize_field("callable", &o.callable)?;
         st.serialize_field("args", &TupleOf(&o.args))?;
         st.serialize_field("kwargs", &Pairs(kwargs))?;

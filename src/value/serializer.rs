@@ -15,7 +15,7 @@ use serde::ser::{self, Serialize};
 
 use super::{Dict, Global, Object, ObjectKind, Shared, Value};
 use crate::error::{Error, Result};
-use crate::shape_marker::{self, Hint, Magic, ObjectHint};
+use crate::shape_marker::{self, Hint, Magic};
 
 /// Nesting deeper than this is an error, as for the pickle writer.
 const MAX_DEPTH: usize = 1024;
@@ -102,12 +102,7 @@ impl ValueSerializer {
             return Ok(Value::Shared(node));
         }
         if let (Magic::Object, Hint::Object(kind, _)) = (m, hint) {
-            self.object = Some(match kind {
-                ObjectHint::Reduce => ObjectKind::Reduce,
-                ObjectHint::NewObj | ObjectHint::NewObjWithItems => ObjectKind::NewObj,
-                ObjectHint::NewObjEx => ObjectKind::NewObjEx,
-                ObjectHint::Inst => ObjectKind::Inst,
-            });
+            self.object = Some(kind);
             let v = self.child(value);
             self.object = None;
             return v;
@@ -132,7 +127,7 @@ impl ValueSerializer {
             },
             (Magic::Global, Value::Tuple(t)) => match t.as_slice() {
                 [Value::Str(module), Value::Str(name)] => {
-                    Value::Global(Global::new(module.as_str(), name.as_str()))
+                    Value::from(Global::new(module.as_str(), name.as_str()))
                 }
                 _ => return Err(malformed()),
             },

@@ -163,9 +163,11 @@ pub(crate) fn reduce(
             if !plain {
                 return Ok(None);
             }
+            // Kept as the call it is (not NEWOBJ): `object.__new__(cls)`
+            // also makes classes whose `__new__` wants arguments.
             let empty = m.arena.nodes.len() as NodeId;
             m.arena.nodes.push(Node::Tuple(Seq::EMPTY));
-            new_object(m, ObjectKind::NewObj, *cls, empty)
+            new_object(m, ObjectKind::Reconstructor, *cls, empty)
         }
         (b"copyreg", b"__newobj__", [cls, rest @ ..]) => {
             let rest = rest.to_vec();

@@ -377,7 +377,7 @@ impl<'a> Builder<'a> {
             Node::PersId(p) => (Shell::PersId, Kids::List(vec![(p, depth + 1)].into_iter()), 1),
             _ => {
                 let v = self.scalar(id)?;
-                return Ok(Some(fill(shared, v)));
+                return Ok(Some(Shared::fill(shared, v)));
             }
         };
         stack.push(Frame { shell, shared, kids, out: Vec::with_capacity(n) });
@@ -423,7 +423,7 @@ impl<'a> Builder<'a> {
             Node::ByteArray(span) => Value::ByteArray(self.text(span).to_vec()),
             Node::Global(g) => {
                 let g = self.arena.globals[g as usize];
-                Value::Global(Global::new(utf8(self.text(g.module))?, utf8(self.text(g.name))?))
+                Value::from(Global::new(utf8(self.text(g.module))?, utf8(self.text(g.name))?))
             }
             Node::Buffer { index, readonly } => Value::Buffer { index: index as usize, readonly },
             Node::List(_)
@@ -436,17 +436,6 @@ impl<'a> Builder<'a> {
                 return Err(Error::syntax("internal: container built as a scalar"))
             }
         })
-    }
-}
-
-/// Set a shared node's content (once it is complete) and refer to it.
-fn fill(shared: Option<Shared>, v: Value) -> Value {
-    match shared {
-        Some(s) => {
-            let _ = s.set(v);
-            Value::Shared(s)
-        }
-        None => v,
     }
 }
 
@@ -492,7 +481,7 @@ fn finish(frame: Frame<'_>) -> Value {
             Value::Object(Box::new(obj))
         }
     };
-    fill(shared, v)
+    Shared::fill(shared, v)
 }
 
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str> {

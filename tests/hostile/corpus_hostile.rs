@@ -389,7 +389,7 @@ fn collect_globals(v: &Value, out: &mut Vec<Global>, depth: usize) {
         vs.iter().for_each(|x| collect_globals(x, out, depth + 1))
     };
     match v {
-        Value::Global(g) => out.push(g.clone()),
+        Value::Global(g) => out.push(Global::clone(g)),
         Value::List(x) | Value::Tuple(x) | Value::Set(x) | Value::FrozenSet(x) => all(x, out),
         Value::Dict(d) => d.iter().for_each(|(k, x)| {
             collect_globals(k, out, depth + 1);

@@ -303,7 +303,7 @@ fn protocol_0_persistent_ids_and_inst_classes_are_not_unwrapped() {
         let err = to_vec_with(&inst, &p0).unwrap_err();
         assert_eq!(err.category(), Category::Data, "{err}");
     }
-    let class = Value::Global(Global::new("m", "C"));
+    let class = Value::from(Global::new("m", "C"));
     let inst = Value::Object(Box::new(Object::new(ObjectKind::Inst, class, vec![Value::Int(1)])));
     assert_eq!(to_vec_with(&inst, &p0).unwrap(), b"(I1\nim\nC\n.");
     // An int id is still written as its digits.

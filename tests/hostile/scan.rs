@@ -165,7 +165,7 @@ fn stack_global_reads_python_2_strs_unless_they_are_bytes() {
         match read {
             Ok(v) => {
                 assert!(ok, "{mode:?}: read {v}");
-                assert_eq!(v, Value::Global(Global::new("os", "system")));
+                assert_eq!(v, Value::from(Global::new("os", "system")));
             }
             Err(e) => {
                 assert!(!ok, "{mode:?}: {e}");

@@ -12,8 +12,7 @@ use serde_json::json;
 
 use crate::support::print::esc;
 use crate::support::python::world::{
-    self, case, manifest_dir, pickletool, report, table_originals, tool, verify, Known, Orig,
-    PyCase, ALL,
+    self, case, manifest_dir, pickletool, report, table_originals, tool, verify, Orig, PyCase, ALL,
 };
 use crate::support::python::{judge as python, script};
 
@@ -288,14 +287,7 @@ fn json_round_trip(bytes: &[u8], proto: u8) -> Result<Vec<u8>, String> {
 fn json_then_from_json_round_trips_every_kind() {
     let originals: Vec<Orig> =
         table_originals(JSON_CASES).into_iter().filter(|o| [0, 5].contains(&o.from)).collect();
-    let known = [Known {
-        case: "NEWOBJ_EX",
-        from: &[0],
-        to: &[2, 3, 4, 5],
-        reason: "the reader's reading of copyreg._reconstructor(cls, object, None): see \
-                 KNOWN_INSTANCE_FAILURES in tests/transcode.rs",
-    }];
-    let counts = verify("json -> from-json", originals, &ALL, json_round_trip, &known);
+    let counts = verify("json -> from-json", originals, &ALL, json_round_trip);
     assert_eq!(counts.len(), ALL.len());
 }
 
@@ -655,8 +647,7 @@ fn json_round_trips_the_corpus() {
             Orig { name, from: 5, source: world::Source::File(path), bytes, encoding: "ASCII" }
         })
         .collect();
-    let known: [Known; 0] = [];
-    let counts = verify("corpus through json", originals, &[5], json_round_trip, &known);
+    let counts = verify("corpus through json", originals, &[5], json_round_trip);
     assert!(counts[&5] > 130, "{counts:?}");
 }
 

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use serde_pickle::{from_slice, to_vec_with, SerOptions, Value};
 
 use crate::support::python::world::{
-    self, case, refused_at, table_originals, verify, Known, Orig, PyCase, Source, ALL,
+    self, case, refused_at, table_originals, verify, Orig, PyCase, Source, ALL,
 };
 
 // ---------------------------------------------------------------------------
@@ -48,6 +48,14 @@ const CLASS_INSTANCES: &[PyCase] = &[
     case("dict subclass", "objects.MyDict(a=1)"),
     case("empty list subclass", "objects.MyList()"),
     case("empty dict subclass", "objects.MyDict()"),
+    case(
+        "empty list subclass with attributes",
+        "(lambda l: (setattr(l, 'tag', 't'), l)[1])(objects.MyList())",
+    ),
+    case(
+        "empty dict subclass with attributes",
+        "(lambda d: (setattr(d, 'tag', 't'), d)[1])(objects.MyDict())",
+    ),
     case("Enum member", "objects.Color.RED"),
     case("Enum member with a str value", "objects.Color.GREEN"),
     case("Enum member with a tuple value", "objects.Color.BLUE"),
@@ -189,68 +197,35 @@ fn cli_transcode(bytes: &[u8], proto: u8) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Instances whose class needs something the `Value` cannot say.
-const KNOWN_INSTANCE_FAILURES: &[Known] = &[
-    Known {
-        case: "empty list subclass",
-        from: &[2, 3, 4, 5],
-        to: &[0, 1],
-        reason: "at protocol 2+ an empty list subclass instance is NEWOBJ(cls, ()) with no \
-                 APPENDS, as a plain class instance is; below 2 the writer spells it as CPython \
-                 spells a plain instance, copyreg._reconstructor(cls, object, None), and \
-                 object.__new__ cannot make a list (with items, the writer knows and writes \
-                 copyreg.__newobj__(cls))",
-    },
-    Known {
-        case: "empty dict subclass",
-        from: &[2, 3, 4, 5],
-        to: &[0, 1],
-        reason: "as the empty list subclass",
-    },
-    Known {
-        case: "__getnewargs_ex__",
-        from: &[0, 1],
-        to: &[2, 3, 4, 5],
-        reason: "below protocol 2 CPython writes copyreg._reconstructor(cls, object, None) \
-                 (object.__new__), which the reader reads as NEWOBJ without arguments like \
-                 every plain instance; NEWOBJ calls cls.__new__(cls), and this class's \
-                 __new__ requires the arguments only __getnewargs_ex__ knows",
-    },
-];
-
 #[test]
 fn class_instances_survive_transcoding_at_every_protocol() {
     let originals = table_originals(CLASS_INSTANCES);
-    verify("class instances", originals, &ALL, lib_transcode, KNOWN_INSTANCE_FAILURES);
+    verify("class instances", originals, &ALL, lib_transcode);
 }
 
 #[test]
 fn dates_and_times_survive_transcoding_at_every_protocol() {
-    verify("dates and times", table_originals(DATES_AND_TIMES), &ALL, lib_transcode, &[]);
+    verify("dates and times", table_originals(DATES_AND_TIMES), &ALL, lib_transcode);
 }
 
 #[test]
 fn numbers_survive_transcoding_at_every_protocol() {
-    verify("numbers", table_originals(NUMBERS), &ALL, lib_transcode, &[]);
+    verify("numbers", table_originals(NUMBERS), &ALL, lib_transcode);
 }
 
 #[test]
 fn containers_survive_transcoding_at_every_protocol() {
-    verify("containers", table_originals(CONTAINERS), &ALL, lib_transcode, &[]);
+    verify("containers", table_originals(CONTAINERS), &ALL, lib_transcode);
 }
 
 #[test]
 fn shared_references_stay_shared_at_every_protocol() {
-    verify("shared references", table_originals(SHARED), &ALL, lib_transcode, &[]);
+    verify("shared references", table_originals(SHARED), &ALL, lib_transcode);
 }
-
-/// Cycles that cannot be written back yet: none (a cycle through a tuple is
-/// written as CPython does, memoizing the list on it first).
-const KNOWN_CYCLE_FAILURES: &[Known] = &[];
 
 #[test]
 fn cycles_stay_cycles_at_every_protocol() {
-    verify("cycles", table_originals(CYCLES), &ALL, lib_transcode, KNOWN_CYCLE_FAILURES);
+    verify("cycles", table_originals(CYCLES), &ALL, lib_transcode);
 }
 
 fn python2_originals() -> Vec<Orig> {
@@ -265,7 +240,7 @@ fn python2_originals() -> Vec<Orig> {
 
 #[test]
 fn python2_pickles_survive_transcoding_at_every_protocol() {
-    verify("hand-written Python 2 pickles", python2_originals(), &ALL, lib_transcode, &[]);
+    verify("hand-written Python 2 pickles", python2_originals(), &ALL, lib_transcode);
 }
 
 // ---------------------------------------------------------------------------
@@ -273,7 +248,7 @@ fn python2_pickles_survive_transcoding_at_every_protocol() {
 // ---------------------------------------------------------------------------
 
 /// Every `.pkl` of `tests/data/corpus/<group>` (variants included).
-fn corpus_originals(group: &str, encoding: &'static str) -> Vec<Orig> {
+pub(crate) fn corpus_originals(group: &str, encoding: &'static str) -> Vec<Orig> {
     let dir = world::manifest_dir().join("tests/data/corpus").join(group);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -298,24 +273,16 @@ fn corpus_originals(group: &str, encoding: &'static str) -> Vec<Orig> {
         .collect()
 }
 
-/// Corpus cases that cannot survive a transcoding, and why.
-const KNOWN_CORPUS_FAILURES: &[Known] = &[Known {
-    case: "newargs_ex_object.",
-    from: &[0, 1],
-    to: &[2, 3, 4, 5],
-    reason: "see KNOWN_INSTANCE_FAILURES (__getnewargs_ex__)",
-}];
-
 #[test]
 fn corpus_values_survive_transcoding_at_every_protocol() {
     let originals = corpus_originals("values", "ASCII");
-    verify("corpus/values", originals, &ALL, lib_transcode, KNOWN_CORPUS_FAILURES);
+    verify("corpus/values", originals, &ALL, lib_transcode);
 }
 
 #[test]
 fn corpus_python2_pickles_survive_transcoding_at_every_protocol() {
     let originals = corpus_originals("py2", "latin1");
-    verify("corpus/py2", originals, &ALL, lib_transcode, KNOWN_CORPUS_FAILURES);
+    verify("corpus/py2", originals, &ALL, lib_transcode);
 }
 
 // ---------------------------------------------------------------------------
@@ -334,6 +301,5 @@ fn cli_transcode_preserves_every_kind_at_every_protocol() {
         .filter(|o| [0, 3, 5].contains(&o.from))
         .collect();
     originals.extend(python2_originals());
-    let known = [KNOWN_INSTANCE_FAILURES, KNOWN_CYCLE_FAILURES].concat();
-    verify("pickletool transcode", originals, &ALL, cli_transcode, &known);
+    verify("pickletool transcode", originals, &ALL, cli_transcode);
 }

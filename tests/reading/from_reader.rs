@@ -264,3 +264,36 @@ fn the_stream_gives_back_the_buffer_of_a_large_pickle() {
     let held = crate::alloc::live() - base;
     assert!(held < 1 << 20, "the iterator holds {held} bytes");
 }
+
+#[test]
+fn the_stream_reads_a_large_bytes_in_the_memory_of_its_payload() {
+    let parts = [
+        serde_pickle::to_vec(&blob(4 << 20)).unwrap(),
+        serde_pickle::to_vec(&rows(3)).unwrap(),
+        serde_pickle::to_vec(&blob(4 << 20)).unwrap(),
+    ];
+    let stream = parts.concat();
+    let mut it = Deserializer::from_reader(&stream[..]).into_iter::<Value>();
+    let (first, peak) = peak_during(|| it.next().unwrap().unwrap());
+    assert_eq!(first, Value::Bytes(blob(4 << 20).into_vec()));
+    // The payload, and no more than the reader's 64 KiB buffer besides.
+    assert!(peak < (4 << 20) + (100 << 10), "{peak} bytes allocated for a 4 MiB payload");
+    drop(first);
+    assert!(it.next().unwrap().is_ok());
+    let mut it = Deserializer::from_reader(&parts[2][..]).into_iter::<ByteBuf>();
+    let (last, peak) = peak_during(|| it.next().unwrap().unwrap());
+    assert_eq!(last, blob(4 << 20));
+    assert!(peak < (4 << 20) + (100 << 10), "{peak} bytes allocated for a 4 MiB payload");
+}
+
+#[test]
+fn the_stream_over_a_socket_reads_a_lone_large_bytes_without_waiting_for_the_next() {
+    let first = serde_pickle::to_vec(&blob(200_000)).unwrap();
+    let stream = [first.clone(), serde_pickle::to_vec(&rows(2)).unwrap()].concat();
+    let mut socket = Socket { data: &stream, pos: 0, sent: first.len() };
+    let mut it = Deserializer::from_reader(&mut socket).into_iter::<ByteBuf>();
+    assert_eq!(it.next().unwrap().unwrap(), blob(200_000));
+    assert_eq!(it.byte_offset(), first.len() as u64);
+    drop(it);
+    assert_eq!(socket.pos, first.len());
+}

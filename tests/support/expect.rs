@@ -487,7 +487,7 @@ impl<'j> Conv<'j> {
                     return None;
                 }
                 let cls = self.conv(&a[0]);
-                Exp::Object(Box::new(ExpObject::new(ObjectKind::NewObj, cls, Vec::new())))
+                Exp::Object(Box::new(ExpObject::new(ObjectKind::Reconstructor, cls, Vec::new())))
             }
             ("copyreg", "__newobj__", k) if k >= 1 => {
                 let cls = self.conv(&a[0]);

@@ -162,15 +162,6 @@ pub fn fingerprint<T: Print>(v: &T) -> String {
     s
 }
 
-fn kind_tag(k: ObjectKind) -> &'static str {
-    match k {
-        ObjectKind::Reduce => "reduce",
-        ObjectKind::NewObj => "newobj",
-        ObjectKind::NewObjEx => "newobj_ex",
-        ObjectKind::Inst => "inst",
-    }
-}
-
 fn walk<T: Print>(v: &T, d: usize, s: &mut String) {
     if d > DEPTH || !take() {
         s.push('…');
@@ -207,7 +198,7 @@ fn walk<T: Print>(v: &T, d: usize, s: &mut String) {
         Node::Seq { open, items, close, sorted } => list(open, items, close, sorted, s),
         Node::Dict(x) => pairs(x, s),
         Node::Object { kind, callable, args, kwargs, state, list_items, dict_items } => {
-            let _ = write!(s, "{}(", kind_tag(kind));
+            let _ = write!(s, "{}(", ObjectKind::name(kind));
             walk(callable, d + 1, s);
             list("; args=(", args, ")", false, s);
             if let Some(k) = kwargs {

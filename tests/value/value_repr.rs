@@ -240,9 +240,9 @@ fn globals_print_like_python_classes() {
     check(
         "globals",
         table(vec![
-            (Value::Global(Global::new("collections", "OrderedDict")), "collections.OrderedDict"),
-            (Value::Global(Global::new("builtins", "int")), "int"),
-            (Value::Global(Global::new("datetime", "date")), "datetime.date"),
+            (Value::from(Global::new("collections", "OrderedDict")), "collections.OrderedDict"),
+            (Value::from(Global::new("builtins", "int")), "int"),
+            (Value::from(Global::new("datetime", "date")), "datetime.date"),
         ]),
     );
 }
@@ -251,7 +251,7 @@ fn globals_print_like_python_classes() {
 fn an_object_prints_as_the_call_that_builds_it() {
     let date = Value::from(Object::new(
         ObjectKind::Reduce,
-        Value::Global(Global::new("datetime", "date")),
+        Value::from(Global::new("datetime", "date")),
         vec![2020.into(), 1.into(), 2.into()],
     ));
     check("objects", table(vec![(date, "datetime.date(2020, 1, 2)")]));

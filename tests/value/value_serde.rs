@@ -110,7 +110,7 @@ fn python_shapes() -> Value {
         "complex": (Value::Complex(1.0, -2.0)),
         "shared": [(Value::Shared(shared.clone())), (Value::Shared(shared))],
         "cycle": (Value::Shared(cyclic)),
-        "global": (Value::Global(Global::new("builtins", "len"))),
+        "global": (Value::from(Global::new("builtins", "len"))),
         "date": (Value::from(date)),
         (1, "tuple key"): None,
     })

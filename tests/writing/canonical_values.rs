@@ -30,7 +30,7 @@ fn dict(pairs: Vec<(Value, Value)>) -> Value {
 }
 
 fn global(module: &str, name: &str) -> Value {
-    Value::Global(Global::new(module, name))
+    Value::from(Global::new(module, name))
 }
 
 fn shared(v: Value) -> Value {
@@ -125,7 +125,7 @@ fn cycles_through_mutable_containers_survive() {
     }
     // o = Namespace(); o.me = o
     let o = Shared::empty();
-    let mut ns = object(ObjectKind::NewObj, global("argparse", "Namespace"), vec![]);
+    let mut ns = object(ObjectKind::Plain, global("argparse", "Namespace"), vec![]);
     ns.state = vec![dict(vec![(s("me"), Value::Shared(o.clone()))])];
     o.set(Value::Object(Box::new(ns))).unwrap();
     j.import("argparse").add_check("object in its own state", &Value::Shared(o), "v.me is v");
@@ -237,7 +237,7 @@ fn reduced_objects_with_items_and_state() {
         "__import__('writer_classes').Color.GREEN",
     );
     let ns = |a: i64| {
-        let mut o = object(ObjectKind::NewObj, global("argparse", "Namespace"), vec![]);
+        let mut o = object(ObjectKind::Plain, global("argparse", "Namespace"), vec![]);
         o.state = vec![dict(vec![(s("ab"), int(a)), (s("cd"), s("x"))])];
         Value::Object(Box::new(o))
     };
@@ -263,6 +263,46 @@ fn reduced_objects_with_items_and_state() {
         );
     }
     j.run();
+}
+
+/// Each way of making an instance is written back as the call it was:
+/// `NEWOBJ` below protocol 2 is `copyreg.__newobj__`, the call it stands for
+/// (it makes `list` subclasses, which `object.__new__` refuses);
+/// `copyreg._reconstructor(cls, object, None)` stays that call at protocol
+/// 2+ (it makes classes whose `__new__` wants arguments); `Plain` switches
+/// between the two as CPython does for a plain class (the test above).
+#[test]
+fn instance_kinds_are_written_as_the_call_they_were() {
+    let mut j = Judge::new();
+    j.import("writer_classes");
+    let empty_list_subclass =
+        Value::from(object(ObjectKind::NewObj, global("writer_classes", "Tagged"), vec![]));
+    let expect = "__import__('writer_classes').Tagged()";
+    j.add_at("empty list subclass via NEWOBJ", &[2, 3, 4, 5], &empty_list_subclass, expect);
+    for proto in [0, 1] {
+        let bytes = pickle(&empty_list_subclass, proto);
+        j.add_loads_only("empty list subclass via copyreg.__newobj__", proto, bytes, expect);
+    }
+    let mut needs_args =
+        object(ObjectKind::Reconstructor, global("writer_classes", "NeedsArgs"), vec![]);
+    needs_args.state = vec![dict(vec![(s("x"), int(1))])];
+    let needs_args = Value::from(needs_args);
+    let expect = "__import__('writer_classes').NeedsArgs(1)";
+    j.add_at("__new__ with arguments via _reconstructor", &[0, 1], &needs_args, expect);
+    for proto in [2, 3, 4, 5] {
+        let bytes = pickle(&needs_args, proto);
+        j.add_loads_only("__new__ with arguments via _reconstructor", proto, bytes, expect);
+    }
+    j.run();
+}
+
+#[test]
+fn a_reconstructor_object_with_arguments_is_an_error() {
+    let o = object(ObjectKind::Reconstructor, global("m", "C"), vec![int(1)]);
+    for proto in ALL {
+        let err = try_pickle(&Value::from(o.clone()), proto).unwrap_err();
+        assert!(err.to_string().contains("takes no arguments"), "protocol {proto}: {err}");
+    }
 }
 
 #[test]

@@ -148,7 +148,7 @@ fn hashable_atom() -> impl Strategy<Value = Value> {
         (float(), float()).prop_map(|(re, im)| Value::Complex(re, im)),
         text().prop_map(Value::Str),
         bytes().prop_map(Value::Bytes),
-        global().prop_map(Value::Global),
+        global().prop_map(Value::from),
     ]
 }
 
@@ -189,6 +189,8 @@ fn object(inner: impl Strategy<Value = Value> + Clone) -> impl Strategy<Value = 
         Just(ObjectKind::NewObj),
         Just(ObjectKind::NewObjEx),
         Just(ObjectKind::Inst),
+        Just(ObjectKind::Reconstructor),
+        Just(ObjectKind::Plain),
     ];
     let kwargs = proptest::option::of(vec((text(), inner.clone()), 0..3));
     (
@@ -201,7 +203,9 @@ fn object(inner: impl Strategy<Value = Value> + Clone) -> impl Strategy<Value = 
         vec((hashable(), inner), 0..3),
     )
         .prop_map(|(kind, class, args, kwargs, state, list_items, dict_items)| {
-            let mut o = Object::new(kind, Value::Global(class), args);
+            // `_reconstructor(cls, object, None)` takes no arguments.
+            let args = if kind == ObjectKind::Reconstructor { Vec::new() } else { args };
+            let mut o = Object::new(kind, Value::from(class), args);
             if kind == ObjectKind::NewObjEx {
                 o.kwargs = kwargs.map(|kw| kw.into_iter().collect());
             }
@@ -295,7 +299,12 @@ impl Sharer {
                 Value::Dict(pairs.into_iter().collect())
             }
             Value::Object(o) => {
-                let mut out = Object::new(o.kind, o.callable.clone(), self.all(&o.args));
+                // `_reconstructor(cls, object, None)` takes no arguments.
+                let args = match o.kind {
+                    ObjectKind::Reconstructor => Vec::new(),
+                    _ => self.all(&o.args),
+                };
+                let mut out = Object::new(o.kind, o.callable.clone(), args);
                 out.kwargs = o.kwargs.clone();
                 out.state = self.all(&o.state);
                 out.list_items = self.all(&o.list_items);

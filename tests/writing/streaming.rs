@@ -143,7 +143,7 @@ fn values_with_sharing_globals_and_objects() {
     let once = Shared::new(Value::Str("only once".into()));
     let point = |x: i64| {
         let mut o =
-            Object::new(ObjectKind::NewObj, Value::Global(Global::new("geo", "Point")), vec![]);
+            Object::new(ObjectKind::NewObj, Value::from(Global::new("geo", "Point")), vec![]);
         let mut state = Dict::new();
         state.insert(Value::Str("x".into()), Value::Int(x));
         o.state = vec![Value::Dict(state)];

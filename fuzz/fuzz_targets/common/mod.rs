@@ -276,12 +276,12 @@ impl Rewrite {
             return Value::Shared(s.clone());
         }
         let Some((parent, last)) = name.rsplit_once('.') else {
-            return Value::Global(Global::new(module, name));
+            return Value::from(Global::new(module, name));
         };
         let parent = self.dotted(module, parent);
         let obj = Value::Object(Box::new(Object::new(
             ObjectKind::Reduce,
-            Value::Global(Global::new("builtins", "getattr")),
+            Value::from(Global::new("builtins", "getattr")),
             vec![parent, Value::Str(last.to_string())],
         )));
         if self.dotted_refs.get(&key).copied().unwrap_or(0) > 1 {
@@ -403,7 +403,7 @@ impl Rewrite {
             // calls and this crate keeps as the REDUCE it is.
             ObjectKind::NewObjEx if self.protocol < 4 => Object::new(
                 ObjectKind::Reduce,
-                Value::Global(Global::new("copyreg", "__newobj_ex__")),
+                Value::from(Global::new("copyreg", "__newobj_ex__")),
                 vec![callable, Value::Tuple(args), Value::Dict(kwargs.unwrap_or_default())],
             ),
             // NEWOBJ_EX always has a kwargs dict, if only an empty one.

@@ -15,7 +15,7 @@
 //! | dict with other keys | `{"$dict": [[key, value], ...]}` |
 //! | str with lone surrogates | `{"$surrogates": "hex of its surrogatepass UTF-8"}` |
 //! | global (class, function) | `{"$global": ["module", "name"]}` |
-//! | object | `{"$object": {"kind": "reduce"/"newobj"/"newobj_ex"/"inst", "callable": ..., "args": [...], "kwargs": {...} or null, "state": [...], "list_items": [...], "dict_items": [[k, v], ...], "effects": [...] (calls made for their effects, only when there are some)}}` |
+//! | object | `{"$object": {"kind": "reduce"/"newobj"/"newobj_ex"/"inst"/"reconstructor"/"plain" (`ObjectKind::name`), "callable": ..., "args": [...], "kwargs": {...} or null, "state": [...], "list_items": [...], "dict_items": [[k, v], ...], "effects": [...] (calls made for their effects, only when there are some)}}` |
 //! | out-of-band buffer | `{"$buffer": [index, readonly]}` |
 //! | persistent id | `{"$persid": value}` |
 //! | shared object | first occurrence `{"$shared": n, "value": ...}`, later ones `{"$ref": n}` |
@@ -331,12 +331,7 @@ impl ToJson {
     }
 
     fn object(&mut self, o: &Object) -> Json {
-        let kind = match o.kind {
-            ObjectKind::Reduce => "reduce",
-            ObjectKind::NewObj => "newobj",
-            ObjectKind::NewObjEx => "newobj_ex",
-            ObjectKind::Inst => "inst",
-        };
+        let kind = o.kind.name();
         let kwargs = match &o.kwargs {
             Some(d) => self.dict(d),
             None => Json::Null,
@@ -466,7 +461,7 @@ impl FromJson {
             }
             "$global" => match array(v, tag)?.as_slice() {
                 [Json::String(m), Json::String(n)] => {
-                    Value::Global(Global::new(m.clone(), n.clone()))
+                    Value::from(Global::new(m.clone(), n.clone()))
                 }
                 _ => return Err("$global needs [module, name]".into()),
             },
@@ -506,13 +501,10 @@ impl FromJson {
             return Err("$object needs an object".into());
         }
         let get = |k: &str| v.get(k).cloned().unwrap_or(Json::Null);
-        let kind = match get("kind").as_str() {
-            Some("reduce") => ObjectKind::Reduce,
-            Some("newobj") => ObjectKind::NewObj,
-            Some("newobj_ex") => ObjectKind::NewObjEx,
-            Some("inst") => ObjectKind::Inst,
-            _ => return Err("$object kind must be reduce, newobj, newobj_ex or inst".into()),
-        };
+        let kind = get("kind").as_str().and_then(ObjectKind::from_name).ok_or_else(|| {
+            let names: Vec<_> = ObjectKind::ALL.iter().map(|k| k.name()).collect();
+            format!("$object kind must be one of {}", names.join(", "))
+        })?;
         let callable = self.convert(&get("callable"))?;
         let args = match get("args") {
             Json::Null => Vec::new(),

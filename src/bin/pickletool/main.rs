@@ -100,7 +100,7 @@ enum Command {
         #[command(flatten)]
         input: Input,
     },
-    /// Read a pickle and write it again at --protocol N (default 5)
+    /// Read a pickle and write it again at --protocol N (default 5), keeping exactly its sharing
     Transcode {
         #[command(flatten)]
         protocol: Protocol,
@@ -180,9 +180,10 @@ fn run_with(command: &Command, input: Vec<u8>) -> Result<ExitCode, String> {
             let opts = py2.options().lossless(true);
             let value =
                 serde_pickle::from_slice_with::<Value>(&input, &opts).map_err(|e| e.to_string())?;
-            let bytes =
-                serde_pickle::to_vec_with(&value, &SerOptions::new().protocol(protocol.protocol))
-                    .map_err(|e| e.to_string())?;
+            // With exactly the sharing the pickle had: at its own protocol,
+            // `pickletools.optimize` of a C-pickler original.
+            let ser = SerOptions::new().protocol(protocol.protocol).share_by_content(false);
+            let bytes = serde_pickle::to_vec_with(&value, &ser).map_err(|e| e.to_string())?;
             write_out(&bytes)?;
         }
         Command::Scan(_) => return scan::run(&input),

@@ -13,14 +13,21 @@
 //!
 //! Sharing is the VM's too: what a memo get fetches again (a list, dict,
 //! set, bytearray, str or bytes) is one [`Shared`] node in every place it
-//! appears, as the VM's walk makes it. Which memo puts are fetched again is
-//! found first, by stepping over the opcodes ([`fetched_puts`]), so that a
-//! value is made shared where it is first built.
+//! appears, as the VM's walk makes it. Which memo puts are fetched again
+//! must be known where the value is first built, before the get that
+//! fetches it; so the value is built first assuming none is (most plain
+//! data never fetches one: a list of numbers, anything `to_vec` wrote with
+//! no repeated string), and only at the first get of such an entry is the
+//! work so far dropped, the puts that are fetched found by stepping over
+//! the opcodes ([`fetched_puts`]), and the value built again. Stepping over
+//! every opcode up front cost a quarter of the instructions of reading a
+//! list of a million floats.
 
 use super::{fallback, Fast, Memo};
 use crate::codec::opcodes::*;
 use crate::codec::ops::{extent, Extent, Lines};
 use crate::error::Result;
+use crate::options::DeOptions;
 use crate::value::{Dict, Shared, Value};
 use crate::vm::walk::pairs;
 
@@ -48,18 +55,7 @@ impl<T> Open<T> {
         if items.capacity() - items.len() > items.len() / 8 {
             items.shrink_to_fit();
         }
-        (share(self.shared, wrap(items)), self.depth, false)
-    }
-}
-
-/// `v`, held by `shared` if set.
-fn share(shared: Option<Shared>, v: Value) -> Value {
-    match shared {
-        Some(s) => {
-            let _ = s.set(v);
-            Value::Shared(s)
-        }
-        None => v,
+        (Shared::fill(self.shared, wrap(items)), self.depth, false)
     }
 }
 
@@ -121,8 +117,12 @@ struct Builder {
     /// What a memo put would store: the value just pushed, if it is a scalar
     /// the memo can hand out again (else `Container` or `Unset`).
     last: Memo,
-    /// By memo put, in order: whether a memo get fetches what it stored.
-    fetched: Vec<bool>,
+    /// By memo put, in order: whether a memo get fetches what it stored;
+    /// `None` while building on the assumption that none is.
+    fetched: Option<Vec<bool>>,
+    /// Set when that assumption failed: a get of a str, bytes or container
+    /// (the value must be built again, knowing the fetched puts).
+    restart: bool,
     /// Memo puts met so far.
     puts: usize,
     /// The shared nodes made so far (`Memo::Shared` indexes them), and
@@ -168,7 +168,10 @@ impl Builder {
     /// float, bool or `None` is never shared (CPython does not memoize them:
     /// the VM copies them).
     fn memo_entry(&mut self) -> Result<Memo> {
-        let fetched = self.fetched.get(self.puts).copied().ok_or_else(fallback)?;
+        let Some(fetched) = &self.fetched else {
+            return Ok(self.last);
+        };
+        let fetched = fetched.get(self.puts).copied().ok_or_else(fallback)?;
         self.puts += 1;
         if !fetched {
             return Ok(self.last);
@@ -302,23 +305,45 @@ impl Builder {
     }
 }
 
-impl Fast<'_, '_, '_> {
-    /// Read the whole pickle (from the current position to its `STOP`) as a
-    /// [`Value`], leaving the position at the `STOP`.
-    pub(super) fn whole_value(&mut self) -> Result<Value> {
-        let max_built = self.opts.max_alloc / 4;
-        let mut b = Builder {
+impl Builder {
+    fn new(opts: &DeOptions, fetched: Option<Vec<bool>>) -> Self {
+        Builder {
             stack: Vec::new(),
             marks: Vec::new(),
             last: Memo::Unset,
-            fetched: fetched_puts(self.input, self.pos)?,
+            fetched,
+            restart: false,
             puts: 0,
             shared: Vec::new(),
-            max_depth: self.opts.max_depth,
+            max_depth: opts.max_depth,
             pushes: 0,
             built: 0,
-            max_built,
-        };
+            max_built: opts.max_alloc / 4,
+        }
+    }
+}
+
+impl Fast<'_, '_, '_> {
+    /// Read the whole pickle (from the current position to its `STOP`) as a
+    /// [`Value`], leaving the position at the `STOP`: first assuming no memo
+    /// get fetches a str, bytes or container, and again knowing which do if
+    /// one does (see the module's notes).
+    pub(super) fn whole_value(&mut self) -> Result<Value> {
+        let (pos, memo_count, payload_left) = (self.pos, self.memo_count, self.payload_left);
+        let memo = self.memo.clone();
+        let mut b = Builder::new(self.opts, None);
+        match self.build_value(&mut b) {
+            Err(_) if b.restart => drop(b),
+            done => return done,
+        }
+        (self.pos, self.memo, self.memo_count, self.payload_left) =
+            (pos, memo, memo_count, payload_left);
+        let fetched = fetched_puts(self.input, pos)?;
+        self.build_value(&mut Builder::new(self.opts, Some(fetched)))
+    }
+
+    /// The builder's loop, from the current position to the `STOP`.
+    fn build_value(&mut self, b: &mut Builder) -> Result<Value> {
         loop {
             let at = self.pos;
             let op = self.byte()?;
@@ -379,7 +404,7 @@ impl Fast<'_, '_, '_> {
                     let start = self.pos;
                     self.take(n)?;
                     let m = Memo::Str(start as u32, n as u32);
-                    let v = self.fetch(&mut b, m)?;
+                    let v = self.fetch(b, m)?;
                     b.push(Slot::done(v, true), m)?
                 }
                 SHORT_BINBYTES | BINBYTES | BINBYTES8 => {
@@ -387,7 +412,7 @@ impl Fast<'_, '_, '_> {
                     let start = self.pos;
                     self.take(n)?;
                     let m = Memo::Bytes(start as u32, n as u32);
-                    let v = self.fetch(&mut b, m)?;
+                    let v = self.fetch(b, m)?;
                     b.push(Slot::done(v, true), m)?
                 }
                 BYTEARRAY8 => {
@@ -481,6 +506,13 @@ impl Fast<'_, '_, '_> {
                     // (`memo_entry`); a str or bytes entry was not fetched
                     // according to `fetched_puts`, and is left to the VM.
                     let m = match self.memo.get(idx) {
+                        // Built assuming nothing is fetched again: it is.
+                        Some(Memo::Container | Memo::Str(..) | Memo::Bytes(..))
+                            if b.fetched.is_none() =>
+                        {
+                            b.restart = true;
+                            return Err(fallback());
+                        }
                         Some(&m)
                             if !matches!(
                                 m,
@@ -506,7 +538,7 @@ impl Fast<'_, '_, '_> {
                         b.push(Slot::Done { value, depth, hashable }, m)?;
                         continue;
                     }
-                    let v = self.fetch(&mut b, m)?;
+                    let v = self.fetch(b, m)?;
                     b.push(Slot::done(v, true), m)?
                 }
                 _ => return Err(fallback()),
@@ -548,8 +580,8 @@ fn fetched_puts(input: &[u8], mut at: usize) -> Result<Vec<bool>> {
     let mut current: Vec<u32> = Vec::new();
     let mut stored = 0;
     loop {
-        let end = match extent(input, at, &mut Lines::default()) {
-            Extent::Known(end) if end <= input.len() => end,
+        let end = match step(input, at) {
+            Some(end) if end <= input.len() => end,
             _ => return Err(fallback()),
         };
         let index = |op: u8| match op {
@@ -582,6 +614,27 @@ fn fetched_puts(input: &[u8], mut at: usize) -> Result<Vec<bool>> {
         }
         at = end;
     }
+}
+
+/// Where the opcode at `at` ends (perhaps past the input): the opcodes of
+/// plain data inline, the rest through `codec::ops`'s [`extent`] (stepping
+/// through it alone cost twice as many instructions).
+#[inline(always)]
+fn step(input: &[u8], at: usize) -> Option<usize> {
+    Some(match *input.get(at)? {
+        MARK | STOP | EMPTY_LIST | EMPTY_DICT | EMPTY_SET | EMPTY_TUPLE | APPEND | APPENDS
+        | SETITEM | SETITEMS | ADDITEMS | TUPLE1 | TUPLE2 | TUPLE3 | TUPLE | LIST | DICT
+        | FROZENSET | NONE | NEWTRUE | NEWFALSE | MEMOIZE => at + 1,
+        BININT1 | BINPUT | BINGET => at + 2,
+        BININT2 => at + 3,
+        BININT | LONG_BINPUT | LONG_BINGET => at + 5,
+        BINFLOAT | FRAME => at + 9,
+        SHORT_BINUNICODE | SHORT_BINBYTES => at + 2 + *input.get(at + 1)? as usize,
+        _ => match extent(input, at, &mut Lines::default()) {
+            Extent::Known(end) => end,
+            _ => return None,
+        },
+    })
 }
 
 #[cfg(test)]
@@ -675,6 +728,21 @@ mod tests {
         ];
         for p in cases.iter().map(|s| hex(s)) {
             assert!(fast(&p).is_err(), "should fall back");
+        }
+    }
+
+    #[test]
+    fn the_inline_opcode_lengths_are_codec_ops_lengths() {
+        use crate::codec::ops::{extent, Extent, Lines};
+        for op in 0..=255u8 {
+            let mut input = vec![op, 3, 0, 0, 0, 0, 0, 0, 0];
+            input.extend_from_slice(b"ab\ncd\n");
+            input.resize(32, 0);
+            let want = match extent(&input, 0, &mut Lines::default()) {
+                Extent::Known(end) => Some(end),
+                _ => None,
+            };
+            assert_eq!(super::step(&input, 0), want, "opcode {op:#04x}");
         }
     }
 

@@ -8,6 +8,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, V
 
 use super::array::{view, ArrayView, Data};
 use super::dtype::Descr;
+use crate::de::view::Tree;
 use crate::de::NodeDe;
 use crate::error::{Category, Error, ErrorCode, Result};
 

@@ -22,6 +22,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, V
 
 use super::array::{class_of, is_numpy, object_parts, text_of, view, ArrayView, Data};
 use super::de::{ArrayDe, How};
+use crate::de::view::Tree;
 use crate::de::NodeDe;
 use crate::error::{Error, Result};
 use crate::vm::arena::{Node, NodeId, Seq};

@@ -99,7 +99,7 @@ fn global(t: Target, module: &str, name: &str) -> Value {
         (true, Some(rest)) => format!("numpy.core{rest}"),
         _ => module.to_string(),
     };
-    Value::Global(Global::new(module, name))
+    Value::from(Global::new(module, name))
 }
 
 fn call(callable: Value, args: Vec<Value>, state: Option<Value>) -> Value {
@@ -146,7 +146,7 @@ fn dtype_value(d: &Dtype, t: Target) -> Value {
         state.push(Value::Tuple(vec![dict, Value::Tuple(meta)]));
     }
     call(
-        Value::Global(Global::new("numpy", "dtype")),
+        Value::from(Global::new("numpy", "dtype")),
         vec![Value::Str(name), Value::Bool(false), Value::Bool(true)],
         Some(Value::Tuple(state)),
     )
@@ -171,7 +171,7 @@ fn to_value(p: &mut Parts<'_>, t: Target) -> Value {
         return call(global(t, "numpy._core.numeric", "_frombuffer"), args, None);
     }
     let args = vec![
-        Value::Global(Global::new("numpy", "ndarray")),
+        Value::from(Global::new("numpy", "ndarray")),
         Value::Tuple(vec![Value::Int(0)]),
         Value::Bytes(b"b".to_vec()),
     ];

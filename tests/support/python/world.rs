@@ -187,67 +187,38 @@ impl Orig {
     }
 }
 
-/// A round trip that is expected to fail, and why.
-#[derive(Clone, Copy)]
-pub struct Known {
-    /// The case: its name, or the start of a corpus file name.
-    pub case: &'static str,
-    /// The protocols of the originals that fail...
-    pub from: &'static [u8],
-    /// ...when written at these protocols.
-    pub to: &'static [u8],
-    pub reason: &'static str,
-}
-
-impl Known {
-    pub fn covers(&self, o: &Orig, to: u8) -> bool {
-        o.name.starts_with(self.case) && self.from.contains(&o.from) && self.to.contains(&to)
-    }
-}
-
 /// Transcode every original to every protocol in `targets`, let CPython
-/// compare, and fail on anything but the `known` failures (which must fail,
-/// so that the list stays true). Returns the verified count per target
-/// protocol.
+/// compare, and fail on any difference. Returns the verified count per
+/// target protocol.
 pub fn verify(
     what: &str,
     originals: Vec<Orig>,
     targets: &[u8],
     transcode: Transcoder,
-    known: &[Known],
 ) -> BTreeMap<u8, usize> {
     let mut compares = Vec::new();
-    // Per comparison: whether it is a known failure, and the target protocol.
-    let mut meta = Vec::new();
+    // The target protocol of each comparison.
+    let mut to = Vec::new();
     let mut failures = Vec::new();
     for o in &originals {
         for &p in targets {
             let id = format!("{} -> protocol {p}", o.name);
-            let known_failure = known.iter().any(|k| k.covers(o, p));
             match transcode(&o.bytes, p) {
                 Ok(ours) => {
-                    meta.push((known_failure, p));
                     let orig = clone_source(&o.source);
                     compares.push(Compare { id, orig, ours, encoding: o.encoding });
+                    to.push(p);
                 }
-                Err(_) if known_failure => {}
                 Err(e) => failures.push(format!("{id}: {e}\n  original: {}", esc(&o.bytes))),
             }
         }
     }
     let differing: BTreeMap<String, String> = compare_all(&compares).into_iter().collect();
     let mut counts = BTreeMap::new();
-    for (&(known_failure, p), c) in meta.iter().zip(&compares) {
-        match (differing.get(&c.id), known_failure) {
-            (None, false) => *counts.entry(p).or_insert(0) += 1,
-            (Some(why), false) => {
-                failures.push(format!("{}: {why}\n  ours: {}", c.id, esc(&c.ours)))
-            }
-            (None, true) => failures.push(format!(
-                "{}: listed as a known failure but it works now: update the list",
-                c.id
-            )),
-            (Some(_), true) => {}
+    for (c, p) in compares.iter().zip(to) {
+        match differing.get(&c.id) {
+            None => *counts.entry(p).or_insert(0) += 1,
+            Some(why) => failures.push(format!("{}: {why}\n  ours: {}", c.id, esc(&c.ours))),
         }
     }
     report(what, compares.len(), &failures);

@@ -1,0 +1,176 @@
+//! A lone large `bytes` pickle in a stream (`PROTO`, `BINBYTES*`, perhaps a
+//! memo put, `STOP`), taken out of an [`IoRead`] with its payload read
+//! straight into a vector of its own: a typed read of it (or a `Value`)
+//! then owns that vector, and a 1 GiB payload costs 1 GiB, not the
+//! buffered pickle plus a copy of it plus the buffer's growth.
+//!
+//! Nothing is consumed until the caller says the value was made
+//! ([`IoRead::lone_bytes_done`]); otherwise [`IoRead::put_back`] rebuilds
+//! the buffer as it would have been, for the usual paths. Bytes are read
+//! only as the pickle says it has them (a socket is not waited on past the
+//! `STOP`), as for [`IoRead::next_pickle`].
+
+use std::io::{self, Read};
+
+use super::{IoRead, IO_BUF};
+use crate::codec::opcodes::*;
+
+/// A lone `bytes` pickle taken out of the buffer: its payload, and the
+/// length of the rest of it (header and trailer), left buffered.
+pub struct LoneBytes {
+    /// The payload (the caller may move it out, and must put it back before
+    /// [`IoRead::put_back`]).
+    pub payload: Vec<u8>,
+    /// The payload's length.
+    len: usize,
+    /// Bytes of the header (from the start of the pickle to the payload).
+    header: usize,
+    /// Bytes of the header and trailer together.
+    rest: usize,
+}
+
+impl<R: io::Read> IoRead<R> {
+    /// The pickle at the current position, if it is a lone `bytes` of at
+    /// least `large` bytes (and at most `limit`) followed by what picklers
+    /// write after one (a memo put of entry 0 if `memo` allows it, then
+    /// `STOP`). `None` leaves the source as it was (a reader error met on
+    /// the way is kept for the VM to meet where it would have).
+    pub(super) fn lone_bytes(&mut self, large: u64, limit: usize, memo: bool) -> Option<LoneBytes> {
+        if self.pending.is_some() {
+            return None;
+        }
+        self.shrink();
+        let header = match self.lone_header(large, limit) {
+            Ok(Some(h)) => h,
+            Ok(None) => return None,
+            Err(e) => {
+                self.pending = Some(e);
+                return None;
+            }
+        };
+        let (header, len) = header;
+        // What is buffered past the header: the payload's first bytes, and
+        // perhaps more (the trailer, the next pickles), which stays.
+        let start = self.pos + header;
+        let early = (self.end - start).min(len);
+        let mut payload = self.buf[start..start + early].to_vec();
+        self.buf.copy_within(start + early..self.end, start);
+        self.end -= early;
+        let lone = |payload, rest| LoneBytes { payload, len, header, rest };
+        if let Err(e) = read_rest(&mut self.inner, &mut payload, len) {
+            self.pending = Some(e);
+            self.put_back(lone(payload, header));
+            return None;
+        }
+        if payload.len() < len {
+            // The input ends inside the payload: the VM reports it.
+            self.put_back(lone(payload, header));
+            return None;
+        }
+        match self.lone_trailer(header, memo) {
+            Ok(Some(rest)) => Some(lone(payload, rest)),
+            outcome => {
+                if let Err(e) = outcome {
+                    self.pending = Some(e);
+                }
+                self.put_back(lone(payload, header));
+                None
+            }
+        }
+    }
+
+    /// The pickle taken by [`IoRead::lone_bytes`] was read: consume it.
+    pub(super) fn lone_bytes_done(&mut self, lone: &LoneBytes) {
+        self.base += lone.len as u64;
+        self.pos += lone.rest;
+    }
+
+    /// Put the pickle taken by [`IoRead::lone_bytes`] back together in the
+    /// buffer, unconsumed: one copy of the payload.
+    pub(super) fn put_back(&mut self, lone: LoneBytes) {
+        let at = self.pos + lone.header;
+        let mut buf = Vec::with_capacity((self.end - self.pos + lone.payload.len()).max(IO_BUF));
+        buf.extend_from_slice(&self.buf[self.pos..at]);
+        buf.extend_from_slice(&lone.payload);
+        drop(lone.payload);
+        buf.extend_from_slice(&self.buf[at..self.end]);
+        self.base += self.pos as u64;
+        self.end = buf.len();
+        self.pos = 0;
+        buf.resize(buf.capacity(), 0);
+        self.buf = buf;
+    }
+
+    /// The header of a large `bytes` at the start of the pickle: its length
+    /// and the payload's. Reads only bytes the opcodes say are there.
+    fn lone_header(&mut self, large: u64, limit: usize) -> io::Result<Option<(usize, usize)>> {
+        if !self.fill_to(1, IO_BUF)? {
+            return Ok(None);
+        }
+        let at = if self.buf[self.pos] == PROTO { 2 } else { 0 };
+        if !self.fill_to(at + 1, IO_BUF)? {
+            return Ok(None);
+        }
+        let header = match self.buf[self.pos + at] {
+            BINBYTES => at + 5,
+            BINBYTES8 => at + 9,
+            _ => return Ok(None),
+        };
+        if !self.fill_to(header, IO_BUF)? {
+            return Ok(None);
+        }
+        let head = &self.buf[self.pos..self.pos + header];
+        Ok(match crate::de::large_bytes_header(head) {
+            Some((h, len)) if h == header && len >= large => {
+                usize::try_from(len).ok().filter(|&n| n <= limit).map(|n| (header, n))
+            }
+            _ => None,
+        })
+    }
+
+    /// The trailer after the payload (buffered right after the header):
+    /// the header's and trailer's length together, if it is a lone one.
+    fn lone_trailer(&mut self, header: usize, memo: bool) -> io::Result<Option<usize>> {
+        let mut at = header;
+        if !self.fill_to(at + 1, IO_BUF)? {
+            return Ok(None);
+        }
+        let put = match self.buf[self.pos + at] {
+            MEMOIZE => 1,
+            BINPUT => 2,
+            LONG_BINPUT => 5,
+            _ => 0,
+        };
+        if put > 0 {
+            if !memo || !self.fill_to(at + put, IO_BUF)? {
+                return Ok(None);
+            }
+            // Entry 0: the only one a lone object's put can name.
+            if self.buf[self.pos + at + 1..self.pos + at + put].iter().any(|&b| b != 0) {
+                return Ok(None);
+            }
+            at += put;
+            if !self.fill_to(at + 1, IO_BUF)? {
+                return Ok(None);
+            }
+        }
+        Ok((self.buf[self.pos + at] == STOP).then_some(at + 1))
+    }
+}
+
+/// Read onto `payload` until it holds `len` bytes or the reader ends,
+/// growing it by at most what it holds (and at least [`IO_BUF`]): a length
+/// in the pickle is not trusted with memory. What was read stays in
+/// `payload` on an error.
+fn read_rest<R: Read>(reader: &mut R, payload: &mut Vec<u8>, len: usize) -> io::Result<()> {
+    while payload.len() < len {
+        let step = (len - payload.len()).min(payload.len().max(IO_BUF));
+        payload.reserve_exact(step);
+        // `read_to_end` on a `Take` of exactly the reserved room fills the
+        // spare capacity without zeroing it and never grows past it.
+        if (&mut *reader).take(step as u64).read_to_end(payload)? < step {
+            break;
+        }
+    }
+    Ok(())
+}
