@@ -8,6 +8,7 @@ pub mod py2_renames;
 pub use py2_renames as compat;
 pub(crate) mod emit;
 pub(crate) mod frame;
+pub(crate) mod memo;
 pub(crate) mod names;
 pub mod opcodes;
 pub mod ops;
