@@ -20,14 +20,13 @@
 //! used once costs nothing. Other entries are memoized when first written;
 //! those never fetched again are removed at the end by [`super::optimize`].
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::emit::{Batch, BatchKind, Emitter, Plan, Planning, Spot};
 use super::names::NameAddrs;
 use super::opcodes::*;
 use super::py2_renames;
 use crate::error::{Error, Result};
+use crate::fx::FxMap;
 
 const NO: u32 = u32::MAX;
 /// In `Keys::addrs` and `Keys::chars`: the entry holds a name id (not yet memoized)
@@ -89,41 +88,6 @@ impl Builtin {
         Builtin::ALL.iter().copied().find(|b| b.names() == (module, name))
     }
 }
-
-/// FxHash: a fast hash for short keys (field names) that need no DoS resistance.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Fx {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Memo indices of the objects memoized by identity or content.
 struct Keys {
