@@ -20,6 +20,7 @@
 //! used once costs nothing. Other entries are memoized when first written;
 //! those never fetched again are removed at the end by [`super::optimize`].
 
+use std::collections::HashMap;
 
 use super::emit::{Batch, BatchKind, Emitter, Plan, Planning, Spot};
 use super::names::NameAddrs;
@@ -103,7 +104,6 @@ struct Keys {
     /// Field and variant names (other than singletons), as name ids.
     names: FxMap<&'static str, u32>,
     /// By name id: the memo index, or `NO` and where the name's only
-    /// occurrence so far ends.
     /// occurrence so far ends: ids below `SMALL_NAMES` here, no allocation...
     small_memo: [(u32, Spot); SMALL_NAMES],
     /// ...and the others here.
@@ -119,10 +119,13 @@ struct Keys {
     /// The `'latin1'` constant.
     latin1: Option<u32>,
     builtins: [Option<u32>; Builtin::ALL.len()],
-    /// Other globals, keyed by `module + "\n" + name`.
-    globals: FxMap<String, u32>,
+    /// Other globals, keyed by `module + "\n" + name`. These and the
+    /// interned strs come from values (a `Value` read from a pickle nobody
+    /// checked): std's keyed hash, not Fx, whose collisions an input could
+    /// choose to make writing quadratic.
+    globals: HashMap<String, u32>,
     /// Interned strs: STACK_GLOBAL module names and instance state keys.
-    interned: FxMap<String, u32>,
+    interned: HashMap<String, u32>,
     /// `Value::Shared` nodes by id.
     shared: FxMap<usize, u32>,
 }
@@ -144,8 +147,8 @@ impl Default for Keys {
             bytes: None,
             latin1: None,
             builtins: [None; Builtin::ALL.len()],
-            globals: FxMap::default(),
-            interned: FxMap::default(),
+            globals: HashMap::new(),
+            interned: HashMap::new(),
             shared: FxMap::default(),
         }
     }
