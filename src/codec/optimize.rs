@@ -10,7 +10,7 @@
 use super::frame::{memo_op, push_get, push_put, Framer, FRAME_HEADER, FRAME_MIN, FRAME_TARGET};
 use super::memo::Memo;
 use super::opcodes;
-use super::ops::{op_len, ops, Op, OpArg};
+use super::ops::{decode, memo_index, op_len, ops, Op, OpArg};
 use crate::error::{Error, Result};
 
 /// Rewrite `pickle` the way `pickletools.optimize` does, byte for byte:
@@ -187,7 +187,9 @@ pub(crate) fn drop_unused(mut buf: Vec<u8>, proto: u8, used: &Fetched) -> Result
                 Some(used.get(next_id - 1).then(|| memo_op(false, proto, rank(next_id - 1))))
             }
             opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
-                let id = memo_index(code, &buf[r + 1..r + len]).ok_or_else(bad)?;
+                let info = opcodes::info(code).ok_or_else(bad)?;
+                let arg = decode(info, &buf[r + 1..r + len]).ok_or_else(bad)?;
+                let id = memo_index(code, arg).ok_or_else(bad)?;
                 Some(Some(memo_op(true, proto, rank(id))))
             }
             opcodes::FRAME => Some(None),
@@ -295,15 +297,6 @@ fn rewrite(
 
 /// Not yet renumbered.
 const NO: u32 = u32::MAX;
-
-/// The index of a GET-like opcode from its argument bytes.
-fn memo_index(code: u8, arg: &[u8]) -> Option<u64> {
-    match code {
-        opcodes::BINGET => arg.first().map(|&b| u64::from(b)),
-        opcodes::LONG_BINGET => Some(u64::from(u32::from_le_bytes(arg.try_into().ok()?))),
-        _ => std::str::from_utf8(arg.strip_suffix(b"\n")?).ok()?.trim().parse().ok(),
-    }
-}
 
 fn memo_id(op: &Op<'_>) -> Result<u64> {
     op.memo_index().ok_or_else(|| Error::syntax(format!("bad memo index for {}", op.info.name)))
