@@ -4,8 +4,6 @@
 
 pub(crate) mod batch;
 pub mod py2_renames;
-/// The former name of [`py2_renames`], kept so existing paths still compile.
-pub use py2_renames as compat;
 pub(crate) mod emit;
 pub(crate) mod frame;
 pub(crate) mod memo;
