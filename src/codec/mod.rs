@@ -3,7 +3,6 @@
 //! batching), and the optimizer that drops unused memo entries.
 
 pub(crate) mod batch;
-pub mod py2_renames;
 pub(crate) mod emit;
 pub(crate) mod frame;
 pub(crate) mod memo;
@@ -12,5 +11,6 @@ pub mod opcodes;
 pub mod ops;
 pub mod optimize;
 pub(crate) mod pickler;
+pub mod py2_renames;
 pub(crate) mod repr;
 pub(crate) mod stream;
