@@ -118,49 +118,91 @@ fn numpy_scalars_and_object_arrays_read_like_tolist() {
     check_all(Env::Legacy, &exprs, &[2, 5]);
 }
 
-/// Read each case as `T` and compare `T` (as JSON) with `tolist()`.
-fn read_typed<T: DeserializeOwned + Serialize>(env: Env, expr: &str) {
-    for c in dump(env, &[expr], &[2, 3, 4, 5]) {
-        let got: T = serde_pickle::from_slice(&c.pickle)
-            .unwrap_or_else(|e| panic!("{expr} p{}: {e}", c.proto));
-        assert_eq!(serde_json::to_value(&got).expect("json"), c.expect, "{expr} p{}", c.proto);
+/// Expressions to read each as its own type `T`, comparing `T` (as JSON)
+/// with `tolist()` at protocols 2-5. [`Typed::run`] asks one numpy process
+/// per environment for all of them (starting one costs more than the reads).
+#[derive(Default)]
+struct Typed {
+    items: Vec<(Env, &'static str, Check)>,
+}
+
+/// Reads a case as some type and compares.
+type Check = Box<dyn Fn(&Case)>;
+
+impl Typed {
+    fn read<T: DeserializeOwned + Serialize>(mut self, env: Env, expr: &'static str) -> Self {
+        let check = |c: &Case| {
+            let got: T = serde_pickle::from_slice(&c.pickle)
+                .unwrap_or_else(|e| panic!("{} p{}: {e}", c.expr, c.proto));
+            let got = serde_json::to_value(&got).expect("json");
+            assert_eq!(got, c.expect, "{} p{}", c.expr, c.proto);
+        };
+        self.items.push((env, expr, Box::new(check)));
+        self
+    }
+
+    fn run(self) {
+        for env in [Env::Modern, Env::Legacy] {
+            let items: Vec<_> = self.items.iter().filter(|i| i.0 == env).collect();
+            if items.is_empty() {
+                continue;
+            }
+            let exprs: Vec<&str> = items.iter().map(|i| i.1).collect();
+            let cases = dump(env, &exprs, &[2, 3, 4, 5]);
+            assert_eq!(cases.len(), 4 * items.len());
+            for c in &cases {
+                // Each expression's cases, checked by the first item naming it
+                // (an expression listed twice is read as each type).
+                for (_, _, check) in items.iter().filter(|i| i.1 == c.expr) {
+                    check(c);
+                }
+            }
+        }
     }
 }
 
 #[test]
 fn a_1d_array_reads_into_vec_array_and_boxed_slice() {
-    read_typed::<Vec<f64>>(Env::Modern, "np.array([1.5, -2.0, 1e300])");
-    read_typed::<[f64; 3]>(Env::Modern, "np.array([1.5, -2.0, 1e300])");
-    read_typed::<Box<[i32]>>(Env::Modern, "np.array([1, -2, 3], dtype='>i4')");
-    read_typed::<Vec<u8>>(Env::Legacy, "np.arange(256, dtype='u1')");
-    read_typed::<Vec<bool>>(Env::Modern, "np.array([True, False])");
+    Typed::default()
+        .read::<Vec<f64>>(Env::Modern, "np.array([1.5, -2.0, 1e300])")
+        .read::<[f64; 3]>(Env::Modern, "np.array([1.5, -2.0, 1e300])")
+        .read::<Box<[i32]>>(Env::Modern, "np.array([1, -2, 3], dtype='>i4')")
+        .read::<Vec<u8>>(Env::Legacy, "np.arange(256, dtype='u1')")
+        .read::<Vec<bool>>(Env::Modern, "np.array([True, False])")
+        .run();
 }
 
 #[test]
 fn an_nd_array_reads_into_nested_vecs_in_c_and_fortran_order() {
-    read_typed::<Vec<Vec<i64>>>(Env::Modern, "np.arange(6).reshape(2, 3)");
-    read_typed::<Vec<Vec<i64>>>(Env::Modern, "np.asfortranarray(np.arange(6).reshape(2, 3))");
-    read_typed::<Vec<Vec<Vec<f32>>>>(
-        Env::Legacy,
-        "np.asfortranarray(np.arange(24, dtype='>f4').reshape(2, 3, 4))",
-    );
+    Typed::default()
+        .read::<Vec<Vec<i64>>>(Env::Modern, "np.arange(6).reshape(2, 3)")
+        .read::<Vec<Vec<i64>>>(Env::Modern, "np.asfortranarray(np.arange(6).reshape(2, 3))")
+        .read::<Vec<Vec<Vec<f32>>>>(
+            Env::Legacy,
+            "np.asfortranarray(np.arange(24, dtype='>f4').reshape(2, 3, 4))",
+        )
+        .run();
 }
 
 #[test]
 fn smaller_element_types_widen_as_serde_allows() {
-    read_typed::<Vec<i64>>(Env::Modern, "np.array([-128, 127], dtype='i1')");
-    read_typed::<Vec<f64>>(Env::Modern, "np.array([0.1, 3.5], dtype='f4')");
-    read_typed::<Vec<f32>>(Env::Modern, "np.array([0.5, -65504, 6e-8], dtype='f2')");
-    read_typed::<Vec<u16>>(Env::Modern, "np.array([1, 65535], dtype='u8')");
+    Typed::default()
+        .read::<Vec<i64>>(Env::Modern, "np.array([-128, 127], dtype='i1')")
+        .read::<Vec<f64>>(Env::Modern, "np.array([0.1, 3.5], dtype='f4')")
+        .read::<Vec<f32>>(Env::Modern, "np.array([0.5, -65504, 6e-8], dtype='f2')")
+        .read::<Vec<u16>>(Env::Modern, "np.array([1, 65535], dtype='u8')")
+        .run();
 }
 
 #[test]
 fn numpy_scalars_read_into_rust_scalars() {
-    read_typed::<f64>(Env::Modern, "np.float64(1.5)");
-    read_typed::<i32>(Env::Modern, "np.int32(3)");
-    read_typed::<bool>(Env::Modern, "np.bool_(True)");
-    read_typed::<NdScalar<u8>>(Env::Legacy, "np.uint8(200)");
-    read_typed::<f64>(Env::Modern, "np.array(2.5)");
+    Typed::default()
+        .read::<f64>(Env::Modern, "np.float64(1.5)")
+        .read::<i32>(Env::Modern, "np.int32(3)")
+        .read::<bool>(Env::Modern, "np.bool_(True)")
+        .read::<NdScalar<u8>>(Env::Legacy, "np.uint8(200)")
+        .read::<f64>(Env::Modern, "np.array(2.5)")
+        .run();
 }
 
 #[test]
@@ -173,25 +215,23 @@ fn arrays_read_inside_structs_maps_and_options() {
         bias: Option<f64>,
         scale: f64,
     }
-    read_typed::<Features>(
-        Env::Modern,
-        "{'x': np.linspace(0, 1, 5), 'labels': np.array([1, 0, 1]), 'weights': np.ones((2, 2), 'f4'), 'bias': None, 'scale': np.float32(0.25)}",
-    );
-    read_typed::<BTreeMap<String, Vec<u32>>>(
-        Env::Legacy,
-        "{'a': np.arange(3, dtype='u4'), 'b': np.array([], dtype='u4')}",
-    );
-    read_typed::<Vec<Option<Vec<i8>>>>(Env::Modern, "[np.array([1, -1], dtype='i1'), None]");
+    Typed::default()
+        .read::<Features>(Env::Modern, "{'x': np.linspace(0, 1, 5), 'labels': np.array([1, 0, 1]), 'weights': np.ones((2, 2), 'f4'), 'bias': None, 'scale': np.float32(0.25)}")
+        .read::<BTreeMap<String, Vec<u32>>>(Env::Legacy, "{'a': np.arange(3, dtype='u4'), 'b': np.array([], dtype='u4')}")
+        .read::<Vec<Option<Vec<i8>>>>(Env::Modern, "[np.array([1, -1], dtype='i1'), None]")
+        .run();
 }
 
 #[test]
 fn complex_strings_and_datetimes_read_as_pairs_text_and_counts() {
-    read_typed::<Vec<(f64, f64)>>(Env::Modern, "np.array([1 + 2j, -0.5j])");
-    read_typed::<Vec<[f32; 2]>>(Env::Modern, "np.array([1 + 2j], dtype='c8')");
-    read_typed::<Vec<String>>(Env::Modern, "np.array(['ab', '', 'h\u{e9}llo'])");
-    read_typed::<Vec<serde_bytes::ByteBuf>>(Env::Legacy, "np.array([b'ab', b'', b'x\\x00y'])");
-    read_typed::<Vec<i64>>(Env::Modern, "np.array(['2020-01-01', 'NaT'], dtype='M8[ms]')");
-    read_typed::<Vec<i64>>(Env::Modern, "np.array([5, -1], dtype='>m8[us]')");
+    Typed::default()
+        .read::<Vec<(f64, f64)>>(Env::Modern, "np.array([1 + 2j, -0.5j])")
+        .read::<Vec<[f32; 2]>>(Env::Modern, "np.array([1 + 2j], dtype='c8')")
+        .read::<Vec<String>>(Env::Modern, "np.array(['ab', '', 'h\u{e9}llo'])")
+        .read::<Vec<serde_bytes::ByteBuf>>(Env::Legacy, "np.array([b'ab', b'', b'x\\x00y'])")
+        .read::<Vec<i64>>(Env::Modern, "np.array(['2020-01-01', 'NaT'], dtype='M8[ms]')")
+        .read::<Vec<i64>>(Env::Modern, "np.array([5, -1], dtype='>m8[us]')")
+        .run();
 }
 
 #[test]
@@ -202,20 +242,18 @@ fn structured_arrays_read_into_structs_by_field_name() {
         y: f64,
         id: i32,
     }
-    read_typed::<Vec<Point>>(
-        Env::Modern,
-        "np.array([(1.5, 2.0, 7), (0, -1, 8)], dtype=[('id', '>i4'), ('x', '<f8'), ('y', 'f4')])",
-    );
-    read_typed::<Vec<Point>>(
-        Env::Legacy,
-        "np.array([(1.5, 2.0, 7)], dtype=[('x', 'f8'), ('y', 'f8'), ('id', 'i4')])",
-    );
+    Typed::default()
+        .read::<Vec<Point>>(Env::Modern, "np.array([(1.5, 2.0, 7), (0, -1, 8)], dtype=[('id', '>i4'), ('x', '<f8'), ('y', 'f4')])")
+        .read::<Vec<Point>>(Env::Legacy, "np.array([(1.5, 2.0, 7)], dtype=[('x', 'f8'), ('y', 'f8'), ('id', 'i4')])")
+        .run();
 }
 
 #[test]
 fn object_arrays_read_their_elements_like_any_pickle_value() {
-    read_typed::<Vec<Option<String>>>(Env::Modern, "np.array(['a', None, 'c'], dtype=object)");
-    read_typed::<Vec<Vec<i64>>>(Env::Modern, "np.array([[1, 2], [3, 4]], dtype=object).T");
+    Typed::default()
+        .read::<Vec<Option<String>>>(Env::Modern, "np.array(['a', None, 'c'], dtype=object)")
+        .read::<Vec<Vec<i64>>>(Env::Modern, "np.array([[1, 2], [3, 4]], dtype=object).T")
+        .run();
 }
 
 #[test]
