@@ -80,6 +80,21 @@ impl<'a, 'i, 'de, 'o> Batched<'a, 'i, 'de, 'o> {
         }
     }
 
+    /// Position at the next item, the common case inline: inside a batch,
+    /// anything but the closer (or a frame) starts an item.
+    #[inline(always)]
+    fn next(&mut self) -> Result<bool> {
+        if self.state == State::Batch {
+            if let Some(&op) = self.de.input.get(self.de.pos) {
+                if op != self.closer && op != FRAME && op != PROTO {
+                    self.in_batch += 1;
+                    return Ok(true);
+                }
+            }
+        }
+        self.advance()
+    }
+
     /// After the visitor is done: the container must be complete.
     pub(super) fn finish(mut self) -> Result<()> {
         if self.advance()? {
@@ -119,17 +134,7 @@ impl<'de> de::SeqAccess<'de> for Batched<'_, '_, 'de, '_> {
 
     #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        // Inside a batch, anything but the closer (or a frame) starts an item.
-        let mut ready = false;
-        if self.state == State::Batch {
-            if let Some(&op) = self.de.input.get(self.de.pos) {
-                if op != self.closer && op != FRAME && op != PROTO {
-                    self.in_batch += 1;
-                    ready = true;
-                }
-            }
-        }
-        if !ready && !self.advance()? {
+        if !self.next()? {
             return Ok(None);
         }
         if self.closer == ADDITEMS {
@@ -143,14 +148,16 @@ impl<'de> de::SeqAccess<'de> for Batched<'_, '_, 'de, '_> {
 impl<'de> de::MapAccess<'de> for Batched<'_, '_, 'de, '_> {
     type Error = Error;
 
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        if !self.advance()? {
+        if !self.next()? {
             return Ok(None);
         }
         // A dict key must be hashable.
         self.de.hashable(|de| seed.deserialize(de)).map(Some)
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         seed.deserialize(&mut *self.de)
     }

@@ -86,17 +86,14 @@ impl<'de> Fast<'_, 'de, '_> {
                     return Err(fallback());
                 }
                 self.pos = start + n;
-                let m = Memo::Str(start as u32, n as u32);
-                self.memo_after(Last::Scalar(m))?;
-                m
+                self.after(Memo::Str(start as u32, n as u32))?
             }
             Some(&BINGET) => {
                 let idx = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
                 match self.memo.get(idx) {
-                    Some(&m @ Memo::Str(..)) => {
+                    Some(&m @ (Memo::Text(_) | Memo::Str(..))) => {
                         self.pos += 2;
-                        self.memo_after(Last::Scalar(m))?;
-                        m
+                        self.after(m)?
                     }
                     _ => self.scalar()?.ok_or_else(fallback)?,
                 }

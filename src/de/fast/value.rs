@@ -507,7 +507,7 @@ impl Fast<'_, '_, '_> {
                     // according to `fetched_puts`, and is left to the VM.
                     let m = match self.memo.get(idx) {
                         // Built assuming nothing is fetched again: it is.
-                        Some(Memo::Container | Memo::Str(..) | Memo::Bytes(..))
+                        Some(Memo::Container | Memo::Str(..) | Memo::Text(_) | Memo::Bytes(..))
                             if b.fetched.is_none() =>
                         {
                             b.restart = true;
@@ -516,7 +516,11 @@ impl Fast<'_, '_, '_> {
                         Some(&m)
                             if !matches!(
                                 m,
-                                Memo::Unset | Memo::Container | Memo::Str(..) | Memo::Bytes(..)
+                                Memo::Unset
+                                    | Memo::Container
+                                    | Memo::Str(..)
+                                    | Memo::Text(_)
+                                    | Memo::Bytes(..)
                             ) =>
                         {
                             m
@@ -563,7 +567,9 @@ impl Fast<'_, '_, '_> {
                 b.built += n as usize;
                 Value::Bytes(self.payload(s, n)?.to_vec())
             }
-            Memo::Unset | Memo::Container | Memo::Shared(_) => return Err(fallback()),
+            Memo::Unset | Memo::Container | Memo::Text(_) | Memo::Shared(_) => {
+                return Err(fallback())
+            }
         })
     }
 }
