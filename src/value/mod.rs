@@ -624,7 +624,16 @@ fn simple_distinct_keys(pairs: &[(Value, Value)]) -> bool {
             }
         }
         let keys = &keys[..pairs.len()];
-        return !keys.iter().enumerate().any(|(i, a)| keys[i + 1..].contains(a));
+        // Lengths first: the bytes of a struct's field names mostly need
+        // no comparing at all.
+        for (i, (kind, a)) in keys.iter().enumerate() {
+            for (other, b) in &keys[i + 1..] {
+                if a.len() == b.len() && kind == other && a == b {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
     let mut seen = std::collections::HashSet::with_capacity(pairs.len());
     pairs.iter().all(|(k, _)| simple_key(k).is_some_and(|key| seen.insert(key)))

@@ -104,6 +104,54 @@ impl<'a, 'i, 'de, 'o> Batched<'a, 'i, 'de, 'o> {
     }
 }
 
+impl Batched<'_, '_, '_, '_> {
+    /// Items of a container that opens with a batch of scalars only (a
+    /// `HashMap<String, i64>`, a struct read as a map): their number, for
+    /// the visitor to size the collection once (growing a hash map rehashes
+    /// every key at each step, which doubled the hashing of small maps).
+    /// Just a hint: `None` when the first batch holds anything else, and
+    /// only the first batch is counted.
+    fn first_batch_len(&self) -> Option<usize> {
+        if self.state != State::Start {
+            return None;
+        }
+        let input = self.de.input;
+        let mut at = self.de.pos;
+        if *input.get(at)? != MARK {
+            return None;
+        }
+        at += 1;
+        let mut n = 0;
+        loop {
+            let op = *input.get(at)?;
+            let len = match op {
+                NONE | NEWTRUE | NEWFALSE => 1,
+                BININT1 | BINGET => 2,
+                BININT2 => 3,
+                BININT => 5,
+                BINFLOAT => 9,
+                LONG1 | SHORT_BINUNICODE | SHORT_BINBYTES => 2 + *input.get(at + 1)? as usize,
+                MEMOIZE => {
+                    at += 1;
+                    continue;
+                }
+                BINPUT => {
+                    at += 2;
+                    continue;
+                }
+                _ if op == self.closer => break,
+                _ => return None,
+            };
+            n += 1;
+            at += len;
+            if n > 2 * BATCH {
+                return None;
+            }
+        }
+        Some(if self.closer == SETITEMS { n / 2 } else { n })
+    }
+}
+
 fn is_value_start(op: u8) -> bool {
     matches!(
         op,
@@ -143,10 +191,18 @@ impl<'de> de::SeqAccess<'de> for Batched<'_, '_, 'de, '_> {
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.first_batch_len()
+    }
 }
 
 impl<'de> de::MapAccess<'de> for Batched<'_, '_, 'de, '_> {
     type Error = Error;
+
+    fn size_hint(&self) -> Option<usize> {
+        self.first_batch_len()
+    }
 
     #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {

@@ -586,6 +586,27 @@ fn fetched_puts(input: &[u8], mut at: usize) -> Result<Vec<bool>> {
     let mut current: Vec<u32> = Vec::new();
     let mut stored = 0;
     loop {
+        // Most opcodes are neither memo puts nor gets: stepped over here,
+        // by table (the match of `step` cost four times as much).
+        let Some(&op) = input.get(at) else { return Err(fallback()) };
+        let len = PLAIN[op as usize];
+        if len != 0 {
+            at += len as usize;
+            continue;
+        }
+        if op == SHORT_BINUNICODE || op == SHORT_BINBYTES {
+            at += 2 + *input.get(at + 1).ok_or_else(fallback)? as usize;
+            continue;
+        }
+        if op == BINGET {
+            // As below, inline: a dict's keys are fetched again and again.
+            let idx = *input.get(at + 1).ok_or_else(fallback)? as usize;
+            if let Some(&put @ 1..) = current.get(idx) {
+                fetched[put as usize - 1] = true;
+            }
+            at += 2;
+            continue;
+        }
         let end = match step(input, at) {
             Some(end) if end <= input.len() => end,
             _ => return Err(fallback()),
@@ -622,19 +643,41 @@ fn fetched_puts(input: &[u8], mut at: usize) -> Result<Vec<bool>> {
     }
 }
 
+/// By opcode: the length of a fixed-length opcode of plain data that is
+/// neither `STOP` nor a memo put or get; 0 for any other.
+const PLAIN: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut op = 0;
+    while op < 256 {
+        table[op] = match op as u8 {
+            MARK | EMPTY_LIST | EMPTY_DICT | EMPTY_SET | EMPTY_TUPLE | APPEND | APPENDS
+            | SETITEM | SETITEMS | ADDITEMS | TUPLE1 | TUPLE2 | TUPLE3 | TUPLE | LIST | DICT
+            | FROZENSET | NONE | NEWTRUE | NEWFALSE => 1,
+            BININT1 => 2,
+            BININT2 => 3,
+            BININT => 5,
+            BINFLOAT | FRAME => 9,
+            _ => 0,
+        };
+        op += 1;
+    }
+    table
+};
+
 /// Where the opcode at `at` ends (perhaps past the input): the opcodes of
 /// plain data inline, the rest through `codec::ops`'s [`extent`] (stepping
 /// through it alone cost twice as many instructions).
 #[inline(always)]
 fn step(input: &[u8], at: usize) -> Option<usize> {
-    Some(match *input.get(at)? {
-        MARK | STOP | EMPTY_LIST | EMPTY_DICT | EMPTY_SET | EMPTY_TUPLE | APPEND | APPENDS
-        | SETITEM | SETITEMS | ADDITEMS | TUPLE1 | TUPLE2 | TUPLE3 | TUPLE | LIST | DICT
-        | FROZENSET | NONE | NEWTRUE | NEWFALSE | MEMOIZE => at + 1,
-        BININT1 | BINPUT | BINGET => at + 2,
-        BININT2 => at + 3,
-        BININT | LONG_BINPUT | LONG_BINGET => at + 5,
-        BINFLOAT | FRAME => at + 9,
+    let op = *input.get(at)?;
+    match PLAIN[op as usize] {
+        0 => {}
+        len => return Some(at + len as usize),
+    }
+    Some(match op {
+        STOP | MEMOIZE => at + 1,
+        BINPUT | BINGET => at + 2,
+        LONG_BINPUT | LONG_BINGET => at + 5,
         SHORT_BINUNICODE | SHORT_BINBYTES => at + 2 + *input.get(at + 1)? as usize,
         _ => match extent(input, at, &mut Lines::default()) {
             Extent::Known(end) => end,
