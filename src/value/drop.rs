@@ -294,7 +294,13 @@ pub(super) fn drop_values(values: Vec<Value>) {
 impl Drop for Shared {
     #[inline]
     fn drop(&mut self) {
-        if let Some(content) = Arc::get_mut(&mut self.0).and_then(|cell| cell.take()) {
+        // Most references dropped are not the last (a dict key fetched
+        // from the memo, in every record): a plain load tells, where
+        // `Arc::get_mut` alone is a compare-and-swap each time.
+        let last = Arc::strong_count(&self.0) == 1;
+        if let Some(content) =
+            last.then(|| Arc::get_mut(&mut self.0)).flatten().and_then(|cell| cell.take())
+        {
             if has_children(&content) || is_last_shared(&content) {
                 drop_all(vec![content]);
             }

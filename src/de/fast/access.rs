@@ -86,6 +86,13 @@ impl<'a, 'i, 'de, 'o> Batched<'a, 'i, 'de, 'o> {
     fn next(&mut self) -> Result<bool> {
         if self.state == State::Batch {
             if let Some(&op) = self.de.input.get(self.de.pos) {
+                if op == self.closer && self.in_batch != BATCH {
+                    // The closer of a batch shorter than full: the last
+                    // (as `advance` decides; a full one may be followed by more).
+                    self.de.pos += 1;
+                    self.state = State::Done;
+                    return Ok(false);
+                }
                 if op != self.closer && op != FRAME && op != PROTO {
                     self.in_batch += 1;
                     return Ok(true);
@@ -96,8 +103,9 @@ impl<'a, 'i, 'de, 'o> Batched<'a, 'i, 'de, 'o> {
     }
 
     /// After the visitor is done: the container must be complete.
+    #[inline]
     pub(super) fn finish(mut self) -> Result<()> {
-        if self.advance()? {
+        if self.state != State::Done && self.advance()? {
             return Err(fallback());
         }
         Ok(())
