@@ -28,7 +28,7 @@ use crate::codec::opcodes::*;
 use crate::codec::ops::{extent, Extent, Lines};
 use crate::error::Result;
 use crate::options::DeOptions;
-use crate::value::{Dict, Shared, Value};
+use crate::value::{KnownKeys, Shared, Value};
 use crate::vm::walk::pairs;
 
 /// A container still being filled.
@@ -80,21 +80,33 @@ impl Slot {
 
     /// The value, its depth, and whether Python could hash it.
     #[inline(always)]
-    fn finish(self) -> (Value, usize, bool) {
+    fn finish(self, keys: &mut KnownKeys) -> (Value, usize, bool) {
         match self {
             Slot::Done { value, depth, hashable } => (value, depth, hashable),
             Slot::List(o) => o.close(Value::List),
-            Slot::Dict(o) => o.close(|p| Value::Dict(Dict::from_pairs(p))),
+            Slot::Dict(o) => o.close(|p| Value::Dict(keys.dict(p))),
             Slot::Set(o) => o.close(Value::Set),
         }
+    }
+}
+
+/// Room for `n` more items: exactly `n` in an empty container (most have
+/// one batch; `reserve` would round a few items up to 4, and `close` then
+/// gave the slack back with a `realloc`), as `reserve` after.
+#[inline(always)]
+fn grow<T>(v: &mut Vec<T>, n: usize) {
+    if v.is_empty() {
+        v.reserve_exact(n);
+    } else {
+        v.reserve(n);
     }
 }
 
 /// Finish a slot that is about to become an item: its value and depth, if
 /// it may be one (a key or set item must be hashable).
 #[inline(always)]
-fn item(slot: Slot, must_hash: bool) -> Result<(Value, usize)> {
-    let (v, d, hashable) = slot.finish();
+fn item(slot: Slot, must_hash: bool, keys: &mut KnownKeys) -> Result<(Value, usize)> {
+    let (v, d, hashable) = slot.finish(keys);
     if must_hash && !hashable {
         // CPython's "unhashable type": the VM reports it.
         return Err(fallback());
@@ -137,6 +149,8 @@ struct Builder {
     /// (the VM counts its own table of values against all of it).
     built: usize,
     max_built: usize,
+    /// The keys of the last dict checked (see [`KnownKeys`]).
+    known: KnownKeys,
 }
 
 impl Builder {
@@ -218,7 +232,7 @@ impl Builder {
                 Keys::All => true,
                 Keys::EveryOther => i % 2 == 0,
             };
-            let (v, d) = item(slot, key)?;
+            let (v, d) = item(slot, key, &mut self.known)?;
             depth = depth.max(d);
             items.push(v);
         }
@@ -255,28 +269,28 @@ impl Builder {
         let mut items = self.stack.drain(start..);
         let ok = match (&mut container, op) {
             (Slot::List(Open { items: v, .. }), APPEND | APPENDS) => {
-                v.reserve(items.len());
+                grow(v, items.len());
                 items.try_for_each(|s| {
-                    let (x, d) = item(s, false)?;
+                    let (x, d) = item(s, false, &mut self.known)?;
                     depth = depth.max(d);
                     v.push(x);
                     Ok(())
                 })
             }
             (Slot::Set(Open { items: v, .. }), ADDITEMS) => {
-                v.reserve(items.len());
+                grow(v, items.len());
                 items.try_for_each(|s| {
-                    let (x, d) = item(s, true)?;
+                    let (x, d) = item(s, true, &mut self.known)?;
                     depth = depth.max(d);
                     v.push(x);
                     Ok(())
                 })
             }
             (Slot::Dict(Open { items: v, .. }), SETITEM | SETITEMS) if items.len() % 2 == 0 => {
-                v.reserve(items.len() / 2);
+                grow(v, items.len() / 2);
                 let mut r = Ok(());
                 while let (Some(k), Some(x)) = (items.next(), items.next()) {
-                    match (item(k, true), item(x, false)) {
+                    match (item(k, true, &mut self.known), item(x, false, &mut self.known)) {
                         (Ok((k, dk)), Ok((x, dx))) => {
                             depth = depth.max(dk).max(dx);
                             v.push((k, x));
@@ -319,6 +333,7 @@ impl Builder {
             pushes: 0,
             built: 0,
             max_built: opts.max_alloc / 4,
+            known: KnownKeys::default(),
         }
     }
 }
@@ -354,7 +369,7 @@ impl Fast<'_, '_, '_> {
                     }
                     self.pos = at;
                     self.values += b.pushes;
-                    let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish();
+                    let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish(&mut b.known);
                     return Ok(value);
                 }
                 PROTO | FRAME => {
