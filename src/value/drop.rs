@@ -267,7 +267,9 @@ impl Drop for Dict {
 /// of tags). Most dicts hold only such values, and dropping them in place
 /// costs far less than moving every entry onto a work list (a third of the
 /// time of dropping a list of 100,000 small dicts). A shared node's own
-/// `Drop` takes care of its content.
+/// `Drop` takes care of its content. Inline: it runs for every key and
+/// value of every dict dropped.
+#[inline(always)]
 fn drops_shallow(v: &Value) -> bool {
     match v {
         Value::List(items) | Value::Tuple(items) | Value::Set(items) | Value::FrozenSet(items) => {
