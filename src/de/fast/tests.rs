@@ -168,6 +168,17 @@ where
     super::Fast::new(data, &crate::DeOptions::new()).run::<Vec<T>>().is_ok()
 }
 
+/// The pickle `hex` as `Vec<T>`: taken by the fast path itself, and read
+/// alike by it and the VM on every prefix.
+fn taken_alike<T>(hex: &str) -> Vec<T>
+where
+    T: serde::de::DeserializeOwned + std::fmt::Debug + PartialEq,
+{
+    let data = unhex(hex);
+    assert!(alike_on_every_prefix::<T>(&data), "the fast path refused it");
+    crate::from_slice(&data).unwrap()
+}
+
 #[test]
 fn memoized_strs_checked_once_read_as_the_vm_reads_them() {
     // s = 'shared'; pickle.dumps([s, s, s], N): one memo entry visited three
@@ -176,9 +187,7 @@ fn memoized_strs_checked_once_read_as_the_vm_reads_them() {
         "80049512000000000000005d94288c067368617265649468016801652e",
         "80025d7100285806000000736861726564710168016801652e",
     ] {
-        assert!(alike_on_every_prefix::<String>(&unhex(hex)));
-        let v: Vec<String> = crate::from_slice(&unhex(hex)).unwrap();
-        assert_eq!(v, ["shared"; 3]);
+        assert_eq!(taken_alike::<String>(hex), ["shared"; 3]);
     }
     // [{'\ud800': 1}, {'\ud800': 2}]: a memoized key that is no UTF-8 (a
     // lone surrogate) is the VM's to read (it refuses it as a String).
@@ -197,9 +206,8 @@ fn records_with_bools_and_fetched_keys_agree_with_the_vm_on_every_prefix() {
         "8005951f000000000000005d287d288c016b944b018c04666c61679488757d2868004b0268018975652e",
         "80025d7100287d71012858010000006b71024b015804000000666c6167710388757d71042868024b0268038975652e",
     ] {
-        assert!(alike_on_every_prefix::<Flagged>(&unhex(hex)));
-        let v: Vec<Flagged> = crate::from_slice(&unhex(hex)).unwrap();
-        assert_eq!(v, [Flagged { k: 1, flag: true }, Flagged { k: 2, flag: false }]);
+        let want = [Flagged { k: 1, flag: true }, Flagged { k: 2, flag: false }];
+        assert_eq!(taken_alike::<Flagged>(hex), want);
     }
     // A bool followed by a memo put (no pickler writes one): not inline,
     // the same value.
