@@ -595,6 +595,44 @@ impl Dict {
     }
 }
 
+/// The keys of the last dict a reader built whose keys were all shared
+/// nodes and distinct, by node identity: a dict with the very same nodes
+/// as keys needs no comparing of them (a list of records fetches the same
+/// key nodes from the memo for every record). Sound only while the nodes
+/// live, so that no other node takes one's address: the reader holds every
+/// node it made until it is done.
+#[derive(Default)]
+pub(crate) struct KnownKeys(Vec<usize>);
+
+impl KnownKeys {
+    /// [`Dict::from_pairs`], skipping the check of distinct keys when they
+    /// are the known ones.
+    pub(crate) fn dict(&mut self, pairs: Vec<(Value, Value)>) -> Dict {
+        let known = pairs.len() == self.0.len()
+            && pairs
+                .iter()
+                .zip(&self.0)
+                .all(|((k, _), &id)| matches!(k, Value::Shared(s) if s.id() == id));
+        if known {
+            return Dict::from_unique(pairs);
+        }
+        if pairs.len() > 1 && simple_distinct_keys(&pairs) {
+            self.0.clear();
+            for (k, _) in &pairs {
+                match k {
+                    Value::Shared(s) => self.0.push(s.id()),
+                    _ => {
+                        self.0.clear();
+                        break;
+                    }
+                }
+            }
+            return Dict::from_unique(pairs);
+        }
+        Dict::from_pairs(pairs)
+    }
+}
+
 /// A key whose equality is plain byte equality (no `1 == 1.0 == True`
 /// subtleties): a str or bytes, or a shared one (a key the pickle fetched
 /// from its memo); by kind and bytes.
@@ -624,7 +662,16 @@ fn simple_distinct_keys(pairs: &[(Value, Value)]) -> bool {
             }
         }
         let keys = &keys[..pairs.len()];
-        return !keys.iter().enumerate().any(|(i, a)| keys[i + 1..].contains(a));
+        // Lengths first: the bytes of a struct's field names mostly need
+        // no comparing at all.
+        for (i, (kind, a)) in keys.iter().enumerate() {
+            for (other, b) in &keys[i + 1..] {
+                if a.len() == b.len() && kind == other && a == b {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
     let mut seen = std::collections::HashSet::with_capacity(pairs.len());
     pairs.iter().all(|(k, _)| simple_key(k).is_some_and(|key| seen.insert(key)))

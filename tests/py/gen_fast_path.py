@@ -43,6 +43,12 @@ def values():
     yield {(1, 2): "t"}
     yield [[[[[[1]]]]]]
     yield [{"id": i, "name": f"n{i}", "tags": ["a", f"t{i}"], "score": i / 3} for i in range(1500)]
+    # A str fetched from the memo again (checked for UTF-8 once, where it is
+    # put), a memoized key that is no UTF-8, records with bools.
+    s = "shared"
+    yield [s, s, s]
+    yield [{"\ud800": 1}, {"\ud800": 2}]
+    yield [{"k": i, "flag": i % 2 == 0} for i in range(5)]
     yield 5
     yield None
     yield (1, [2, (3, {4: 5})])

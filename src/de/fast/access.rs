@@ -80,12 +80,83 @@ impl<'a, 'i, 'de, 'o> Batched<'a, 'i, 'de, 'o> {
         }
     }
 
+    /// Position at the next item, the common case inline: inside a batch,
+    /// anything but the closer (or a frame) starts an item.
+    #[inline(always)]
+    fn next(&mut self) -> Result<bool> {
+        if self.state == State::Batch {
+            if let Some(&op) = self.de.input.get(self.de.pos) {
+                if op == self.closer && self.in_batch != BATCH {
+                    // The closer of a batch shorter than full: the last
+                    // (as `advance` decides; a full one may be followed by more).
+                    self.de.pos += 1;
+                    self.state = State::Done;
+                    return Ok(false);
+                }
+                if op != self.closer && op != FRAME && op != PROTO {
+                    self.in_batch += 1;
+                    return Ok(true);
+                }
+            }
+        }
+        self.advance()
+    }
+
     /// After the visitor is done: the container must be complete.
+    #[inline]
     pub(super) fn finish(mut self) -> Result<()> {
-        if self.advance()? {
+        if self.state != State::Done && self.advance()? {
             return Err(fallback());
         }
         Ok(())
+    }
+}
+
+impl Batched<'_, '_, '_, '_> {
+    /// Items of a container that opens with a batch of scalars only (a
+    /// `HashMap<String, i64>`, a struct read as a map): their number, for
+    /// the visitor to size the collection once (growing a hash map rehashes
+    /// every key at each step, which doubled the hashing of small maps).
+    /// Just a hint: `None` when the first batch holds anything else, and
+    /// only the first batch is counted.
+    fn first_batch_len(&self) -> Option<usize> {
+        if self.state != State::Start {
+            return None;
+        }
+        let input = self.de.input;
+        let mut at = self.de.pos;
+        if *input.get(at)? != MARK {
+            return None;
+        }
+        at += 1;
+        let mut n = 0;
+        loop {
+            let op = *input.get(at)?;
+            let len = match op {
+                NONE | NEWTRUE | NEWFALSE => 1,
+                BININT1 | BINGET => 2,
+                BININT2 => 3,
+                BININT => 5,
+                BINFLOAT => 9,
+                LONG1 | SHORT_BINUNICODE | SHORT_BINBYTES => 2 + *input.get(at + 1)? as usize,
+                MEMOIZE => {
+                    at += 1;
+                    continue;
+                }
+                BINPUT => {
+                    at += 2;
+                    continue;
+                }
+                _ if op == self.closer => break,
+                _ => return None,
+            };
+            n += 1;
+            at += len;
+            if n > 2 * BATCH {
+                return None;
+            }
+        }
+        Some(if self.closer == SETITEMS { n / 2 } else { n })
     }
 }
 
@@ -119,17 +190,7 @@ impl<'de> de::SeqAccess<'de> for Batched<'_, '_, 'de, '_> {
 
     #[inline]
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        // Inside a batch, anything but the closer (or a frame) starts an item.
-        let mut ready = false;
-        if self.state == State::Batch {
-            if let Some(&op) = self.de.input.get(self.de.pos) {
-                if op != self.closer && op != FRAME && op != PROTO {
-                    self.in_batch += 1;
-                    ready = true;
-                }
-            }
-        }
-        if !ready && !self.advance()? {
+        if !self.next()? {
             return Ok(None);
         }
         if self.closer == ADDITEMS {
@@ -138,19 +199,29 @@ impl<'de> de::SeqAccess<'de> for Batched<'_, '_, 'de, '_> {
         }
         seed.deserialize(&mut *self.de).map(Some)
     }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.first_batch_len()
+    }
 }
 
 impl<'de> de::MapAccess<'de> for Batched<'_, '_, 'de, '_> {
     type Error = Error;
 
+    fn size_hint(&self) -> Option<usize> {
+        self.first_batch_len()
+    }
+
+    #[inline]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        if !self.advance()? {
+        if !self.next()? {
             return Ok(None);
         }
         // A dict key must be hashable.
         self.de.hashable(|de| seed.deserialize(de)).map(Some)
     }
 
+    #[inline]
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         seed.deserialize(&mut *self.de)
     }

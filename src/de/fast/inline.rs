@@ -4,7 +4,7 @@
 
 use serde::de::Visitor;
 
-use super::{fallback, Fast, Last, Memo, Payload};
+use super::{fallback, utf8, Fast, Last, Memo, Payload};
 use crate::codec::opcodes::*;
 use crate::error::Result;
 
@@ -82,21 +82,33 @@ impl<'de> Fast<'_, 'de, '_> {
             Some(&SHORT_BINUNICODE) => {
                 let n = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
                 let start = self.pos + 2;
-                if start + n > self.input.len() {
+                let end = start + n;
+                if end > self.input.len() {
                     return Err(fallback());
                 }
-                self.pos = start + n;
-                let m = Memo::Str(start as u32, n as u32);
-                self.memo_after(Last::Scalar(m))?;
-                m
+                if !matches!(
+                    self.input.get(end),
+                    Some(&(MEMOIZE | BINPUT | LONG_BINPUT | FRAME | PROTO))
+                ) {
+                    // Not memoized (a value, not a key): visited straight
+                    // from the input.
+                    self.pos = end;
+                    self.values += 1;
+                    self.charge(n as u64)?;
+                    return match self.lend {
+                        Some(input) => visitor.visit_borrowed_str(utf8(&input[start..end])?),
+                        None => visitor.visit_str(utf8(&self.input[start..end])?),
+                    };
+                }
+                self.pos = end;
+                self.after(Memo::Str(start as u32, n as u32))?
             }
             Some(&BINGET) => {
                 let idx = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
                 match self.memo.get(idx) {
-                    Some(&m @ Memo::Str(..)) => {
+                    Some(&m @ (Memo::Text(_) | Memo::Str(..))) => {
                         self.pos += 2;
-                        self.memo_after(Last::Scalar(m))?;
-                        m
+                        self.after(m)?
                     }
                     _ => self.scalar()?.ok_or_else(fallback)?,
                 }

@@ -12,12 +12,14 @@
 //! checked opcode by opcode up to the final `STOP`.
 
 mod access;
+mod deserializer;
 mod inline;
+mod prepass;
 mod value;
 
 use serde::de::{self, Visitor};
 
-use access::{Batched, Fixed, Marked, Variant};
+use access::{Batched, Fixed, Marked};
 
 use crate::codec::opcodes::*;
 use crate::error::{Error, ErrorCode, Result};
@@ -34,6 +36,11 @@ enum Memo {
     Int(i64),
     Float(f64),
     Str(u32, u32),
+    /// A memoized str already checked to be UTF-8: its index in
+    /// [`Fast::texts`]. Keys are fetched from the memo once per dict, and
+    /// checking them again at each fetch was a sixth of a typed read of
+    /// records.
+    Text(u32),
     Bytes(u32, u32),
     /// A value the whole-`Value` builder shares (see `value.rs`): its index
     /// there. Typed reads give up on it.
@@ -70,10 +77,23 @@ pub(crate) struct Fast<'i, 'de, 'o> {
     /// Values parsed so far: what bounds the VM's working memory for the
     /// same pickle (see [`Fast::within_vm_alloc`]).
     values: usize,
+    /// The memoized strs checked once (`Memo::Text`), as the visitor is
+    /// given them: lent from the `'de` input, or copied out of `'i`.
+    texts: Texts<'i, 'de>,
+}
+
+/// See [`Fast::texts`]: one of the two vectors is used, as `lend` says.
+struct Texts<'i, 'de> {
+    lent: Vec<&'de str>,
+    copied: Vec<&'i str>,
 }
 
 /// The fast path gives up. Which error this is never matters: the VM then
 /// reads the same bytes and reports its own (or none).
+// Cold and out of line: the error's allocation, inlined at each of the
+// many places that may give up, made every caller's frame heavier.
+#[cold]
+#[inline(never)]
 pub(crate) fn fallback() -> Error {
     Error::new(ErrorCode::Eof)
 }
@@ -118,6 +138,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
             mutable_opened: 0,
             payload_left,
             values: 0,
+            texts: Texts { lent: Vec::new(), copied: Vec::new() },
         }
     }
 
@@ -214,11 +235,24 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
     fn peek(&mut self) -> Result<u8> {
         match self.input.get(self.pos) {
             Some(&op) if op != FRAME && op != PROTO => Ok(op),
-            _ => {
-                self.skip_meta()?;
-                self.input.get(self.pos).copied().ok_or_else(fallback)
-            }
+            _ => self.peek_after_meta(),
         }
+    }
+
+    /// [`Fast::skip_meta`] out of line, for the loops that rarely meet one.
+    #[cold]
+    #[inline(never)]
+    fn skip_meta_cold(&mut self) -> Result<()> {
+        self.skip_meta()
+    }
+
+    /// [`Fast::peek`] past a PROTO or FRAME (or at the end): out of line, as
+    /// it is rare (a frame per 64 KiB) and inlined it weighed on every peek.
+    #[cold]
+    #[inline(never)]
+    fn peek_after_meta(&mut self) -> Result<u8> {
+        self.skip_meta()?;
+        self.input.get(self.pos).copied().ok_or_else(fallback)
     }
 
     #[inline]
@@ -253,6 +287,22 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
             Last::Scalar(m) => m,
             Last::Container => Memo::Container,
         };
+        self.puts(m).map(drop)
+    }
+
+    /// A scalar's memo puts (and the value counted): `m`, or, for a str
+    /// that is put, the `Memo::Text` it is put as (checked to be UTF-8 once,
+    /// there), to visit.
+    #[inline(always)]
+    fn after(&mut self, m: Memo) -> Result<Memo> {
+        self.values += 1;
+        self.puts(m)
+    }
+
+    /// The memo puts at the current position, of `m`; `m` again, or the
+    /// checked `Memo::Text` it was put as.
+    #[inline(always)]
+    fn puts(&mut self, mut m: Memo) -> Result<Memo> {
         while let Some(&op) = self.input.get(self.pos) {
             let idx = match op {
                 MEMOIZE => {
@@ -268,18 +318,49 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                     u32::from_le_bytes(self.fixed()?) as usize
                 }
                 FRAME | PROTO => {
-                    self.skip_meta()?;
+                    self.skip_meta_cold()?;
                     continue;
                 }
-                _ => return Ok(()),
+                _ => return Ok(m),
             };
+            if let Memo::Str(s, n) = m {
+                m = self.text(s, n);
+            }
             self.put(idx, m)?;
         }
-        Ok(())
+        Ok(m)
+    }
+
+    /// `Memo::Text` for the str `[s, s + n)` if it is UTF-8, else `Str`
+    /// again (the VM decides when it is visited).
+    #[cold]
+    fn text(&mut self, s: u32, n: u32) -> Memo {
+        let range = s as usize..(s + n) as usize;
+        let k = match self.lend {
+            Some(input) => match std::str::from_utf8(&input[range]) {
+                Ok(t) => {
+                    self.texts.lent.push(t);
+                    self.texts.lent.len()
+                }
+                Err(_) => return Memo::Str(s, n),
+            },
+            None => match std::str::from_utf8(&self.input[range]) {
+                Ok(t) => {
+                    self.texts.copied.push(t);
+                    self.texts.copied.len()
+                }
+                Err(_) => return Memo::Str(s, n),
+            },
+        };
+        match u32::try_from(k - 1) {
+            Ok(k) => Memo::Text(k),
+            Err(_) => Memo::Str(s, n),
+        }
     }
 
     /// Deserialize something that must be hashable (a dict key, a set item):
     /// if a list, dict or set was opened in it, the VM decides (and rejects it).
+    #[inline(always)]
     pub(super) fn hashable<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
         let before = self.mutable_opened;
         let v = f(self)?;
@@ -362,20 +443,19 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                         | Memo::Int(_)
                         | Memo::Float(_)
                         | Memo::Str(..)
+                        | Memo::Text(_)
                         | Memo::Bytes(..)),
                     ) => {
                         // A fetched value may be memoized again (harmless).
                         let m = *m;
-                        self.memo_after(Last::Scalar(m))?;
-                        return Ok(Some(m));
+                        return self.after(m).map(Some);
                     }
                     _ => return Err(fallback()),
                 }
             }
             _ => return Ok(None),
         };
-        self.memo_after(Last::Scalar(m))?;
-        Ok(Some(m))
+        self.after(m).map(Some)
     }
 
     fn len_for(&mut self, op: u8) -> Result<usize> {
@@ -423,6 +503,21 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                 Payload::Lent(b) => visitor.visit_borrowed_str(utf8(b)?),
                 Payload::Copied(b) => visitor.visit_str(utf8(b)?),
             },
+            Memo::Text(k) => {
+                let k = k as usize;
+                match self.lend {
+                    Some(_) => {
+                        let t = *self.texts.lent.get(k).ok_or_else(fallback)?;
+                        self.charge(t.len() as u64)?;
+                        visitor.visit_borrowed_str(t)
+                    }
+                    None => {
+                        let t = *self.texts.copied.get(k).ok_or_else(fallback)?;
+                        self.charge(t.len() as u64)?;
+                        visitor.visit_str(t)
+                    }
+                }
+            }
             Memo::Bytes(s, n) => match self.visit_payload(s, n)? {
                 Payload::Lent(b) => visitor.visit_borrowed_bytes(b),
                 Payload::Copied(b) => visitor.visit_bytes(b),
@@ -551,208 +646,6 @@ enum Open {
     EmptyTuple,
     Mark,
     Other,
-}
-
-macro_rules! forward_scalar {
-    ($($method:ident)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-                match self.scalar()? {
-                    Some(m) => self.visit_scalar(m, visitor),
-                    None => Err(fallback()),
-                }
-            }
-        )*
-    };
-}
-
-macro_rules! forward_int {
-    ($($method:ident)*) => {
-        $(
-            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-                match self.int()? {
-                    Some(i) => visitor.visit_i64(i),
-                    None => match self.scalar()? {
-                        Some(m) => self.visit_scalar(m, visitor),
-                        None => Err(fallback()),
-                    },
-                }
-            }
-        )*
-    };
-}
-
-impl<'de> de::Deserializer<'de> for &mut Fast<'_, 'de, '_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if let Some(m) = self.scalar()? {
-            return self.visit_scalar(m, visitor);
-        }
-        match self.peek()? {
-            EMPTY_DICT => self.map(visitor),
-            EMPTY_LIST | EMPTY_SET | EMPTY_TUPLE | MARK => self.seq(visitor, None),
-            _ => Err(fallback()),
-        }
-    }
-
-    forward_scalar! {
-        deserialize_bool deserialize_char
-    }
-
-    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.bytes(visitor)
-    }
-
-    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.bytes(visitor)
-    }
-
-    forward_int! {
-        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
-        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.string(visitor)
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.string(visitor)
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.string(visitor)
-    }
-
-    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_f64(visitor)
-    }
-
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        // The common case inline: BINFLOAT not followed by a memo put.
-        let p = self.pos;
-        if self.input.get(p) == Some(&BINFLOAT) {
-            if let Some(b) = self.input.get(p + 1..p + 9) {
-                if !matches!(
-                    self.input.get(p + 9),
-                    Some(&(MEMOIZE | BINPUT | LONG_BINPUT | FRAME | PROTO))
-                ) {
-                    let mut a = [0u8; 8];
-                    a.copy_from_slice(b);
-                    self.pos = p + 9;
-                    self.values += 1;
-                    return visitor.visit_f64(f64::from_be_bytes(a));
-                }
-            }
-        }
-        match self.scalar()? {
-            Some(Memo::Float(f)) => visitor.visit_f64(f),
-            // The VM's rule for ints read as floats (exactness) applies.
-            _ => Err(fallback()),
-        }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.peek()? == NONE {
-            self.pos += 1;
-            self.memo_after(Last::Scalar(Memo::None))?;
-            return visitor.visit_none();
-        }
-        visitor.visit_some(self)
-    }
-
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.scalar()? {
-            Some(Memo::None) => visitor.visit_unit(),
-            _ => Err(fallback()),
-        }
-    }
-
-    fn deserialize_unit_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.deserialize_unit(visitor)
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        name: &'static str,
-        visitor: V,
-    ) -> Result<V::Value> {
-        if name == crate::shape_marker::VALUE && self.depth == 0 && !self.opts.share_atoms {
-            // A whole-pickle Value of plain data is built here; nested ones
-            // (a Value field) and the Python wrapper types need the VM.
-            let value = self.whole_value()?;
-            return crate::value::de::deliver(value, visitor);
-        }
-        if name.starts_with('$') {
-            return Err(fallback());
-        }
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.seq(visitor, None)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
-        self.seq(visitor, Some(len))
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        len: usize,
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.seq(visitor, Some(len))
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.map(visitor)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        self.map(visitor)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value> {
-        match self.peek()? {
-            EMPTY_DICT => {
-                self.enter()?;
-                self.pos += 1;
-                self.memo_after(Last::Container)?;
-                // One entry: `key value SETITEM` (CPython's C pickler) or
-                // `MARK key value SETITEMS` (the pure-Python one).
-                let closer = if self.peek()? == MARK {
-                    self.pos += 1;
-                    SETITEMS
-                } else {
-                    SETITEM
-                };
-                visitor.visit_enum(Variant { de: self, closer: Some(closer) })
-            }
-            _ => visitor.visit_enum(Variant { de: self, closer: None }),
-        }
-    }
-
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.deserialize_any(de::IgnoredAny)?;
-        visitor.visit_unit()
-    }
 }
 
 #[cfg(test)]

@@ -131,3 +131,110 @@ fn typed_reads_from_a_reader_meet_the_allocation_limit_where_the_vm_does() {
     }
     assert!(limited > 0, "no limit met");
 }
+
+#[derive(Deserialize, Debug, PartialEq)]
+struct Flagged {
+    k: i64,
+    flag: bool,
+}
+
+/// Reads of `data` (and of every prefix of it) as `Vec<T>`, fast path on
+/// and off, from a slice and a reader: the same value, or errors of the
+/// same category. Returns whether the fast path itself took the whole one.
+fn alike_on_every_prefix<T>(data: &[u8]) -> bool
+where
+    T: serde::de::DeserializeOwned + std::fmt::Debug + PartialEq,
+{
+    alike_on_prefixes::<T>(data, 1)
+}
+
+/// [`alike_on_every_prefix`], every `stride`-th prefix (and the whole).
+fn alike_on_prefixes<T>(data: &[u8], stride: usize) -> bool
+where
+    T: serde::de::DeserializeOwned + std::fmt::Debug + PartialEq,
+{
+    // (An empty input is no pickle for a stream: from 1 byte on.)
+    let cuts = (1..data.len()).step_by(stride).chain([data.len()]);
+    for cut in cuts {
+        let reads = alike::<T>(&data[..cut], &crate::DeOptions::new());
+        let key = |r: &crate::Result<Vec<T>>| match r {
+            Ok(v) => Ok(format!("{v:?}")),
+            Err(e) => Err(e.category()),
+        };
+        for r in &reads[1..] {
+            assert_eq!(key(r), key(&reads[0]), "cut at {cut}");
+        }
+    }
+    super::Fast::new(data, &crate::DeOptions::new()).run::<Vec<T>>().is_ok()
+}
+
+/// The pickle `hex` as `Vec<T>`: taken by the fast path itself, and read
+/// alike by it and the VM on every prefix.
+fn taken_alike<T>(hex: &str) -> Vec<T>
+where
+    T: serde::de::DeserializeOwned + std::fmt::Debug + PartialEq,
+{
+    let data = unhex(hex);
+    assert!(alike_on_every_prefix::<T>(&data), "the fast path refused it");
+    crate::from_slice(&data).unwrap()
+}
+
+#[test]
+fn memoized_strs_checked_once_read_as_the_vm_reads_them() {
+    // s = 'shared'; pickle.dumps([s, s, s], N): one memo entry visited three
+    // times (checked for UTF-8 where it is put), protocols 4 and 2.
+    for hex in [
+        "80049512000000000000005d94288c067368617265649468016801652e",
+        "80025d7100285806000000736861726564710168016801652e",
+    ] {
+        assert_eq!(taken_alike::<String>(hex), ["shared"; 3]);
+    }
+    // [{'\ud800': 1}, {'\ud800': 2}]: a memoized key that is no UTF-8 (a
+    // lone surrogate) is the VM's to read (it refuses it as a String).
+    let lone = unhex("80049517000000000000005d94287d948c03eda080944b01737d9468024b0273652e");
+    let maps = alike::<std::collections::HashMap<String, i64>>(&lone, &crate::DeOptions::new());
+    assert!(maps.iter().all(|r| r.is_err()));
+    assert!(crate::from_slice::<crate::Value>(&lone).is_ok());
+}
+
+#[test]
+fn records_with_bools_and_fetched_keys_agree_with_the_vm_on_every_prefix() {
+    // [{'k': 1, 'flag': True}, {'k': 2, 'flag': False}]: optimized at
+    // protocol 5 (keys fetched by BINGET), and at protocol 2 (every value
+    // memoized, BINPUT after each).
+    for hex in [
+        "8005951f000000000000005d287d288c016b944b018c04666c61679488757d2868004b0268018975652e",
+        "80025d7100287d71012858010000006b71024b015804000000666c6167710388757d71042868024b0268038975652e",
+    ] {
+        let want = [Flagged { k: 1, flag: true }, Flagged { k: 2, flag: false }];
+        assert_eq!(taken_alike::<Flagged>(hex), want);
+    }
+    // A bool followed by a memo put (no pickler writes one): not inline,
+    // the same value.
+    let put_bool = b"\x80\x04](}\x94(\x8c\x01k\x94K\x01\x8c\x04flag\x94\x88\x94ue.";
+    assert!(alike_on_every_prefix::<Flagged>(put_bool));
+}
+
+/// A `HashMap` read (with its size hint), compared in key order.
+#[derive(Deserialize, Debug, PartialEq)]
+#[serde(from = "std::collections::HashMap<String, V>")]
+struct Sorted<V: Ord>(std::collections::BTreeMap<String, V>);
+
+impl<V: Ord> From<std::collections::HashMap<String, V>> for Sorted<V> {
+    fn from(m: std::collections::HashMap<String, V>) -> Self {
+        Sorted(m.into_iter().collect())
+    }
+}
+
+#[test]
+fn a_size_hint_from_the_first_batch_changes_no_value() {
+    use std::collections::BTreeMap;
+    // Maps whose first batch is all scalars (hinted), holds a container
+    // (not hinted), or is one full batch of 1000 followed by another.
+    let small: BTreeMap<String, i64> = (0..10).map(|i| (format!("k{i}"), i)).collect();
+    let big: BTreeMap<String, i64> = (0..2500).map(|i| (format!("k{i}"), i)).collect();
+    let nested: BTreeMap<String, Vec<i64>> = (0..5).map(|i| (format!("k{i}"), vec![i])).collect();
+    assert!(alike_on_every_prefix::<Sorted<i64>>(&crate::to_vec(&vec![small]).unwrap()));
+    assert!(alike_on_prefixes::<Sorted<i64>>(&crate::to_vec(&vec![big]).unwrap(), 331));
+    assert!(alike_on_every_prefix::<Sorted<Vec<i64>>>(&crate::to_vec(&vec![nested]).unwrap()));
+}

@@ -23,12 +23,12 @@
 //! every opcode up front cost a quarter of the instructions of reading a
 //! list of a million floats.
 
+use super::prepass::fetched_puts;
 use super::{fallback, Fast, Memo};
 use crate::codec::opcodes::*;
-use crate::codec::ops::{extent, Extent, Lines};
 use crate::error::Result;
 use crate::options::DeOptions;
-use crate::value::{Dict, Shared, Value};
+use crate::value::{KnownKeys, Shared, Value};
 use crate::vm::walk::pairs;
 
 /// A container still being filled.
@@ -80,21 +80,33 @@ impl Slot {
 
     /// The value, its depth, and whether Python could hash it.
     #[inline(always)]
-    fn finish(self) -> (Value, usize, bool) {
+    fn finish(self, keys: &mut KnownKeys) -> (Value, usize, bool) {
         match self {
             Slot::Done { value, depth, hashable } => (value, depth, hashable),
             Slot::List(o) => o.close(Value::List),
-            Slot::Dict(o) => o.close(|p| Value::Dict(Dict::from_pairs(p))),
+            Slot::Dict(o) => o.close(|p| Value::Dict(keys.dict(p))),
             Slot::Set(o) => o.close(Value::Set),
         }
+    }
+}
+
+/// Room for `n` more items: exactly `n` in an empty container (most have
+/// one batch; `reserve` would round a few items up to 4, and `close` then
+/// gave the slack back with a `realloc`), as `reserve` after.
+#[inline(always)]
+fn grow<T>(v: &mut Vec<T>, n: usize) {
+    if v.is_empty() {
+        v.reserve_exact(n);
+    } else {
+        v.reserve(n);
     }
 }
 
 /// Finish a slot that is about to become an item: its value and depth, if
 /// it may be one (a key or set item must be hashable).
 #[inline(always)]
-fn item(slot: Slot, must_hash: bool) -> Result<(Value, usize)> {
-    let (v, d, hashable) = slot.finish();
+fn item(slot: Slot, must_hash: bool, keys: &mut KnownKeys) -> Result<(Value, usize)> {
+    let (v, d, hashable) = slot.finish(keys);
     if must_hash && !hashable {
         // CPython's "unhashable type": the VM reports it.
         return Err(fallback());
@@ -137,6 +149,8 @@ struct Builder {
     /// (the VM counts its own table of values against all of it).
     built: usize,
     max_built: usize,
+    /// The keys of the last dict checked (see [`KnownKeys`]).
+    known: KnownKeys,
 }
 
 impl Builder {
@@ -218,7 +232,7 @@ impl Builder {
                 Keys::All => true,
                 Keys::EveryOther => i % 2 == 0,
             };
-            let (v, d) = item(slot, key)?;
+            let (v, d) = item(slot, key, &mut self.known)?;
             depth = depth.max(d);
             items.push(v);
         }
@@ -255,28 +269,28 @@ impl Builder {
         let mut items = self.stack.drain(start..);
         let ok = match (&mut container, op) {
             (Slot::List(Open { items: v, .. }), APPEND | APPENDS) => {
-                v.reserve(items.len());
+                grow(v, items.len());
                 items.try_for_each(|s| {
-                    let (x, d) = item(s, false)?;
+                    let (x, d) = item(s, false, &mut self.known)?;
                     depth = depth.max(d);
                     v.push(x);
                     Ok(())
                 })
             }
             (Slot::Set(Open { items: v, .. }), ADDITEMS) => {
-                v.reserve(items.len());
+                grow(v, items.len());
                 items.try_for_each(|s| {
-                    let (x, d) = item(s, true)?;
+                    let (x, d) = item(s, true, &mut self.known)?;
                     depth = depth.max(d);
                     v.push(x);
                     Ok(())
                 })
             }
             (Slot::Dict(Open { items: v, .. }), SETITEM | SETITEMS) if items.len() % 2 == 0 => {
-                v.reserve(items.len() / 2);
+                grow(v, items.len() / 2);
                 let mut r = Ok(());
                 while let (Some(k), Some(x)) = (items.next(), items.next()) {
-                    match (item(k, true), item(x, false)) {
+                    match (item(k, true, &mut self.known), item(x, false, &mut self.known)) {
                         (Ok((k, dk)), Ok((x, dx))) => {
                             depth = depth.max(dk).max(dx);
                             v.push((k, x));
@@ -319,6 +333,7 @@ impl Builder {
             pushes: 0,
             built: 0,
             max_built: opts.max_alloc / 4,
+            known: KnownKeys::default(),
         }
     }
 }
@@ -354,7 +369,7 @@ impl Fast<'_, '_, '_> {
                     }
                     self.pos = at;
                     self.values += b.pushes;
-                    let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish();
+                    let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish(&mut b.known);
                     return Ok(value);
                 }
                 PROTO | FRAME => {
@@ -507,7 +522,7 @@ impl Fast<'_, '_, '_> {
                     // according to `fetched_puts`, and is left to the VM.
                     let m = match self.memo.get(idx) {
                         // Built assuming nothing is fetched again: it is.
-                        Some(Memo::Container | Memo::Str(..) | Memo::Bytes(..))
+                        Some(Memo::Container | Memo::Str(..) | Memo::Text(_) | Memo::Bytes(..))
                             if b.fetched.is_none() =>
                         {
                             b.restart = true;
@@ -516,7 +531,11 @@ impl Fast<'_, '_, '_> {
                         Some(&m)
                             if !matches!(
                                 m,
-                                Memo::Unset | Memo::Container | Memo::Str(..) | Memo::Bytes(..)
+                                Memo::Unset
+                                    | Memo::Container
+                                    | Memo::Str(..)
+                                    | Memo::Text(_)
+                                    | Memo::Bytes(..)
                             ) =>
                         {
                             m
@@ -563,78 +582,11 @@ impl Fast<'_, '_, '_> {
                 b.built += n as usize;
                 Value::Bytes(self.payload(s, n)?.to_vec())
             }
-            Memo::Unset | Memo::Container | Memo::Shared(_) => return Err(fallback()),
+            Memo::Unset | Memo::Container | Memo::Text(_) | Memo::Shared(_) => {
+                return Err(fallback())
+            }
         })
     }
-}
-
-/// By memo put (`MEMOIZE`, `BINPUT`, `LONG_BINPUT`) from `at` to the
-/// pickle's `STOP`, in order: whether a memo get fetches what it stored
-/// (before the index is put again). Only steps over the opcodes (their
-/// extents are `codec::ops`'s); indices are numbered as [`Fast::put`]
-/// numbers them, and a pickle it would refuse is refused here.
-fn fetched_puts(input: &[u8], mut at: usize) -> Result<Vec<bool>> {
-    let mut fetched = Vec::new();
-    // By memo index: the number of the put that last stored it, plus one
-    // (0: not stored).
-    let mut current: Vec<u32> = Vec::new();
-    let mut stored = 0;
-    loop {
-        let end = match step(input, at) {
-            Some(end) if end <= input.len() => end,
-            _ => return Err(fallback()),
-        };
-        let index = |op: u8| match op {
-            BINPUT | BINGET => input[at + 1] as usize,
-            _ => u32::from_le_bytes([input[at + 1], input[at + 2], input[at + 3], input[at + 4]])
-                as usize,
-        };
-        match input[at] {
-            STOP => return Ok(fetched),
-            op @ (MEMOIZE | BINPUT | LONG_BINPUT) => {
-                let idx = if op == MEMOIZE { stored } else { index(op) };
-                if idx >= current.len() {
-                    if idx > current.len() + 64 {
-                        return Err(fallback());
-                    }
-                    current.resize(idx + 1, 0);
-                }
-                if current[idx] == 0 {
-                    stored += 1;
-                }
-                fetched.push(false);
-                current[idx] = u32::try_from(fetched.len()).map_err(|_| fallback())?;
-            }
-            op @ (BINGET | LONG_BINGET) => {
-                if let Some(&put @ 1..) = current.get(index(op)) {
-                    fetched[put as usize - 1] = true;
-                }
-            }
-            _ => {}
-        }
-        at = end;
-    }
-}
-
-/// Where the opcode at `at` ends (perhaps past the input): the opcodes of
-/// plain data inline, the rest through `codec::ops`'s [`extent`] (stepping
-/// through it alone cost twice as many instructions).
-#[inline(always)]
-fn step(input: &[u8], at: usize) -> Option<usize> {
-    Some(match *input.get(at)? {
-        MARK | STOP | EMPTY_LIST | EMPTY_DICT | EMPTY_SET | EMPTY_TUPLE | APPEND | APPENDS
-        | SETITEM | SETITEMS | ADDITEMS | TUPLE1 | TUPLE2 | TUPLE3 | TUPLE | LIST | DICT
-        | FROZENSET | NONE | NEWTRUE | NEWFALSE | MEMOIZE => at + 1,
-        BININT1 | BINPUT | BINGET => at + 2,
-        BININT2 => at + 3,
-        BININT | LONG_BINPUT | LONG_BINGET => at + 5,
-        BINFLOAT | FRAME => at + 9,
-        SHORT_BINUNICODE | SHORT_BINBYTES => at + 2 + *input.get(at + 1)? as usize,
-        _ => match extent(input, at, &mut Lines::default()) {
-            Extent::Known(end) => end,
-            _ => return None,
-        },
-    })
 }
 
 #[cfg(test)]
@@ -728,21 +680,6 @@ mod tests {
         ];
         for p in cases.iter().map(|s| hex(s)) {
             assert!(fast(&p).is_err(), "should fall back");
-        }
-    }
-
-    #[test]
-    fn the_inline_opcode_lengths_are_codec_ops_lengths() {
-        use crate::codec::ops::{extent, Extent, Lines};
-        for op in 0..=255u8 {
-            let mut input = vec![op, 3, 0, 0, 0, 0, 0, 0, 0];
-            input.extend_from_slice(b"ab\ncd\n");
-            input.resize(32, 0);
-            let want = match extent(&input, 0, &mut Lines::default()) {
-                Extent::Known(end) => Some(end),
-                _ => None,
-            };
-            assert_eq!(super::step(&input, 0), want, "opcode {op:#04x}");
         }
     }
 
