@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+#[derive(Clone)]
 pub(crate) struct Memo<T: Copy> {
     dense: Vec<Option<T>>,
     sparse: HashMap<u64, T>,

@@ -105,8 +105,8 @@ impl<'de> Fast<'_, 'de, '_> {
             }
             Some(&BINGET) => {
                 let idx = *self.input.get(self.pos + 1).ok_or_else(fallback)? as usize;
-                match self.memo.get(idx) {
-                    Some(&m @ (Memo::Text(_) | Memo::Str(..))) => {
+                match self.memo.get(idx as u64) {
+                    Some(m @ (Memo::Text(_) | Memo::Str(..))) => {
                         self.pos += 2;
                         self.after(m)?
                     }

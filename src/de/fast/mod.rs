@@ -21,6 +21,7 @@ use serde::de::{self, Visitor};
 
 use access::{Batched, Fixed, Marked};
 
+use crate::codec::memo::Memo as MemoTable;
 use crate::codec::opcodes::*;
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::DeOptions;
@@ -61,8 +62,7 @@ pub(crate) struct Fast<'i, 'de, 'o> {
     /// copied out of.
     lend: Option<&'de [u8]>,
     pos: usize,
-    memo: Vec<Memo>,
-    memo_count: usize,
+    memo: MemoTable<Memo>,
     opts: &'o DeOptions,
     depth: usize,
     /// Lists, dicts and sets opened so far: one opened inside a dict key, a
@@ -125,14 +125,13 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
         // 16 bytes was an allocation as large as the input, and for a big
         // `bytes` pickle it cost more (page faults, malloc churn) than the
         // copy of the payload.
-        let memo = Vec::with_capacity((input.len() / 16).min(MEMO_RESERVE));
+        let memo = MemoTable::with_capacity((input.len() / 16).min(MEMO_RESERVE));
         let payload_left = opts.payload_budget(input.len());
         Fast {
             input,
             lend,
             pos: 0,
             memo,
-            memo_count: 0,
             opts,
             depth: 0,
             mutable_opened: 0,
@@ -257,23 +256,9 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
 
     #[inline]
     fn put(&mut self, idx: usize, m: Memo) -> Result<()> {
-        if idx == self.memo.len() {
-            self.memo.push(m);
-            self.memo_count += 1;
-        } else if idx < self.memo.len() {
-            if matches!(self.memo[idx], Memo::Unset) {
-                self.memo_count += 1;
-            }
-            self.memo[idx] = m;
-        } else if idx <= self.memo.len() + 64 {
-            self.memo.resize(idx, Memo::Unset);
-            self.memo.push(m);
-            self.memo_count += 1;
-        } else {
-            return Err(fallback());
-        }
+        self.memo.put(idx as u64, m);
         // Past the memo limit, the VM reports the limit.
-        if self.memo_count > self.opts.max_memo {
+        if self.memo.len() > self.opts.max_memo {
             return Err(fallback());
         }
         Ok(())
@@ -307,7 +292,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
             let idx = match op {
                 MEMOIZE => {
                     self.pos += 1;
-                    self.memo_count
+                    self.memo.len()
                 }
                 BINPUT => {
                     self.pos += 1;
@@ -436,7 +421,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                 } else {
                     u32::from_le_bytes(self.fixed()?) as usize
                 };
-                match self.memo.get(idx) {
+                match self.memo.get(idx as u64) {
                     Some(
                         m @ (Memo::None
                         | Memo::Bool(_)
@@ -447,7 +432,6 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                         | Memo::Bytes(..)),
                     ) => {
                         // A fetched value may be memoized again (harmless).
-                        let m = *m;
                         return self.after(m).map(Some);
                     }
                     _ => return Err(fallback()),

@@ -344,15 +344,14 @@ impl Fast<'_, '_, '_> {
     /// get fetches a str, bytes or container, and again knowing which do if
     /// one does (see the module's notes).
     pub(super) fn whole_value(&mut self) -> Result<Value> {
-        let (pos, memo_count, payload_left) = (self.pos, self.memo_count, self.payload_left);
+        let (pos, payload_left) = (self.pos, self.payload_left);
         let memo = self.memo.clone();
         let mut b = Builder::new(self.opts, None);
         match self.build_value(&mut b) {
             Err(_) if b.restart => drop(b),
             done => return done,
         }
-        (self.pos, self.memo, self.memo_count, self.payload_left) =
-            (pos, memo, memo_count, payload_left);
+        (self.pos, self.memo, self.payload_left) = (pos, memo, payload_left);
         let fetched = fetched_puts(self.input, pos)?;
         self.build_value(&mut Builder::new(self.opts, Some(fetched)))
     }
@@ -498,7 +497,7 @@ impl Fast<'_, '_, '_> {
                 }
                 MEMOIZE | BINPUT | LONG_BINPUT => {
                     let idx = match op {
-                        MEMOIZE => self.memo_count,
+                        MEMOIZE => self.memo.len(),
                         BINPUT => self.byte()? as usize,
                         _ => u32::from_le_bytes(self.fixed()?) as usize,
                     };
@@ -520,7 +519,7 @@ impl Fast<'_, '_, '_> {
                     // What is fetched again was made shared when put
                     // (`memo_entry`); a str or bytes entry was not fetched
                     // according to `fetched_puts`, and is left to the VM.
-                    let m = match self.memo.get(idx) {
+                    let m = match self.memo.get(idx as u64) {
                         // Built assuming nothing is fetched again: it is.
                         Some(Memo::Container | Memo::Str(..) | Memo::Text(_) | Memo::Bytes(..))
                             if b.fetched.is_none() =>
@@ -528,7 +527,7 @@ impl Fast<'_, '_, '_> {
                             b.restart = true;
                             return Err(fallback());
                         }
-                        Some(&m)
+                        Some(m)
                             if !matches!(
                                 m,
                                 Memo::Unset
