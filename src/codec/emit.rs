@@ -795,7 +795,7 @@ mod tests {
         let mut b = Batch::new(BatchKind::List, None);
         e.batch_item(&mut b);
         e.int(1);
-        e.batch_end(b);
+        e.batch_end(&b);
         assert_eq!(finish(e), b"\x80\x02]K\x01a.");
     }
 
@@ -808,7 +808,7 @@ mod tests {
             e.batch_item(&mut b);
             e.int(n);
         }
-        e.batch_end(b);
+        e.batch_end(&b);
         assert_eq!(finish(e), b"\x80\x02](K\x01K\x02e.");
     }
 
