@@ -711,6 +711,7 @@
 pub mod codec;
 mod de;
 mod error;
+mod fx;
 pub mod guide;
 mod options;
 pub mod py;

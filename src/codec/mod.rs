@@ -3,15 +3,14 @@
 //! batching), and the optimizer that drops unused memo entries.
 
 pub(crate) mod batch;
-pub mod py2_renames;
-/// The former name of [`py2_renames`], kept so existing paths still compile.
-pub use py2_renames as compat;
 pub(crate) mod emit;
 pub(crate) mod frame;
+pub(crate) mod memo;
 pub(crate) mod names;
 pub mod opcodes;
 pub mod ops;
 pub mod optimize;
 pub(crate) mod pickler;
+pub mod py2_renames;
 pub(crate) mod repr;
 pub(crate) mod stream;

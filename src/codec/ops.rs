@@ -76,14 +76,19 @@ impl Op<'_> {
     /// assert_eq!(op.memo_index(), Some(12));
     /// ```
     pub fn memo_index(&self) -> Option<u64> {
-        match (self.info.code, self.arg) {
-            (opcodes::PUT | opcodes::GET, OpArg::Line(text)) => parse_decimal(text),
-            (
-                opcodes::BINPUT | opcodes::BINGET | opcodes::LONG_BINPUT | opcodes::LONG_BINGET,
-                OpArg::Int(i),
-            ) => u64::try_from(i).ok(),
-            _ => None,
-        }
+        memo_index(self.info.code, self.arg)
+    }
+}
+
+/// The memo index of a PUT/GET-like opcode `code` with argument `arg`.
+pub(crate) fn memo_index(code: u8, arg: OpArg<'_>) -> Option<u64> {
+    match (code, arg) {
+        (opcodes::PUT | opcodes::GET, OpArg::Line(text)) => parse_decimal(text),
+        (
+            opcodes::BINPUT | opcodes::BINGET | opcodes::LONG_BINPUT | opcodes::LONG_BINGET,
+            OpArg::Int(i),
+        ) => u64::try_from(i).ok(),
+        _ => None,
     }
 }
 
@@ -219,7 +224,7 @@ pub struct Ops<'a> {
     done: bool,
 }
 
-impl<'a> Ops<'a> {
+impl Ops<'_> {
     /// Offset of the next opcode to be read.
     ///
     /// ```
@@ -230,69 +235,57 @@ impl<'a> Ops<'a> {
     pub fn position(&self) -> usize {
         self.pos
     }
+}
 
-    fn take(&self, at: usize, n: usize) -> Result<&'a [u8]> {
-        at.checked_add(n)
-            .and_then(|end| self.data.get(at..end))
-            .ok_or_else(|| Error::new(ErrorCode::Eof))
-    }
-
-    fn line(&self, at: usize) -> Result<&'a [u8]> {
-        let rest = self.data.get(at..).unwrap_or_default();
-        match rest.iter().position(|&b| b == b'\n') {
-            Some(n) => Ok(&rest[..n]),
-            None => Err(Error::new(ErrorCode::Eof)),
-        }
-    }
-
-    fn uint(&self, at: usize, n: usize) -> Result<u64> {
-        let bytes = self.take(at, n)?;
+/// Decode an opcode's argument from its encoding `enc` (what follows the
+/// opcode byte, as long as [`extent`] says it is). `None` only if `enc` is
+/// shorter than that.
+pub(crate) fn decode<'a>(info: &OpInfo, enc: &'a [u8]) -> Option<OpArg<'a>> {
+    let uint = |n: usize| -> Option<u64> {
         let mut le = [0u8; 8];
-        le[..n].copy_from_slice(bytes);
-        Ok(u64::from_le_bytes(le))
-    }
+        le[..n].copy_from_slice(enc.get(..n)?);
+        Some(u64::from_le_bytes(le))
+    };
+    let line = |text: &'a [u8]| text.strip_suffix(b"\n");
+    Some(match info.arg {
+        Arg::None => OpArg::None,
+        Arg::U1 => OpArg::Int(uint(1)? as i64),
+        Arg::U2 => OpArg::Int(uint(2)? as i64),
+        Arg::U4 => OpArg::Int(uint(4)? as i64),
+        Arg::I4 => OpArg::Int(i64::from(uint(4)? as u32 as i32)),
+        Arg::U8 => OpArg::Uint(uint(8)?),
+        Arg::F8 => OpArg::Float(f64::from_bits(uint(8)?.swap_bytes())),
+        Arg::Line => OpArg::Line(line(enc)?),
+        Arg::TwoLines => {
+            let split = enc.iter().position(|&b| b == b'\n')?;
+            OpArg::Lines(&enc[..split], line(&enc[split + 1..])?)
+        }
+        Arg::Len1 => OpArg::Bytes(enc.get(1..)?),
+        Arg::Len4 | Arg::SLen4 => OpArg::Bytes(enc.get(4..)?),
+        Arg::Len8 => OpArg::Bytes(enc.get(8..)?),
+    })
+}
 
-    /// Decode the argument that starts at `at`; returns it and the end offset.
-    fn arg(&self, info: &OpInfo, at: usize) -> Result<(OpArg<'a>, usize)> {
-        Ok(match info.arg {
-            Arg::None => (OpArg::None, at),
-            Arg::U1 => (OpArg::Int(self.uint(at, 1)? as i64), at + 1),
-            Arg::U2 => (OpArg::Int(self.uint(at, 2)? as i64), at + 2),
-            Arg::U4 => (OpArg::Int(self.uint(at, 4)? as i64), at + 4),
-            Arg::I4 => (OpArg::Int(i64::from(self.uint(at, 4)? as u32 as i32)), at + 4),
-            Arg::U8 => (OpArg::Uint(self.uint(at, 8)?), at + 8),
-            Arg::F8 => {
-                let bytes = self.take(at, 8)?;
-                let mut be = [0u8; 8];
-                be.copy_from_slice(bytes);
-                (OpArg::Float(f64::from_be_bytes(be)), at + 8)
+impl<'a> Ops<'a> {
+    /// The opcode at `pos`, measured by [`extent`] and decoded by [`decode`].
+    fn op_at(&self, pos: usize) -> Result<Op<'a>> {
+        let data = self.data;
+        let code = *data.get(pos).ok_or_else(|| Error::new(ErrorCode::Eof))?;
+        let info = opcodes::info(code).ok_or_else(|| Error::new(ErrorCode::InvalidOpcode(code)))?;
+        let end = match extent(data, pos, &mut Lines::default()) {
+            Extent::Known(end) if end <= data.len() => end,
+            // A signed length lost is a negative one.
+            Extent::Lost if info.arg == Arg::SLen4 => {
+                let n = data.get(pos + 1..pos + 5).and_then(|b| <[u8; 4]>::try_from(b).ok());
+                let n = i32::from_le_bytes(n.unwrap_or_default());
+                return Err(Error::syntax(format!("negative byte count {n} in {}", info.name)));
             }
-            Arg::Line => {
-                let line = self.line(at)?;
-                (OpArg::Line(line), at + line.len() + 1)
-            }
-            Arg::TwoLines => {
-                let module = self.line(at)?;
-                let name = self.line(at + module.len() + 1)?;
-                (OpArg::Lines(module, name), at + module.len() + name.len() + 2)
-            }
-            Arg::Len1 => self.counted(at, 1, self.uint(at, 1)?)?,
-            Arg::Len4 => self.counted(at, 4, self.uint(at, 4)?)?,
-            Arg::SLen4 => {
-                let n = self.uint(at, 4)? as u32 as i32;
-                let n = u64::try_from(n).map_err(|_| {
-                    Error::syntax(format!("negative byte count {n} in {}", info.name))
-                })?;
-                self.counted(at, 4, n)?
-            }
-            Arg::Len8 => self.counted(at, 8, self.uint(at, 8)?)?,
-        })
-    }
-
-    fn counted(&self, at: usize, width: usize, n: u64) -> Result<(OpArg<'a>, usize)> {
-        let n = usize::try_from(n).map_err(|_| Error::new(ErrorCode::Eof))?;
-        let payload = self.take(at + width, n)?;
-        Ok((OpArg::Bytes(payload), at + width + n))
+            // Truncated, or a length no buffer can hold (so the input cannot
+            // have it all).
+            _ => return Err(Error::new(ErrorCode::Eof)),
+        };
+        let arg = decode(info, &data[pos + 1..end]).ok_or_else(|| Error::new(ErrorCode::Eof))?;
+        Ok(Op { pos, end, info, arg })
     }
 }
 
@@ -304,16 +297,7 @@ impl<'a> Iterator for Ops<'a> {
             return None;
         }
         let pos = self.pos;
-        let result = match self.data.get(pos) {
-            None => Err(Error::new(ErrorCode::Eof).at(pos as u64, None)),
-            Some(&code) => match opcodes::info(code) {
-                None => Err(Error::new(ErrorCode::InvalidOpcode(code)).at(pos as u64, Some(code))),
-                Some(info) => match self.arg(info, pos + 1) {
-                    Ok((arg, end)) => Ok(Op { pos, end, info, arg }),
-                    Err(e) => Err(e.at(pos as u64, Some(code))),
-                },
-            },
-        };
+        let result = self.op_at(pos).map_err(|e| e.at(pos as u64, self.data.get(pos).copied()));
         match &result {
             Ok(op) => {
                 self.pos = op.end;

@@ -7,48 +7,11 @@
 //! writer only comes here when it memoized something optimistically and never
 //! fetched it.
 
-use std::collections::HashMap;
-
 use super::frame::{memo_op, push_get, push_put, Framer, FRAME_HEADER, FRAME_MIN, FRAME_TARGET};
+use super::memo::Memo;
 use super::opcodes;
-use super::ops::{op_len, ops, Op, OpArg};
+use super::ops::{decode, memo_index, op_len, ops, Op, OpArg};
 use crate::error::{Error, Result};
-
-/// Ids below this are kept in vectors (the writer's ids are dense from 0);
-/// larger ones, which only hand-made pickles have, in hash maps.
-const DENSE: u64 = 1 << 20;
-
-/// A map from memo ids to `T`, dense for small ids.
-struct IdMap<T: Copy> {
-    dense: Vec<Option<T>>,
-    sparse: HashMap<u64, T>,
-}
-
-impl<T: Copy> IdMap<T> {
-    fn new() -> Self {
-        IdMap { dense: Vec::new(), sparse: HashMap::new() }
-    }
-
-    fn get(&self, id: u64) -> Option<T> {
-        if id < DENSE {
-            self.dense.get(id as usize).copied().flatten()
-        } else {
-            self.sparse.get(&id).copied()
-        }
-    }
-
-    fn insert(&mut self, id: u64, value: T) {
-        if id < DENSE {
-            let i = id as usize;
-            if i >= self.dense.len() {
-                self.dense.resize(i + 1, None);
-            }
-            self.dense[i] = Some(value);
-        } else {
-            self.sparse.insert(id, value);
-        }
-    }
-}
 
 /// Rewrite `pickle` the way `pickletools.optimize` does, byte for byte:
 ///
@@ -76,21 +39,21 @@ impl<T: Copy> IdMap<T> {
 pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
     // Pass 1: which ids some GET fetches, the protocol, the PROTO header.
     // MEMOIZE's id is the number of distinct ids stored before it.
-    let mut stored = Stored::default();
+    let mut stored: Memo<()> = Memo::default();
     // Value: the new index, once pass 2 meets the id's PUT (NO until then).
-    let mut fetched: IdMap<u32> = IdMap::new();
+    let mut fetched: Memo<u32> = Memo::default();
     let mut proto = 0u8;
     let mut header = 0..0;
     for op in ops(pickle) {
         let op = op?;
         match op.code() {
             opcodes::PUT | opcodes::BINPUT | opcodes::LONG_BINPUT => {
-                stored.store(memo_id(&op)?);
+                stored.put(memo_id(&op)?, ());
             }
-            opcodes::MEMOIZE => stored.store(stored.distinct),
+            opcodes::MEMOIZE => stored.put(stored.len() as u64, ()),
             opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
                 proto = proto.max(op.info.proto);
-                fetched.insert(memo_id(&op)?, NO);
+                fetched.put(memo_id(&op)?, NO);
             }
             opcodes::PROTO => {
                 if let OpArg::Int(p) = op.arg {
@@ -116,10 +79,10 @@ pub(crate) fn renumber(
     used: &Fetched,
     stream: &[u64],
 ) -> Result<Vec<u8>> {
-    let mut fetched: IdMap<u32> = IdMap::new();
+    let mut fetched: Memo<u32> = Memo::default();
     for (i, &s) in stream.iter().enumerate() {
         if used.get(i as u64) {
-            fetched.insert(s, NO);
+            fetched.put(s, NO);
         }
     }
     rewrite(pickle, proto, 0..2, fetched, Some(stream))
@@ -199,10 +162,10 @@ impl Fetched {
 pub(crate) fn drop_unused(mut buf: Vec<u8>, proto: u8, used: &Fetched) -> Result<Vec<u8>> {
     let start = if proto >= 2 { 2 } else { 0 };
     if proto >= 4 && buf.len() > start + FRAME_HEADER + FRAME_TARGET {
-        let mut fetched: IdMap<u32> = IdMap::new();
+        let mut fetched: Memo<u32> = Memo::default();
         let ids = 64 + used.high.len() as u64;
         for id in (0..ids).filter(|&id| used.get(id)) {
-            fetched.insert(id, NO);
+            fetched.put(id, NO);
         }
         return rewrite(&buf, proto, 0..start, fetched, None);
     }
@@ -224,7 +187,9 @@ pub(crate) fn drop_unused(mut buf: Vec<u8>, proto: u8, used: &Fetched) -> Result
                 Some(used.get(next_id - 1).then(|| memo_op(false, proto, rank(next_id - 1))))
             }
             opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
-                let id = memo_index(code, &buf[r + 1..r + len]).ok_or_else(bad)?;
+                let info = opcodes::info(code).ok_or_else(bad)?;
+                let arg = decode(info, &buf[r + 1..r + len]).ok_or_else(bad)?;
+                let id = memo_index(code, arg).ok_or_else(bad)?;
                 Some(Some(memo_op(true, proto, rank(id))))
             }
             opcodes::FRAME => Some(None),
@@ -272,25 +237,26 @@ fn rewrite(
     pickle: &[u8],
     proto: u8,
     header: std::ops::Range<usize>,
-    mut fetched: IdMap<u32>,
+    mut fetched: Memo<u32>,
     gets: Option<&[u64]>,
 ) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(pickle.len());
     out.extend_from_slice(&pickle[header]);
     let mut framer = if proto >= 4 { Framer::start(&mut out) } else { Framer::off() };
     let mut next = 0u32;
-    let mut stored = Stored::default();
+    // The memo ids stored so far (MEMOIZE's id is how many are distinct).
+    let mut stored: Memo<()> = Memo::default();
     for op in ops(pickle) {
         let op = op?;
         let put_id = match op.code() {
             opcodes::PUT | opcodes::BINPUT | opcodes::LONG_BINPUT => Some(memo_id(&op)?),
-            opcodes::MEMOIZE => Some(stored.distinct),
+            opcodes::MEMOIZE => Some(stored.len() as u64),
             _ => None,
         };
         if let Some(id) = put_id {
-            stored.store(id);
+            stored.put(id, ());
             if fetched.get(id).is_some() {
-                fetched.insert(id, next);
+                fetched.put(id, next);
                 framer.before_op(&mut out);
                 push_put(&mut out, proto, next);
                 next += 1;
@@ -331,32 +297,6 @@ fn rewrite(
 
 /// Not yet renumbered.
 const NO: u32 = u32::MAX;
-
-/// The memo ids stored so far, and how many distinct ones.
-#[derive(Default)]
-struct Stored {
-    ids: Option<IdMap<()>>,
-    distinct: u64,
-}
-
-impl Stored {
-    fn store(&mut self, id: u64) {
-        let ids = self.ids.get_or_insert_with(IdMap::new);
-        if ids.get(id).is_none() {
-            ids.insert(id, ());
-            self.distinct += 1;
-        }
-    }
-}
-
-/// The index of a GET-like opcode from its argument bytes.
-fn memo_index(code: u8, arg: &[u8]) -> Option<u64> {
-    match code {
-        opcodes::BINGET => arg.first().map(|&b| u64::from(b)),
-        opcodes::LONG_BINGET => Some(u64::from(u32::from_le_bytes(arg.try_into().ok()?))),
-        _ => std::str::from_utf8(arg.strip_suffix(b"\n")?).ok()?.trim().parse().ok(),
-    }
-}
 
 fn memo_id(op: &Op<'_>) -> Result<u64> {
     op.memo_index().ok_or_else(|| Error::syntax(format!("bad memo index for {}", op.info.name)))

@@ -21,13 +21,13 @@
 //! those never fetched again are removed at the end by [`super::optimize`].
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::emit::{Batch, BatchKind, Emitter, Plan, Planning, Spot};
 use super::names::NameAddrs;
 use super::opcodes::*;
 use super::py2_renames;
 use crate::error::{Error, Result};
+use crate::fx::FxMap;
 
 const NO: u32 = u32::MAX;
 /// In `Keys::addrs` and `Keys::chars`: the entry holds a name id (not yet memoized)
@@ -90,41 +90,6 @@ impl Builtin {
     }
 }
 
-/// FxHash: a fast hash for short keys (field names) that need no DoS resistance.
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, n: u8) {
-        self.add(u64::from(n));
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl Fx {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
 /// Memo indices of the objects memoized by identity or content.
 struct Keys {
     /// The first field and variant names met, searched by content when a
@@ -139,7 +104,6 @@ struct Keys {
     /// Field and variant names (other than singletons), as name ids.
     names: FxMap<&'static str, u32>,
     /// By name id: the memo index, or `NO` and where the name's only
-    /// occurrence so far ends.
     /// occurrence so far ends: ids below `SMALL_NAMES` here, no allocation...
     small_memo: [(u32, Spot); SMALL_NAMES],
     /// ...and the others here.
@@ -155,10 +119,13 @@ struct Keys {
     /// The `'latin1'` constant.
     latin1: Option<u32>,
     builtins: [Option<u32>; Builtin::ALL.len()],
-    /// Other globals, keyed by `module + "\n" + name`.
-    globals: FxMap<String, u32>,
+    /// Other globals, keyed by `module + "\n" + name`. These and the
+    /// interned strs come from values (a `Value` read from a pickle nobody
+    /// checked): std's keyed hash, not Fx, whose collisions an input could
+    /// choose to make writing quadratic.
+    globals: HashMap<String, u32>,
     /// Interned strs: STACK_GLOBAL module names and instance state keys.
-    interned: FxMap<String, u32>,
+    interned: HashMap<String, u32>,
     /// `Value::Shared` nodes by id.
     shared: FxMap<usize, u32>,
 }
@@ -180,8 +147,8 @@ impl Default for Keys {
             bytes: None,
             latin1: None,
             builtins: [None; Builtin::ALL.len()],
-            globals: FxMap::default(),
-            interned: FxMap::default(),
+            globals: HashMap::new(),
+            interned: HashMap::new(),
             shared: FxMap::default(),
         }
     }

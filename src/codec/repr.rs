@@ -112,7 +112,7 @@ pub(crate) fn push_float(buf: &mut Vec<u8>, x: f64) {
         push_uint(buf, u128::from(exp.unsigned_abs()));
     } else if decpt <= 0 {
         buf.extend_from_slice(b"0.");
-        buf.extend(std::iter::repeat(b'0').take(decpt.unsigned_abs() as usize));
+        buf.extend(std::iter::repeat_n(b'0', decpt.unsigned_abs() as usize));
         buf.extend_from_slice(digits);
     } else {
         let decpt = decpt as usize;
@@ -122,7 +122,7 @@ pub(crate) fn push_float(buf: &mut Vec<u8>, x: f64) {
             buf.extend_from_slice(&digits[decpt..]);
         } else {
             buf.extend_from_slice(digits);
-            buf.extend(std::iter::repeat(b'0').take(decpt - digits.len()));
+            buf.extend(std::iter::repeat_n(b'0', decpt - digits.len()));
             buf.extend_from_slice(b".0");
         }
     }

@@ -16,28 +16,9 @@ use std::io::Read;
 use serde::de::{self, DeserializeOwned, Visitor};
 
 use super::input;
-use crate::codec::opcodes::*;
 use crate::error::{Error, Result};
 use crate::options::DeOptions;
-
-/// Payloads at least this long are read apart; smaller ones are not worth it.
-pub(super) const LARGE: u64 = 64 * 1024;
-
-/// The opcode header of a large `bytes` object at the start of a pickle
-/// (after a `PROTO`): its length, and the payload's length.
-pub(crate) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
-    let at = match head {
-        [PROTO, v, ..] if *v <= HIGHEST_PROTOCOL => 2,
-        [PROTO, ..] => return None,
-        _ => 0,
-    };
-    let (header, len) = match *head.get(at)? {
-        BINBYTES => (5, u32::from_le_bytes(head.get(at + 1..at + 5)?.try_into().ok()?) as u64),
-        BINBYTES8 => (9, u64::from_le_bytes(head.get(at + 1..at + 9)?.try_into().ok()?)),
-        _ => return None,
-    };
-    (len >= LARGE).then_some((at + header, len))
-}
+use crate::read::is_lone_trailer;
 
 /// Read the rest of a pickle whose first `head.len()` bytes hold the header
 /// (`header` bytes) of a `len`-byte `bytes` payload, and deserialize it.
@@ -54,7 +35,7 @@ pub(super) fn read<R: Read, T: DeserializeOwned>(
     let mut payload = input::read_payload(&mut reader, early, len, left)?;
     let used = head.len() + payload.len();
     let tail = input::read_all(Vec::new(), reader, limit.saturating_sub(used))?;
-    if payload.len() as u64 == len && lone_trailer(&tail, opts) {
+    if payload.len() as u64 == len && is_lone_trailer(&tail, opts.max_memo > 0) {
         match offer(payload, opts) {
             Ok(v) => return v,
             Err(refused) => payload = refused,
@@ -92,20 +73,6 @@ pub(super) fn offer<'de, T: de::Deserialize<'de>>(
 
 fn too_large(limit: usize) -> Error {
     Error::limit_exceeded("max_alloc", limit, "the input is larger")
-}
-
-/// What picklers write after a lone `bytes`: a memo put of entry 0 (within
-/// the memo limit), then `STOP`, then nothing.
-fn lone_trailer(tail: &[u8], opts: &DeOptions) -> bool {
-    let rest = match tail {
-        [MEMOIZE, rest @ ..] | [BINPUT, 0, rest @ ..] | [LONG_BINPUT, 0, 0, 0, 0, rest @ ..]
-            if opts.max_memo > 0 =>
-        {
-            rest
-        }
-        _ => tail,
-    };
-    rest == [STOP]
 }
 
 /// Offers the payload, owned, to a type that asks for bytes (or for a
@@ -161,47 +128,5 @@ impl<'de> de::Deserializer<'de> for &mut OwnedBytes {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
         option unit unit_struct seq tuple tuple_struct map struct
         enum identifier ignored_any
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_headers_cpython_writes_for_a_large_bytes_are_recognised() {
-        assert_eq!(large_bytes_header(b"\x80\x05B\x00\x00\x01\x00"), Some((7, 65536)));
-        assert_eq!(large_bytes_header(b"\x80\x03B\x00\x00\x01\x00"), Some((7, 65536)));
-        let mut b8 = b"\x80\x05\x8e".to_vec();
-        b8.extend_from_slice(&(1u64 << 40).to_le_bytes());
-        assert_eq!(large_bytes_header(&b8), Some((11, 1 << 40)));
-        assert_eq!(large_bytes_header(b"B\x00\x00\x01\x00"), Some((5, 65536)));
-    }
-
-    #[test]
-    fn small_bytes_other_opcodes_and_unknown_protocols_are_not_taken() {
-        assert_eq!(large_bytes_header(b"\x80\x05B\xff\xff\x00\x00"), None);
-        assert_eq!(large_bytes_header(b"\x80\x05C\x02hi"), None);
-        assert_eq!(large_bytes_header(b"\x80\x05\x95\x00\x00\x01\x00"), None);
-        assert_eq!(large_bytes_header(b"\x80\x06B\x00\x00\x01\x00"), None);
-        assert_eq!(large_bytes_header(b"\x80\x05B\x00"), None);
-    }
-
-    #[test]
-    fn the_trailers_picklers_write_after_a_lone_bytes_are_recognised() {
-        let opts = DeOptions::default();
-        for t in [&b"\x94."[..], b"q\x00.", b"r\x00\x00\x00\x00.", b"."] {
-            assert!(lone_trailer(t, &opts), "{t:?}");
-        }
-        for t in [&b"\x94.."[..], b"q\x01.", b"K\x01\x86.", b"", b"\x94"] {
-            assert!(!lone_trailer(t, &opts), "{t:?}");
-        }
-    }
-
-    #[test]
-    fn a_memo_put_is_not_taken_when_the_memo_limit_is_zero() {
-        let opts = DeOptions::new().max_memo(0);
-        assert!(!lone_trailer(b"\x94.", &opts));
-        assert!(lone_trailer(b".", &opts));
     }
 }

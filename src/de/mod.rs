@@ -8,8 +8,6 @@ mod differential;
 pub(crate) mod fast;
 mod input;
 mod lone_bytes;
-
-pub(crate) use lone_bytes::large_bytes_header;
 mod node;
 mod pytypes;
 pub(crate) mod view;
@@ -105,7 +103,7 @@ impl<'de, R: Read<'de>> Deserializer<R> {
             // A lone large `bytes` from a reader: its payload read into a
             // vector of its own, which the value takes (see `lone_bytes`).
             let (limit, memo) = (self.opts.max_alloc, self.opts.max_memo > 0);
-            if let Some(mut lone) = self.read.lone_bytes(lone_bytes::LARGE, limit, memo) {
+            if let Some(mut lone) = self.read.lone_bytes(crate::read::LARGE, limit, memo) {
                 match lone_bytes::offer(std::mem::take(&mut lone.payload), &self.opts) {
                     Ok(made) => {
                         self.read.lone_bytes_done(&lone);
@@ -240,7 +238,7 @@ pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
     let mut reader = reader;
     let head = input::read_head(&mut reader)?;
     if opts.fast_path {
-        if let Some(header) = lone_bytes::large_bytes_header(&head) {
+        if let Some(header) = crate::read::large_bytes_header(&head) {
             return lone_bytes::read(head, header, reader, opts);
         }
     }

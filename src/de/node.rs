@@ -455,7 +455,7 @@ mod tests {
             data.extend_from_slice(b"}X\x01\x00\x00\x00k");
         }
         data.push(b'}');
-        data.extend(std::iter::repeat(b's').take(depth - 1));
+        data.extend(std::iter::repeat_n(b's', depth - 1));
         data.push(b'.');
         data
     }

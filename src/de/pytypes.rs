@@ -428,7 +428,7 @@ mod tests {
             data.extend_from_slice(b"ccollections\nOrderedDict\n)R(X\x01\x00\x00\x00k");
         }
         data.push(b'N');
-        data.extend(std::iter::repeat(b'u').take(n));
+        data.extend(std::iter::repeat_n(b'u', n));
         data.push(b'.');
         data
     }

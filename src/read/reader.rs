@@ -13,6 +13,7 @@ use std::io;
 mod lone;
 
 pub use lone::LoneBytes;
+pub(crate) use lone::{is_lone_trailer, large_bytes_header, LARGE};
 
 use super::{private, Pickle, Span};
 use crate::codec::opcodes::{FRAME, STOP};

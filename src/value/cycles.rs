@@ -29,11 +29,11 @@
 #![allow(unsafe_code)]
 
 use std::cell::{Cell, UnsafeCell};
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::{Shared, Value};
+use crate::fx::FxMap;
 
 /// The content of a [`Shared`] node.
 pub(crate) struct Node {
@@ -199,7 +199,7 @@ fn garbage(root: &Shared) -> Option<Vec<*const Node>> {
 fn walk(root: &Shared, budget: u64, visits: &mut u64) -> Option<Vec<*const Node>> {
     let id = |s: &Shared| Arc::as_ptr(&s.0) as usize;
     // Node id -> (the node, references found inside the contents walked).
-    let mut seen: HashMap<usize, (&Shared, usize)> = HashMap::new();
+    let mut seen: FxMap<usize, (&Shared, usize)> = FxMap::default();
     seen.insert(id(root), (root, 1));
     let mut nodes = vec![root];
     let mut values: Vec<&Value> = Vec::new();

@@ -7,7 +7,6 @@
 
 pub(crate) mod arena;
 pub(crate) mod machine;
-mod memo;
 mod native_globals;
 pub(crate) mod text;
 pub(crate) mod walk;

@@ -242,7 +242,7 @@ pub(crate) fn decode_raw_unicode_escape(text: &[u8], out: &mut Vec<u8>) -> Resul
         let run = i - run_start;
         let escape = run % 2 == 1 && matches!(text.get(i), Some(b'u') | Some(b'U'));
         let literal = if escape { run - 1 } else { run };
-        out.extend(std::iter::repeat(b'\\').take(literal));
+        out.extend(std::iter::repeat_n(b'\\', literal));
         if !escape {
             continue;
         }

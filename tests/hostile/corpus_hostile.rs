@@ -656,8 +656,8 @@ fn nesting_up_to_the_depth_limit_reads() {
     // 1000 nested lists: within the default limit of 1024.
     let depth = 1000;
     let mut data = b"\x80\x02".to_vec();
-    data.extend(std::iter::repeat(b']').take(depth));
-    data.extend(std::iter::repeat(b'a').take(depth - 1));
+    data.extend(std::iter::repeat_n(b']', depth));
+    data.extend(std::iter::repeat_n(b'a', depth - 1));
     data.push(b'.');
     let d = data.clone();
     let r = in_thread("depth 1000 Value", move || from_slice::<Value>(&d).is_ok());

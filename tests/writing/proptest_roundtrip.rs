@@ -539,7 +539,7 @@ proptest! {
 
 #[test]
 fn generated_globals_are_not_renamed() {
-    use serde_pickle::codec::compat::py3_to_py2;
+    use serde_pickle::codec::py2_renames::py3_to_py2;
     for m in ["mymod", "pkg.sub", "a_b", "M2"] {
         for n in ["C", "func", "Outer", "Outer.Inner", "x", "x.y", "x.y.z", "T9"] {
             assert_eq!(py3_to_py2(m, n), None, "{m}.{n}");

@@ -429,7 +429,7 @@ impl Rewrite {
 /// `builtins.set` (and its REDUCE as a set, or as an error for a set of
 /// lists), as in CPython.
 pub fn renames_globals(value: &Value, protocol: u8) -> bool {
-    use serde_pickle::codec::compat::{py2_to_py3, py3_to_py2};
+    use serde_pickle::codec::py2_renames::{py2_to_py3, py3_to_py2};
     if protocol >= 3 {
         return false;
     }

@@ -389,7 +389,7 @@ pub fn disassemble(pickle: &[u8]) -> (String, Option<String>) {
             marks.push(op.pos);
             stack.push(true);
         }
-        stack.extend(std::iter::repeat(false).take(push));
+        stack.extend(std::iter::repeat_n(false, push));
     }
     out.push_str(&format!("highest protocol among opcodes = {max_proto}\n"));
     match stop {

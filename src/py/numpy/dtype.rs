@@ -275,7 +275,7 @@ fn parse_at(
                 };
                 let descr = parse_at(n, d, depth + 1, fields_left)?;
                 let offset = usize::try_from(offset).map_err(|_| malformed("field offset"))?;
-                if offset.checked_add(descr.size()).map_or(true, |end| end > size) {
+                if offset.checked_add(descr.size()).is_none_or(|end| end > size) {
                     return Err(malformed("a field beyond its record"));
                 }
                 let name = String::from_utf8(key.to_vec()).map_err(|_| malformed("field name"))?;

@@ -15,6 +15,39 @@ use std::io::{self, Read};
 use super::{IoRead, IO_BUF};
 use crate::codec::opcodes::*;
 
+/// Payloads at least this long are read apart; smaller ones are not worth it.
+pub(crate) const LARGE: u64 = 64 * 1024;
+
+/// The opcode header of a large `bytes` object at the start of a pickle
+/// (after a `PROTO`): its length, and the payload's length.
+pub(crate) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
+    let at = match head {
+        [PROTO, v, ..] if *v <= HIGHEST_PROTOCOL => 2,
+        [PROTO, ..] => return None,
+        _ => 0,
+    };
+    let (header, len) = match *head.get(at)? {
+        BINBYTES => (5, u32::from_le_bytes(head.get(at + 1..at + 5)?.try_into().ok()?) as u64),
+        BINBYTES8 => (9, u64::from_le_bytes(head.get(at + 1..at + 9)?.try_into().ok()?)),
+        _ => return None,
+    };
+    (len >= LARGE).then_some((at + header, len))
+}
+
+/// Whether `tail` is what picklers write after a lone `bytes`: a memo put
+/// of entry 0 (if `memo` allows one), then `STOP`, then nothing.
+pub(crate) fn is_lone_trailer(tail: &[u8], memo: bool) -> bool {
+    let rest = match tail {
+        [MEMOIZE, rest @ ..] | [BINPUT, 0, rest @ ..] | [LONG_BINPUT, 0, 0, 0, 0, rest @ ..]
+            if memo =>
+        {
+            rest
+        }
+        _ => tail,
+    };
+    rest == [STOP]
+}
+
 /// A lone `bytes` pickle taken out of the buffer: its payload, and the
 /// length of the rest of it (header and trailer), left buffered.
 pub struct LoneBytes {
@@ -120,7 +153,7 @@ impl<R: io::Read> IoRead<R> {
             return Ok(None);
         }
         let head = &self.buf[self.pos..self.pos + header];
-        Ok(match crate::de::large_bytes_header(head) {
+        Ok(match large_bytes_header(head) {
             Some((h, len)) if h == header && len >= large => {
                 usize::try_from(len).ok().filter(|&n| n <= limit).map(|n| (header, n))
             }
@@ -173,4 +206,44 @@ fn read_rest<R: Read>(reader: &mut R, payload: &mut Vec<u8>, len: usize) -> io::
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headers_cpython_writes_for_a_large_bytes_are_recognised() {
+        assert_eq!(large_bytes_header(b"\x80\x05B\x00\x00\x01\x00"), Some((7, 65536)));
+        assert_eq!(large_bytes_header(b"\x80\x03B\x00\x00\x01\x00"), Some((7, 65536)));
+        let mut b8 = b"\x80\x05\x8e".to_vec();
+        b8.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        assert_eq!(large_bytes_header(&b8), Some((11, 1 << 40)));
+        assert_eq!(large_bytes_header(b"B\x00\x00\x01\x00"), Some((5, 65536)));
+    }
+
+    #[test]
+    fn small_bytes_other_opcodes_and_unknown_protocols_are_not_taken() {
+        assert_eq!(large_bytes_header(b"\x80\x05B\xff\xff\x00\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05C\x02hi"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05\x95\x00\x00\x01\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x06B\x00\x00\x01\x00"), None);
+        assert_eq!(large_bytes_header(b"\x80\x05B\x00"), None);
+    }
+
+    #[test]
+    fn the_trailers_picklers_write_after_a_lone_bytes_are_recognised() {
+        for t in [&b"\x94."[..], b"q\x00.", b"r\x00\x00\x00\x00.", b"."] {
+            assert!(is_lone_trailer(t, true), "{t:?}");
+        }
+        for t in [&b"\x94.."[..], b"q\x01.", b"K\x01\x86.", b"", b"\x94"] {
+            assert!(!is_lone_trailer(t, true), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn a_memo_put_is_not_taken_when_the_memo_limit_is_zero() {
+        assert!(!is_lone_trailer(b"\x94.", false));
+        assert!(is_lone_trailer(b".", false));
+    }
 }

@@ -10,9 +10,9 @@ pub(crate) use effects::check_effects;
 use effects::may_call;
 
 use super::arena::{Arena, GlobalRef, Node, NodeId, ObjNode, Seq, Text, CHECK_EVERY, NIL};
-use super::memo::Memo;
 use super::native_globals;
 use super::text::{self, IntLit};
+use crate::codec::memo::Memo;
 use crate::codec::opcodes::*;
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::{DeOptions, GlobalsPolicy};
@@ -25,7 +25,7 @@ pub(crate) struct Machine {
     pub arena: Arena,
     stack: Vec<NodeId>,
     marks: Vec<usize>,
-    memo: Memo,
+    memo: Memo<NodeId>,
     /// Nodes pushed by a memo GET (only these can be shared or cyclic).
     pub gotten: Vec<bool>,
     proto: u8,
