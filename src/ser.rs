@@ -23,7 +23,7 @@ use std::io;
 
 use serde::ser::{self, Serialize};
 
-use crate::codec::emit::Emitter;
+use crate::codec::emit::{Batch, Emitter};
 use crate::codec::frame::FRAME_TARGET;
 use crate::codec::opcodes;
 use crate::codec::pickler::Pickler;
@@ -140,6 +140,12 @@ pub struct Serializer<W> {
     /// Shared nodes being written, with the memo size when each was entered:
     /// a node re-entered with no memo growth is a cycle no pickle can express.
     in_progress: Vec<(usize, u32)>,
+    /// The items of the innermost open list, dict or set (see [`Compound`]).
+    batch: Batch,
+    /// The `batch` of each enclosing compound, innermost last.
+    outer: Vec<Batch>,
+    /// The open compounds that take the general path, innermost last.
+    kinds: Vec<compound::Open>,
     /// Derived from `depth`, `next`, `shared` and the protocol: see [`Ctx`].
     ctx: Ctx,
     /// The `ctx` of a plain nested value at this protocol.
@@ -201,6 +207,9 @@ impl<W: io::Write> Serializer<W> {
             next: Next::Plain,
             shared: None,
             in_progress: Vec::new(),
+            batch: Batch::idle(),
+            outer: Vec::new(),
+            kinds: Vec::new(),
             ctx: Ctx::Checked,
             plain_ctx: if proto >= 4 { Ctx::Plain4 } else { Ctx::Plain },
             numpy_legacy: options.numpy_legacy,
@@ -423,6 +432,9 @@ impl<W: io::Write> Serializer<W> {
         self.next = Next::Plain;
         self.shared = None;
         self.in_progress.clear();
+        self.batch = Batch::idle();
+        self.outer.clear();
+        self.kinds.clear();
         self.pk = self.pk.fresh();
         self.refresh_ctx();
         e
@@ -431,7 +443,23 @@ impl<W: io::Write> Serializer<W> {
     #[inline]
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
-        self.refresh_ctx();
+        // A plain `ctx` stays plain one level up, except at the top.
+        if self.depth == 0 || self.ctx == Ctx::Checked {
+            self.refresh_ctx();
+        }
+        self.debug_check_ctx();
+    }
+
+    /// `enter` from a plain nested value (`is_plain_nested`), where `ctx`
+    /// stays as it is.
+    #[inline(always)]
+    fn enter_nested(&mut self) -> Result<()> {
+        self.debug_check_ctx();
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.abandon(too_deep()));
+        }
+        Ok(())
     }
 
     /// Announce a shape for the next value (or none: `Next::Plain`).
@@ -703,6 +731,14 @@ impl<W: io::Write> Serializer<W> {
     }
 }
 
+/// Whether a str of 2 bytes or more is one char of U+0080..=U+00FF (2 bytes
+/// of UTF-8 starting with 0xC2 or 0xC3): the only such strs that are
+/// CPython singletons.
+#[inline(always)]
+fn is_latin1_char(v: &str) -> bool {
+    v.len() == 2 && v.as_bytes()[0] & 0xfe == 0xc2
+}
+
 #[cold]
 #[inline(never)]
 fn too_deep() -> Error {
@@ -775,16 +811,14 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<()> {
-        if self.ctx == Ctx::Plain4 && (3..=0xff).contains(&v.len()) {
-            // No singleton is over 2 bytes: nothing to look up.
+        if self.ctx == Ctx::Plain4 && (2..=0xff).contains(&v.len()) && !is_latin1_char(v) {
+            // Not a singleton (those are at most one char, see
+            // `Pickler::str`): nothing to look up.
             self.debug_check_ctx();
             self.pk.em.short_str(v);
             return Ok(());
         }
-        if self.is_plain_nested() && v.len() <= self.long_above {
-            return self.pk.str(v);
-        }
-        self.long_str(v)
+        self.str_other(v)
     }
 
     #[inline]
@@ -911,6 +945,17 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 }
 
 impl<W: io::Write> Serializer<W> {
+    /// A str that is not a short non-singleton in a plain container at
+    /// protocol 4+ (out of line: `serialize_str` stays small enough to be
+    /// inlined into every `String` field).
+    #[inline(never)]
+    fn str_other(&mut self, v: &str) -> Result<()> {
+        if self.is_plain_nested() && v.len() <= self.long_above {
+            return self.pk.str(v);
+        }
+        self.long_str(v)
+    }
+
     /// A str not in a plain container, or one longer than a frame when
     /// streaming. Out of line, so that `serialize_str` stays as small as
     /// before streaming and is inlined into the buffered writer's callers.

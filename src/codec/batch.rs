@@ -61,6 +61,11 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
+    /// The state of a compound that has no batches (a tuple, bare items).
+    pub(crate) fn idle() -> Self {
+        Batch::new(BatchKind::List, None)
+    }
+
     pub(crate) fn new(kind: BatchKind, hint: Option<usize>) -> Self {
         let hint = hint.unwrap_or(usize::MAX);
         Batch { kind, hint, event: 0, left: 0, at: Spot::default(), has_mark: false, seq: 0 }
@@ -250,7 +255,7 @@ impl Emitter {
 
     /// Close a batch after its last item.
     #[inline]
-    pub(crate) fn batch_end(&mut self, b: Batch) {
+    pub(crate) fn batch_end(&mut self, b: &Batch) {
         if self.proto != 0 && (2..BATCH).contains(&b.count()) {
             // One batch of 2 to 999 items (the general case, shortened).
             self.op(b.batch_op());
@@ -260,12 +265,12 @@ impl Emitter {
     }
 
     #[inline(never)]
-    fn batch_end_slow(&mut self, b: Batch) {
+    fn batch_end_slow(&mut self, b: &Batch) {
         let count = b.count();
         if count == 0 {
             if b.has_mark {
                 // Announced items (`batch_begin`), got none.
-                self.remove_mark(&b, count);
+                self.remove_mark(b, count);
             }
             return;
         }
@@ -277,7 +282,7 @@ impl Emitter {
         if last_len == 1 && b.single_without_mark(count) {
             if b.has_mark {
                 // Announced more items, got one: it takes no MARK.
-                self.remove_mark(&b, count);
+                self.remove_mark(b, count);
             }
             self.op(b.single_op());
         } else {
@@ -323,7 +328,7 @@ mod tests {
             e.batch_item(&mut b);
             e.int(n);
         }
-        e.batch_end(b);
+        e.batch_end(&b);
         e.finish().unwrap()
     }
 

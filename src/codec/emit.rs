@@ -190,31 +190,18 @@ impl Emitter {
     }
 
     /// An int at protocol 2+ (no protocol test): BININT1/BININT2/BININT or
-    /// LONG1. Within i32 the opcode is chosen without branching on the value
-    /// (ints of mixed magnitudes would mispredict): 8 bytes are written and
-    /// the buffer is cut back to the chosen form.
+    /// LONG1. The opcode is chosen without branching on the value (ints of
+    /// mixed magnitudes would mispredict): 16 bytes are written and the
+    /// buffer is cut back to the chosen form.
     #[inline(always)]
     pub(crate) fn int4(&mut self, n: i64) {
-        match i32::try_from(n) {
-            Ok(small) => {
-                let (code, width) = binint_form(small);
-                let word = u64::from(code) | u64::from(small as u32) << 8;
-                self.put(&word.to_le_bytes());
-                self.buf.truncate(self.buf.len() - (7 - width));
-            }
-            Err(_) => self.long1(n),
-        }
-    }
-
-    /// LONG1 with the minimal two's complement of an int outside i32 (5 to
-    /// 8 bytes): all 8 written, the buffer cut back. Out of line: keeps
-    /// the inlined part of every int small.
-    #[inline(never)]
-    fn long1(&mut self, n: i64) {
-        let len = long1_len(n);
-        let [a, b, c, d, e, f, g, h] = n.to_le_bytes();
-        self.put(&[LONG1, len, a, b, c, d, e, f, g, h]);
-        self.buf.truncate(self.buf.len() - (8 - usize::from(len)));
+        let (op, len) = int_op(n);
+        self.framer.before_op(&mut self.buf);
+        // The new length from the length before the write, not after it
+        // (which the CPU would wait for: the write might have changed it).
+        let end = self.buf.len() + len;
+        self.buf.extend_from_slice(&op);
+        self.buf.truncate(end);
     }
 
     /// BININT1, BININT2 or BININT, all 4 bytes written and the buffer cut
@@ -689,12 +676,62 @@ fn binint_form(n: i32) -> (u8, usize) {
     FORMS[((n as u32 | 1).leading_zeros() / 8) as usize]
 }
 
-/// The length of LONG1's argument for an int outside i32: its minimal two's
-/// complement (5 to 8 bytes).
+/// How an int is written at protocol 2+ (see [`INT_FORMS`]).
+#[derive(Clone, Copy)]
+struct IntForm {
+    /// The bytes before the int's: the opcode, and LONG1's length.
+    prefix: u16,
+    /// 8 times the number of prefix bytes.
+    shift: u8,
+    /// The length of the whole opcode.
+    len: u8,
+}
+
+/// The form of every i64, by its sign and the leading zeros of its
+/// magnitude bits (`n`, or `!n` when negative), so that choosing one is a
+/// table lookup rather than branches (ints of mixed magnitudes would
+/// mispredict): BININT1 for 0..=0xff, BININT2 for 0x100..=0xffff, BININT
+/// for the rest of i32, else LONG1 with the minimal two's complement (5 to
+/// 8 bytes). Indices 0..=64 are non-negative ints, 65..=129 negative ones.
+const INT_FORMS: [IntForm; 130] = int_forms();
+
+const fn int_forms() -> [IntForm; 130] {
+    let mut forms = [IntForm { prefix: 0, shift: 0, len: 0 }; 130];
+    let mut i = 0;
+    while i < forms.len() {
+        let negative = i >= 65;
+        let zeros = if negative { i - 65 } else { i };
+        // Magnitude bits plus a sign bit, in bytes.
+        let long_len = ((72 - zeros) / 8) as u8;
+        forms[i] = match zeros {
+            56.. if !negative => IntForm { prefix: BININT1 as u16, shift: 8, len: 2 },
+            48.. if !negative => IntForm { prefix: BININT2 as u16, shift: 8, len: 3 },
+            33.. => IntForm { prefix: BININT as u16, shift: 8, len: 5 },
+            _ => IntForm {
+                prefix: LONG1 as u16 | (long_len as u16) << 8,
+                shift: 16,
+                len: 2 + long_len,
+            },
+        };
+        i += 1;
+    }
+    forms
+}
+
+/// The opcode of an int at protocol 2+: the first `len` bytes of the array
+/// (its prefix, then the int's little-endian bytes).
 #[inline(always)]
-fn long1_len(n: i64) -> u8 {
-    let magnitude = n ^ (n >> 63);
-    (64 - magnitude.leading_zeros() + 1).div_ceil(8) as u8
+fn int_op(n: i64) -> ([u8; 16], usize) {
+    let sign = n >> 63;
+    let zeros = (n ^ sign).leading_zeros() as usize;
+    let form = INT_FORMS[zeros + (sign as usize & 65)];
+    let bits = n as u64;
+    let lo = u64::from(form.prefix) | bits << form.shift;
+    let hi = bits >> (64 - form.shift);
+    let mut op = [0u8; 16];
+    op[..8].copy_from_slice(&lo.to_le_bytes());
+    op[8..].copy_from_slice(&hi.to_le_bytes());
+    (op, usize::from(form.len))
 }
 
 /// Minimal little-endian two's complement bytes of `n` (as LONG1 wants
@@ -754,6 +791,33 @@ mod tests {
     }
 
     #[test]
+    fn the_int_form_table_agrees_with_the_rules_at_every_bit_boundary() {
+        // The shortest form, spelled out: BININT1/BININT2 for non-negative
+        // ints below 2^8/2^16, BININT within i32, else LONG1 (minimal).
+        let expected = |n: i64| -> Vec<u8> {
+            let le = n.to_le_bytes();
+            match n {
+                0..=0xff => vec![BININT1, le[0]],
+                0x100..=0xffff => vec![BININT2, le[0], le[1]],
+                _ if i32::try_from(n).is_ok() => [&[BININT][..], &le[..4]].concat(),
+                _ => {
+                    let (bytes, len) = minimal_le(i128::from(n));
+                    [&[LONG1, len as u8][..], &bytes[..len]].concat()
+                }
+            }
+        };
+        let mut ns = vec![0, i64::MIN, i64::MAX];
+        for bit in 0..63 {
+            let p = 1i64 << bit;
+            ns.extend([p - 1, p, p + 1, -p - 1, -p, -p + 1]);
+        }
+        for n in ns {
+            let (op, len) = int_op(n);
+            assert_eq!(op[..len], expected(n)[..], "{n}");
+        }
+    }
+
+    #[test]
     fn protocol_0_ints_are_text() {
         let mut e = Emitter::new(0);
         e.int(-5);
@@ -795,7 +859,7 @@ mod tests {
         let mut b = Batch::new(BatchKind::List, None);
         e.batch_item(&mut b);
         e.int(1);
-        e.batch_end(b);
+        e.batch_end(&b);
         assert_eq!(finish(e), b"\x80\x02]K\x01a.");
     }
 
@@ -808,7 +872,7 @@ mod tests {
             e.batch_item(&mut b);
             e.int(n);
         }
-        e.batch_end(b);
+        e.batch_end(&b);
         assert_eq!(finish(e), b"\x80\x02](K\x01K\x02e.");
     }
 

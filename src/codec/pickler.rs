@@ -747,7 +747,7 @@ mod tests {
                 p.em.batch_item(&mut b);
                 p.str("a")?;
             }
-            p.em.batch_end(b);
+            p.em.batch_end(&b);
             Ok(())
         });
         assert_eq!(out, b"\x80\x02](X\x01\x00\x00\x00aq\x00h\x00e.");
@@ -770,7 +770,7 @@ mod tests {
                 p.name(name)?;
                 p.em.int(n);
             }
-            p.em.batch_end(b);
+            p.em.batch_end(&b);
         }
         p.em.op(TUPLE);
         Ok(())
@@ -801,7 +801,7 @@ mod tests {
             p.em.batch_item(&mut b);
             p.name("name")?;
             p.em.int(1);
-            p.em.batch_end(b);
+            p.em.batch_end(&b);
             Ok(())
         });
         assert_eq!(out, b"\x80\x05\x95\x0b\x00\x00\x00\x00\x00\x00\x00}\x8c\x04nameK\x01s.");

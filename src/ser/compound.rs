@@ -29,23 +29,33 @@ use crate::value::ObjectKind;
 pub struct Compound<'a, W> {
     ser: &'a mut Serializer<W>,
     /// Which of the short paths applies: one explicit byte to test per item.
+    /// The rest of the state is in the serializer (`Serializer::batch` and
+    /// `Serializer::kinds`): a `Compound` fits in two registers, so serde's
+    /// `serialize_seq`/`serialize_struct` return it without copying a large
+    /// value through the stack (each such copy, read back right after it
+    /// was written in pieces, stalled the CPU).
     fast: Fast,
-    /// The items of a list, dict or set (unused by the other kinds).
-    batch: Batch,
-    kind: Kind,
-    /// A `{'Variant': ...}` wrapper to close with SETITEM.
-    variant: bool,
 }
 
 /// The short path a compound's items take.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Fast {
-    /// `Kind::List`: each element is counted and written.
+    /// A plain list: each element is counted and written.
     List,
-    /// `Kind::Dict` with `interned: false`: each field is a name and a value.
+    /// A plain dict: each field is a name and a value.
     Dict,
+    /// A tuple (not a state): each element is counted in its [`Open`].
+    Tuple,
     /// Anything else: see `other_element` / `other_field`.
     Other,
+}
+
+/// A compound that takes the general path (`Fast::Tuple` and
+/// `Fast::Other`), on the serializer's stack of them.
+pub(super) struct Open {
+    kind: Kind,
+    /// A `{'Variant': ...}` wrapper to close with SETITEM.
+    variant: bool,
 }
 
 enum Kind {
@@ -79,23 +89,43 @@ enum Kind {
 impl<'a, W: io::Write> Compound<'a, W> {
     #[inline]
     fn new(ser: &'a mut Serializer<W>, kind: Kind, variant: bool) -> Result<Self> {
-        Self::with_batch(ser, kind, Batch::new(BatchKind::List, None), variant)
+        Self::with_batch(ser, kind, Batch::idle(), variant)
     }
 
-    #[cfg_attr(not(debug_assertions), inline(always))]
+    /// Open a compound that takes the general path (or a plain one whose
+    /// opening was not inlined).
     fn with_batch(
         ser: &'a mut Serializer<W>,
         kind: Kind,
         batch: Batch,
         variant: bool,
     ) -> Result<Self> {
-        ser.enter()?;
         let fast = match kind {
-            Kind::List => Fast::List,
-            Kind::Dict { interned: false } => Fast::Dict,
+            _ if variant => Fast::Other,
+            Kind::List => return Self::plain(ser, Fast::List, batch),
+            Kind::Dict { interned: false } => return Self::plain(ser, Fast::Dict, batch),
+            Kind::Tuple { state: false, .. } => Fast::Tuple,
             _ => Fast::Other,
         };
-        Ok(Compound { ser, fast, batch, kind, variant })
+        ser.enter()?;
+        ser.outer.push(std::mem::replace(&mut ser.batch, batch));
+        ser.kinds.push(Open { kind, variant });
+        Ok(Compound { ser, fast })
+    }
+
+    /// Open a plain list or dict: its state is all in `batch`.
+    fn plain(ser: &'a mut Serializer<W>, fast: Fast, batch: Batch) -> Result<Self> {
+        ser.enter()?;
+        ser.outer.push(std::mem::replace(&mut ser.batch, batch));
+        Ok(Compound { ser, fast })
+    }
+
+    /// `plain` for a list or dict in a plain nested value (inlined).
+    #[cfg_attr(not(debug_assertions), inline(always))]
+    fn plain_nested(ser: &'a mut Serializer<W>, fast: Fast, batch: Batch) -> Result<Self> {
+        ser.enter_nested()?;
+        ser.outer.push(std::mem::replace(&mut ser.batch, batch));
+        Ok(Compound { ser, fast })
     }
 
     /// `serialize_seq`: a list, or a shape announced by a magic newtype.
@@ -108,7 +138,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if ser.is_plain_nested() && ser.key_mode == 0 {
             ser.pk.em.empty_list();
             let batch = ser.pk.em.batch_begin(BatchKind::List, len);
-            return Self::with_batch(ser, Kind::List, batch, false);
+            return Self::plain_nested(ser, Fast::List, batch);
         }
         Self::seq_slow(ser, len)
     }
@@ -121,10 +151,10 @@ impl<'a, W: io::Write> Compound<'a, W> {
             next @ (Next::Set | Next::FrozenSet) => {
                 return Self::set(ser, len, next == Next::FrozenSet, shared);
             }
-            Next::BareItems => (Kind::Bare, Batch::new(BatchKind::List, None)),
+            Next::BareItems => (Kind::Bare, Batch::idle()),
             Next::ObjListItems => (Kind::List, Batch::new(BatchKind::ObjList, len)),
-            Next::States => (Kind::States, Batch::new(BatchKind::List, None)),
-            Next::Effects => (Kind::Effects, Batch::new(BatchKind::List, None)),
+            Next::States => (Kind::States, Batch::idle()),
+            Next::Effects => (Kind::Effects, Batch::idle()),
             next if next.is_soft() => {
                 ser.hashable("list")?;
                 ser.pk.em.empty_list();
@@ -193,7 +223,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if !variant && ser.is_plain_nested() && ser.key_mode == 0 {
             ser.pk.em.empty_dict();
             let batch = ser.pk.em.batch_begin(BatchKind::Dict, len);
-            return Self::with_batch(ser, Kind::Dict { interned: false }, batch, false);
+            return Self::plain_nested(ser, Fast::Dict, batch);
         }
         Self::map_slow(ser, len, variant)
     }
@@ -238,39 +268,50 @@ impl<'a, W: io::Write> Compound<'a, W> {
     /// short path: this frame is on the stack once per nesting level.
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        if self.fast == Fast::List {
-            if self.ser.pk.em.batch_item(&mut self.batch) {
-                self.ser.event_flush();
+        let ser = &mut *self.ser;
+        match self.fast {
+            Fast::List => {
+                if ser.pk.em.batch_item(&mut ser.batch) {
+                    ser.event_flush();
+                }
             }
-        } else if let Kind::Tuple { count, state: false, .. } = &mut self.kind {
-            *count += 1;
-            self.ser.maybe_flush();
-        } else {
-            return self.other_element(value);
+            Fast::Tuple => {
+                match ser.kinds.last_mut() {
+                    Some(Open { kind: Kind::Tuple { count, .. }, .. }) => *count += 1,
+                    _ => return Err(malformed("tuple item")),
+                }
+                ser.maybe_flush();
+            }
+            _ => return self.other_element(value),
         }
         // One call site: the inliner then takes the item's code in whole.
-        value.serialize(&mut *self.ser)
+        value.serialize(&mut *ser)
     }
 
     #[inline(never)]
     fn other_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let ser = &mut *self.ser;
-        match &mut self.kind {
+        let Some(open) = ser.kinds.last_mut() else {
+            return Err(malformed("sequence item"));
+        };
+        match &mut open.kind {
             Kind::List => {
-                ser.pk.em.batch_item(&mut self.batch);
+                ser.pk.em.batch_item(&mut ser.batch);
                 ser.maybe_flush();
                 value.serialize(&mut *ser)
             }
             Kind::Tuple { count, state, .. } => {
                 *count += 1;
+                let state = *state;
                 ser.maybe_flush();
-                if *state {
+                if state {
                     ser.set_next(Next::StateValue);
                 }
                 value.serialize(&mut *ser)
             }
             Kind::Set { frozen, .. } => {
-                ser.pk.set_item(*frozen, &mut self.batch);
+                let frozen = *frozen;
+                ser.pk.set_item(frozen, &mut ser.batch);
                 ser.maybe_flush();
                 in_key_mode(ser, value)
             }
@@ -298,7 +339,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
         if self.fast == Fast::Dict {
             // A plain dict: no interned keys.
             let ser = &mut *self.ser;
-            if ser.pk.em.batch_item(&mut self.batch) {
+            if ser.pk.em.batch_item(&mut ser.batch) {
                 ser.event_flush();
             }
             return in_key_mode(ser, key);
@@ -309,12 +350,12 @@ impl<'a, W: io::Write> Compound<'a, W> {
     #[inline(never)]
     fn other_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
         let ser = &mut *self.ser;
-        let Kind::Dict { interned } = &mut self.kind else {
-            return Err(malformed("map key"));
+        let interned = match ser.kinds.last() {
+            Some(Open { kind: Kind::Dict { interned }, .. }) => *interned,
+            _ => return Err(malformed("map key")),
         };
-        ser.pk.em.batch_item(&mut self.batch);
+        ser.pk.em.batch_item(&mut ser.batch);
         ser.maybe_flush();
-        let interned = *interned;
         if interned {
             ser.set_next(Next::InternedKey);
         }
@@ -331,7 +372,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
     fn field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
         if self.fast == Fast::Dict {
             let ser = &mut *self.ser;
-            if ser.pk.em.batch_item(&mut self.batch) {
+            if ser.pk.em.batch_item(&mut ser.batch) {
                 ser.event_flush();
             }
             ser.pk.name(name)?;
@@ -343,29 +384,34 @@ impl<'a, W: io::Write> Compound<'a, W> {
     #[inline(never)]
     fn other_field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
         let ser = &mut *self.ser;
-        match &mut self.kind {
+        // Off the stack while the field is written: the object writer needs
+        // the serializer (and what the value opens is closed before it
+        // returns, so the stack is as it was then).
+        let Some(mut open) = ser.kinds.pop() else {
+            return Err(malformed("struct field"));
+        };
+        let result = match &mut open.kind {
             Kind::Dict { interned } => {
-                ser.pk.em.batch_item(&mut self.batch);
+                ser.pk.em.batch_item(&mut ser.batch);
                 ser.maybe_flush();
-                if *interned {
-                    ser.pk.state_key(name)?;
-                } else {
-                    ser.pk.name(name)?;
-                }
-                value.serialize(&mut *ser)
+                let named = if *interned { ser.pk.state_key(name) } else { ser.pk.name(name) };
+                named.and_then(|()| value.serialize(&mut *ser))
             }
             Kind::Object(writer) => writer.field(ser, name, value),
             _ => Err(malformed("struct field")),
-        }
+        };
+        ser.kinds.push(open);
+        result
     }
 
     /// Close the compound: a plain list or dict takes the short path
     /// (inlined: see `seq`).
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn end_any(self) -> Result<()> {
-        if self.fast != Fast::Other && !self.variant {
+        if matches!(self.fast, Fast::List | Fast::Dict) {
             let ser = self.ser;
-            ser.pk.em.batch_end(self.batch);
+            ser.pk.em.batch_end(&ser.batch);
+            ser.batch = ser.outer.pop().unwrap_or_else(Batch::idle);
             ser.leave();
             return ser.end_value();
         }
@@ -375,10 +421,14 @@ impl<'a, W: io::Write> Compound<'a, W> {
     #[inline(never)]
     fn finish(self) -> Result<()> {
         let ser = self.ser;
-        if let Err(e) = Self::close(ser, self.kind, self.batch) {
+        let Some(Open { kind, variant }) = ser.kinds.pop() else {
+            return Err(ser.abandon(malformed("end of a compound")));
+        };
+        let batch = std::mem::replace(&mut ser.batch, ser.outer.pop().unwrap_or_else(Batch::idle));
+        if let Err(e) = Self::close(ser, kind, &batch) {
             return Err(ser.abandon(e));
         }
-        if self.variant {
+        if variant {
             ser.pk.em.op(SETITEM);
         }
         ser.leave();
@@ -386,7 +436,7 @@ impl<'a, W: io::Write> Compound<'a, W> {
     }
 
     /// Write what closes a compound of this kind.
-    fn close(ser: &mut Serializer<W>, kind: Kind, batch: Batch) -> Result<()> {
+    fn close(ser: &mut Serializer<W>, kind: Kind, batch: &Batch) -> Result<()> {
         match kind {
             Kind::List | Kind::Dict { .. } => ser.pk.em.batch_end(batch),
             Kind::Tuple { len, count, shared, .. } => {
@@ -441,7 +491,7 @@ fn close_tuple<W: io::Write>(ser: &mut Serializer<W>, len: usize, shared: Option
 /// Close a set or frozenset (see [`crate::codec::pickler::Pickler::set_begin`]).
 fn close_set<W: io::Write>(
     ser: &mut Serializer<W>,
-    batch: Batch,
+    batch: &Batch,
     frozen: bool,
     shared: Option<usize>,
 ) {
