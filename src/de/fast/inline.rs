@@ -108,6 +108,7 @@ impl<'de> Fast<'_, 'de, '_> {
                 match self.memo.get(idx as u64) {
                     Some(m @ (Memo::Text(_) | Memo::Str(..))) => {
                         self.pos += 2;
+                        let m = self.fetched(idx, m);
                         self.after(m)?
                     }
                     _ => self.scalar()?.ok_or_else(fallback)?,

@@ -37,10 +37,10 @@ enum Memo {
     Int(i64),
     Float(f64),
     Str(u32, u32),
-    /// A memoized str already checked to be UTF-8: its index in
-    /// [`Fast::texts`]. Keys are fetched from the memo once per dict, and
-    /// checking them again at each fetch was a sixth of a typed read of
-    /// records.
+    /// A memoized str already checked to be UTF-8 (at its first fetch,
+    /// [`Fast::fetched`]): its index in [`Fast::texts`]. Keys are fetched
+    /// from the memo once per dict, and checking them again at each fetch
+    /// was a sixth of a typed read of records.
     Text(u32),
     Bytes(u32, u32),
     /// A value the whole-`Value` builder shares (see `value.rs`): its index
@@ -275,19 +275,16 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
         self.puts(m).map(drop)
     }
 
-    /// A scalar's memo puts (and the value counted): `m`, or, for a str
-    /// that is put, the `Memo::Text` it is put as (checked to be UTF-8 once,
-    /// there), to visit.
+    /// A scalar's memo puts (and the value counted): `m` again, to visit.
     #[inline(always)]
     fn after(&mut self, m: Memo) -> Result<Memo> {
         self.values += 1;
         self.puts(m)
     }
 
-    /// The memo puts at the current position, of `m`; `m` again, or the
-    /// checked `Memo::Text` it was put as.
+    /// The memo puts at the current position, of `m`; `m` again.
     #[inline(always)]
-    fn puts(&mut self, mut m: Memo) -> Result<Memo> {
+    fn puts(&mut self, m: Memo) -> Result<Memo> {
         while let Some(&op) = self.input.get(self.pos) {
             let idx = match op {
                 MEMOIZE => {
@@ -308,12 +305,23 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                 }
                 _ => return Ok(m),
             };
-            if let Memo::Str(s, n) = m {
-                m = self.text(s, n);
-            }
             self.put(idx, m)?;
         }
         Ok(m)
+    }
+
+    /// The memo entry `idx`, `m`, fetched again: a str is checked for UTF-8
+    /// at its first fetch and kept as `Memo::Text` (a record's keys are
+    /// fetched once per record; checking at each put instead kept a table
+    /// entry for every str CPython memoizes, most never fetched).
+    #[inline]
+    fn fetched(&mut self, idx: usize, m: Memo) -> Memo {
+        let Memo::Str(s, n) = m else { return m };
+        let t = self.text(s, n);
+        if let Memo::Text(_) = t {
+            self.memo.put(idx as u64, t);
+        }
+        t
     }
 
     /// `Memo::Text` for the str `[s, s + n)` if it is UTF-8, else `Str`
@@ -431,6 +439,7 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
                         | Memo::Text(_)
                         | Memo::Bytes(..)),
                     ) => {
+                        let m = self.fetched(idx, m);
                         // A fetched value may be memoized again (harmless).
                         return self.after(m).map(Some);
                     }
