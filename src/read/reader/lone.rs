@@ -162,32 +162,25 @@ impl<R: io::Read> IoRead<R> {
     }
 
     /// The trailer after the payload (buffered right after the header):
-    /// the header's and trailer's length together, if it is a lone one.
+    /// the header's and trailer's length together, if it is a lone one
+    /// ([`is_lone_trailer`]). Buffers the memo put the pickle has there, if
+    /// any, and the opcode after it, nothing more.
     fn lone_trailer(&mut self, header: usize, memo: bool) -> io::Result<Option<usize>> {
-        let mut at = header;
-        if !self.fill_to(at + 1, IO_BUF)? {
+        if !self.fill_to(header + 1, IO_BUF)? {
             return Ok(None);
         }
-        let put = match self.buf[self.pos + at] {
+        let put = match self.buf[self.pos + header] {
             MEMOIZE => 1,
             BINPUT => 2,
             LONG_BINPUT => 5,
             _ => 0,
         };
-        if put > 0 {
-            if !memo || !self.fill_to(at + put, IO_BUF)? {
-                return Ok(None);
-            }
-            // Entry 0: the only one a lone object's put can name.
-            if self.buf[self.pos + at + 1..self.pos + at + put].iter().any(|&b| b != 0) {
-                return Ok(None);
-            }
-            at += put;
-            if !self.fill_to(at + 1, IO_BUF)? {
-                return Ok(None);
-            }
+        let end = header + put + 1;
+        if !self.fill_to(end, IO_BUF)? {
+            return Ok(None);
         }
-        Ok((self.buf[self.pos + at] == STOP).then_some(at + 1))
+        let tail = &self.buf[self.pos + header..self.pos + end];
+        Ok(is_lone_trailer(tail, memo).then_some(end))
     }
 }
 
