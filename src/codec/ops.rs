@@ -274,11 +274,16 @@ impl<'a> Ops<'a> {
         let info = opcodes::info(code).ok_or_else(|| Error::new(ErrorCode::InvalidOpcode(code)))?;
         let end = match extent(data, pos, &mut Lines::default()) {
             Extent::Known(end) if end <= data.len() => end,
-            // A signed length lost is a negative one.
+            // A signed length is lost when negative (or, on a 32-bit
+            // target, too long: then the input cannot have it all).
             Extent::Lost if info.arg == Arg::SLen4 => {
                 let n = data.get(pos + 1..pos + 5).and_then(|b| <[u8; 4]>::try_from(b).ok());
                 let n = i32::from_le_bytes(n.unwrap_or_default());
-                return Err(Error::syntax(format!("negative byte count {n} in {}", info.name)));
+                return Err(if n < 0 {
+                    Error::syntax(format!("negative byte count {n} in {}", info.name))
+                } else {
+                    Error::new(ErrorCode::Eof)
+                });
             }
             // Truncated, or a length no buffer can hold (so the input cannot
             // have it all).
