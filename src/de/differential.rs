@@ -146,9 +146,9 @@ fn readers<T: DeserializeOwned>(
 /// `all_readers`, every reader under the first set; else, and under the
 /// others, `from_slice` (the options act on the VM and the fast path alike
 /// whatever the source).
-fn agree<T: DeserializeOwned>(
+fn agree<'a, T: DeserializeOwned>(
     what: &str,
-    inputs: &[(String, Vec<u8>)],
+    inputs: impl IntoIterator<Item = &'a (String, Vec<u8>)>,
     sets: &[(&'static str, DeOptions)],
     all_readers: bool,
     key: impl Fn(&T) -> String,
@@ -225,10 +225,10 @@ fn value_reads_agree_under_the_other_option_sets() {
 fn serde_json_value_reads_agree_through_every_reader() {
     let sets = &option_sets()[..1];
     let (fuzz, rest): (Vec<_>, Vec<_>) =
-        inputs().iter().cloned().partition(|(name, _)| name.contains("fuzz_corpus"));
+        inputs().iter().partition(|(name, _)| name.contains("fuzz_corpus"));
     let r = total([
-        agree::<Json>("serde_json::Value", &rest, sets, true, Json::to_string),
-        agree::<Json>("serde_json::Value", &fuzz, sets, false, Json::to_string),
+        agree::<Json>("serde_json::Value", rest, sets, true, Json::to_string),
+        agree::<Json>("serde_json::Value", fuzz, sets, false, Json::to_string),
     ]);
     require_agreement("serde_json::Value", r, 10_000);
 }
