@@ -39,7 +39,7 @@ use crate::error::{Error, Result};
 pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
     // Pass 1: which ids some GET fetches, the protocol, the PROTO header.
     // MEMOIZE's id is the number of distinct ids stored before it.
-    let mut stored: Memo<()> = Memo::default();
+    let mut stored: Memo<bool> = Memo::default();
     // Value: the new index, once pass 2 meets the id's PUT (NO until then).
     let mut fetched: Memo<u32> = Memo::default();
     let mut proto = 0u8;
@@ -48,9 +48,9 @@ pub fn optimize(pickle: &[u8]) -> Result<Vec<u8>> {
         let op = op?;
         match op.code() {
             opcodes::PUT | opcodes::BINPUT | opcodes::LONG_BINPUT => {
-                stored.put(memo_id(&op)?, ());
+                stored.put(memo_id(&op)?, true);
             }
-            opcodes::MEMOIZE => stored.put(stored.len() as u64, ()),
+            opcodes::MEMOIZE => stored.put(stored.len() as u64, true),
             opcodes::GET | opcodes::BINGET | opcodes::LONG_BINGET => {
                 proto = proto.max(op.info.proto);
                 fetched.put(memo_id(&op)?, NO);
@@ -245,7 +245,7 @@ fn rewrite(
     let mut framer = if proto >= 4 { Framer::start(&mut out) } else { Framer::off() };
     let mut next = 0u32;
     // The memo ids stored so far (MEMOIZE's id is how many are distinct).
-    let mut stored: Memo<()> = Memo::default();
+    let mut stored: Memo<bool> = Memo::default();
     for op in ops(pickle) {
         let op = op?;
         let put_id = match op.code() {
@@ -254,7 +254,7 @@ fn rewrite(
             _ => None,
         };
         if let Some(id) = put_id {
-            stored.put(id, ());
+            stored.put(id, true);
             if fetched.get(id).is_some() {
                 fetched.put(id, next);
                 framer.before_op(&mut out);
@@ -295,8 +295,8 @@ fn rewrite(
     Ok(out)
 }
 
-/// Not yet renumbered.
-const NO: u32 = u32::MAX;
+/// Not yet renumbered (`u32::MAX` marks a vacant memo slot).
+const NO: u32 = u32::MAX - 1;
 
 fn memo_id(op: &Op<'_>) -> Result<u64> {
     op.memo_index().ok_or_else(|| Error::syntax(format!("bad memo index for {}", op.info.name)))

@@ -48,6 +48,15 @@ enum Memo {
     Shared(u32),
 }
 
+/// `Unset` marks a vacant slot of the memo table; nothing puts it.
+impl crate::codec::memo::Entry for Memo {
+    const VACANT: Memo = Memo::Unset;
+    #[inline]
+    fn is_vacant(&self) -> bool {
+        matches!(self, Memo::Unset)
+    }
+}
+
 /// The value just parsed, for memo puts that follow it.
 #[derive(Clone, Copy)]
 enum Last {
