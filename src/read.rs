@@ -8,7 +8,7 @@ use crate::error::{Error, ErrorCode, Result};
 
 pub use reader::IoRead;
 pub(crate) use reader::LoneBytes;
-pub(crate) use reader::{is_lone_trailer, large_bytes_header, LARGE};
+pub(crate) use reader::LARGE;
 
 /// Where a string or byte payload lives: a range of the input slice, or of
 /// the reader's scratch buffer (for `io::Read` input and decoded text).

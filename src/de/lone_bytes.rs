@@ -1,9 +1,9 @@
-//! `from_reader` of a pickle that starts with a large `bytes` object: the
-//! payload is read into a buffer of its own, so that when the pickle is
-//! just that object (`PROTO`, `BINBYTES*`, a memo put, `STOP`) and the type
-//! takes owned bytes (`serde_bytes::ByteBuf`, `Value`, ...), that buffer
-//! becomes the value: a pickled 16 MiB blob is read with one copy, from the reader, in
-//! 16 MiB.
+//! A lone large `bytes` pickle read from an `io::Read` (`from_reader` and
+//! the stream iterator): its payload, read into a vector of its own by
+//! `IoRead::lone_bytes` (`read/reader/lone.rs`), is offered to the type, so
+//! that when the type takes owned bytes (`serde_bytes::ByteBuf`, `Value`,
+//! ...) that vector becomes the value: a pickled 16 MiB blob is read with
+//! one copy, from the reader, in 16 MiB.
 //!
 //! Only the exact shape picklers write for a lone `bytes` is handed over,
 //! which the fast path and the VM both read as that object and nothing else,
@@ -11,46 +11,10 @@
 //! been consumed, and the pickle is put back together (one copy of the
 //! payload) and parsed as usual.
 
-use std::io::Read;
+use serde::de::{self, Visitor};
 
-use serde::de::{self, DeserializeOwned, Visitor};
-
-use super::input;
 use crate::error::{Error, Result};
 use crate::options::DeOptions;
-use crate::read::is_lone_trailer;
-
-/// Read the rest of a pickle whose first `head.len()` bytes hold the header
-/// (`header` bytes) of a `len`-byte `bytes` payload, and deserialize it.
-pub(super) fn read<R: Read, T: DeserializeOwned>(
-    mut head: Vec<u8>,
-    (header, len): (usize, u64),
-    mut reader: R,
-    opts: &DeOptions,
-) -> Result<T> {
-    let limit = opts.max_alloc;
-    // The first bytes of the payload may have come with the header.
-    let early = head.split_off(header.min(head.len()));
-    let left = limit.saturating_sub(head.len());
-    let mut payload = input::read_payload(&mut reader, early, len, left)?;
-    let used = head.len() + payload.len();
-    let tail = input::read_all(Vec::new(), reader, limit.saturating_sub(used))?;
-    if payload.len() as u64 == len && is_lone_trailer(&tail, opts.max_memo > 0) {
-        match offer(payload, opts) {
-            Ok(v) => return v,
-            Err(refused) => payload = refused,
-        }
-    }
-    // Put the pickle back together for the parser.
-    head.try_reserve_exact(payload.len() + tail.len()).map_err(|_| too_large(limit))?;
-    head.extend_from_slice(&payload);
-    drop(payload);
-    head.extend_from_slice(&tail);
-    if head.len() > limit {
-        return Err(too_large(limit));
-    }
-    super::from_slice_with(&head, opts)
-}
 
 /// Offer an owned payload, the whole pickle's value, to `T`: what `T` made
 /// of it, or the payload back if `T` asks for something other than bytes.
@@ -69,10 +33,6 @@ pub(super) fn offer<'de, T: de::Deserialize<'de>>(
             None => Ok(Err(e)),
         },
     }
-}
-
-fn too_large(limit: usize) -> Error {
-    Error::limit_exceeded("max_alloc", limit, "the input is larger")
 }
 
 /// Offers the payload, owned, to a type that asks for bytes (or for a

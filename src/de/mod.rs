@@ -6,7 +6,6 @@ mod context;
 #[cfg(test)]
 mod differential;
 pub(crate) mod fast;
-mod input;
 mod lone_bytes;
 mod node;
 mod pytypes;
@@ -232,16 +231,25 @@ pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
     opts: &DeOptions,
 ) -> Result<T> {
     // from_reader reads to the end anyway (bytes after the pickle are an
-    // error), so read it whole — bounded by the allocation limit, growing
-    // only by what arrives — and parse the buffer like a slice; unless it
-    // starts with a large `bytes`, whose payload is read on its own.
-    let mut reader = reader;
-    let head = input::read_head(&mut reader)?;
+    // error), so it reads the input whole (bounded by the allocation limit,
+    // growing only by what arrives) and parses it like a slice; unless the
+    // input is a lone large `bytes`, whose payload is read into a vector the
+    // value then owns, as for the stream iterator.
+    // A buffer of a `PROTO` and the longest opcode header (`BINBYTES8`) to
+    // start with: what telling a lone `bytes` needs.
+    let mut io = IoRead::with_buffer(reader, 2 + 9);
     if opts.fast_path {
-        if let Some(header) = crate::read::large_bytes_header(&head) {
-            return lone_bytes::read(head, header, reader, opts);
+        let (limit, memo) = (opts.max_alloc, opts.max_memo > 0);
+        if let Some(mut lone) = io.lone_bytes(crate::read::LARGE, limit, memo) {
+            if io.ends_after(&lone) {
+                match lone_bytes::offer(std::mem::take(&mut lone.payload), opts) {
+                    Ok(made) => return made,
+                    Err(payload) => lone.payload = payload,
+                }
+            }
+            io.put_back(lone);
         }
     }
-    let buf = input::read_all(head, reader, opts.max_alloc)?;
+    let buf = io.into_all(opts.max_alloc)?;
     from_slice_with(&buf, opts)
 }

@@ -10,10 +10,11 @@
 
 use std::io;
 
+mod grow;
 mod lone;
 
 pub use lone::LoneBytes;
-pub(crate) use lone::{is_lone_trailer, large_bytes_header, LARGE};
+pub(crate) use lone::LARGE;
 
 use super::{private, Pickle, Span};
 use crate::codec::opcodes::{FRAME, STOP};
@@ -46,7 +47,26 @@ const KEEP_BUF: usize = 1 << 20;
 impl<R: io::Read> IoRead<R> {
     /// Read from `reader`.
     pub fn new(reader: R) -> Self {
-        IoRead { inner: reader, buf: vec![0; IO_BUF], pos: 0, end: 0, base: 0, pending: None }
+        IoRead::with_buffer(reader, IO_BUF)
+    }
+
+    /// Read from `reader` through a buffer of `len` bytes to start with
+    /// (it grows as a pickle needs): `from_reader` starts small, so that a
+    /// lone `bytes` costs its payload and little more.
+    pub(crate) fn with_buffer(reader: R, len: usize) -> Self {
+        IoRead { inner: reader, buf: vec![0; len], pos: 0, end: 0, base: 0, pending: None }
+    }
+
+    /// What is left: the unconsumed buffered bytes and the rest of the
+    /// reader, at most `limit` bytes in all (more is a limit error). For
+    /// `from_reader`, which reads its input whole.
+    pub(crate) fn into_all(mut self, limit: usize) -> Result<Vec<u8>> {
+        if let Some(e) = self.pending.take() {
+            return Err(e.into());
+        }
+        self.buf.truncate(self.end);
+        self.buf.drain(..self.pos);
+        grow::read_all(self.buf, &mut self.inner, limit)
     }
 
     /// Refill the buffer; false at end of input.

@@ -10,7 +10,7 @@
 //! only as the pickle says it has them (a socket is not waited on past the
 //! `STOP`), as for [`IoRead::next_pickle`].
 
-use std::io::{self, Read};
+use std::io;
 
 use super::{IoRead, IO_BUF};
 use crate::codec::opcodes::*;
@@ -20,7 +20,7 @@ pub(crate) const LARGE: u64 = 64 * 1024;
 
 /// The opcode header of a large `bytes` object at the start of a pickle
 /// (after a `PROTO`): its length, and the payload's length.
-pub(crate) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
+fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
     let at = match head {
         [PROTO, v, ..] if *v <= HIGHEST_PROTOCOL => 2,
         [PROTO, ..] => return None,
@@ -36,7 +36,7 @@ pub(crate) fn large_bytes_header(head: &[u8]) -> Option<(usize, u64)> {
 
 /// Whether `tail` is what picklers write after a lone `bytes`: a memo put
 /// of entry 0 (if `memo` allows one), then `STOP`, then nothing.
-pub(crate) fn is_lone_trailer(tail: &[u8], memo: bool) -> bool {
+fn is_lone_trailer(tail: &[u8], memo: bool) -> bool {
     let rest = match tail {
         [MEMOIZE, rest @ ..] | [BINPUT, 0, rest @ ..] | [LONG_BINPUT, 0, 0, 0, 0, rest @ ..]
             if memo =>
@@ -64,11 +64,11 @@ pub struct LoneBytes {
 
 impl<R: io::Read> IoRead<R> {
     /// The pickle at the current position, if it is a lone `bytes` of at
-    /// least `large` bytes (and at most `limit`) followed by what picklers
+    /// least `large` bytes (the whole pickle at most `limit`) followed by what picklers
     /// write after one (a memo put of entry 0 if `memo` allows it, then
     /// `STOP`). `None` leaves the source as it was (a reader error met on
     /// the way is kept for the VM to meet where it would have).
-    pub(super) fn lone_bytes(&mut self, large: u64, limit: usize, memo: bool) -> Option<LoneBytes> {
+    pub(crate) fn lone_bytes(&mut self, large: u64, limit: usize, memo: bool) -> Option<LoneBytes> {
         if self.pending.is_some() {
             return None;
         }
@@ -90,7 +90,7 @@ impl<R: io::Read> IoRead<R> {
         self.buf.copy_within(start + early..self.end, start);
         self.end -= early;
         let lone = |payload, rest| LoneBytes { payload, len, header, rest };
-        if let Err(e) = read_rest(&mut self.inner, &mut payload, len) {
+        if let Err(e) = super::grow::read_until(&mut self.inner, &mut payload, len) {
             self.pending = Some(e);
             self.put_back(lone(payload, header));
             return None;
@@ -101,13 +101,26 @@ impl<R: io::Read> IoRead<R> {
             return None;
         }
         match self.lone_trailer(header, memo) {
-            Ok(Some(rest)) => Some(lone(payload, rest)),
+            // The limit is on the whole pickle, as for any other.
+            Ok(Some(rest)) if len + rest <= limit => Some(lone(payload, rest)),
             outcome => {
                 if let Err(e) = outcome {
                     self.pending = Some(e);
                 }
                 self.put_back(lone(payload, header));
                 None
+            }
+        }
+    }
+
+    /// Whether the input ends right after the pickle [`IoRead::lone_bytes`]
+    /// took (for `from_reader`, which then has nothing left to read).
+    pub(crate) fn ends_after(&mut self, lone: &LoneBytes) -> bool {
+        match self.fill_to(lone.rest + 1, usize::MAX) {
+            Ok(more) => !more,
+            Err(e) => {
+                self.pending = Some(e);
+                false
             }
         }
     }
@@ -120,7 +133,7 @@ impl<R: io::Read> IoRead<R> {
 
     /// Put the pickle taken by [`IoRead::lone_bytes`] back together in the
     /// buffer, unconsumed: one copy of the payload.
-    pub(super) fn put_back(&mut self, lone: LoneBytes) {
+    pub(crate) fn put_back(&mut self, lone: LoneBytes) {
         let at = self.pos + lone.header;
         let mut buf = Vec::with_capacity((self.end - self.pos + lone.payload.len()).max(IO_BUF));
         buf.extend_from_slice(&self.buf[self.pos..at]);
@@ -182,23 +195,6 @@ impl<R: io::Read> IoRead<R> {
         let tail = &self.buf[self.pos + header..self.pos + end];
         Ok(is_lone_trailer(tail, memo).then_some(end))
     }
-}
-
-/// Read onto `payload` until it holds `len` bytes or the reader ends,
-/// growing it by at most what it holds (and at least [`IO_BUF`]): a length
-/// in the pickle is not trusted with memory. What was read stays in
-/// `payload` on an error.
-fn read_rest<R: Read>(reader: &mut R, payload: &mut Vec<u8>, len: usize) -> io::Result<()> {
-    while payload.len() < len {
-        let step = (len - payload.len()).min(payload.len().max(IO_BUF));
-        payload.reserve_exact(step);
-        // `read_to_end` on a `Take` of exactly the reserved room fills the
-        // spare capacity without zeroing it and never grows past it.
-        if (&mut *reader).take(step as u64).read_to_end(payload)? < step {
-            break;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
