@@ -218,6 +218,8 @@ impl Builder {
     /// Open an empty list, dict or set (or one holding `items` already,
     /// `depth` deep: LIST, DICT).
     fn open_with(&mut self, items: Items, depth: usize) -> Result<()> {
+        // A frame is larger than the value it stands for.
+        self.built += std::mem::size_of::<Frame>();
         self.count(Memo::Container)?;
         let depth = self.deeper(depth)?;
         let base = self.stack.len();
@@ -250,19 +252,24 @@ impl Builder {
         }
         if first < self.frames.len() {
             // From the lowest up, each in its place below the values that
-            // were above it: most often on top (a batch fills every open
-            // container before the next opens), a push.
-            let mut depth = 0;
-            for (i, f) in self.frames.drain(first..).enumerate() {
-                let at = f.base + i;
+            // were above it, in one pass over those values (inserting each
+            // in turn could take time quadratic in their number). Most
+            // often there are none: a batch fills every open container
+            // before the next opens, and they are all on top.
+            let lowest = self.frames[first].base;
+            let values = match lowest < self.stack.len() {
+                true => self.stack.split_off(lowest),
+                false => Vec::new(),
+            };
+            let mut values = values.into_iter();
+            let (mut at, mut depth) = (lowest, 0);
+            for f in self.frames.drain(first..) {
+                self.stack.extend(values.by_ref().take(f.base - at));
+                at = f.base;
                 depth = depth.max(f.depth).max(f.above);
-                let v = f.finish(&mut self.known);
-                if at == self.stack.len() {
-                    self.stack.push(v);
-                } else {
-                    self.stack.insert(at, v);
-                }
+                self.stack.push(f.finish(&mut self.known));
             }
+            self.stack.extend(values);
             let below = match self.frames.last_mut() {
                 Some(f) => &mut f.above,
                 None => &mut self.bottom,

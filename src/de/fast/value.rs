@@ -308,6 +308,39 @@ mod tests {
         }
     }
 
+    /// Open containers among finished values (see `build.rs`): taken by a
+    /// tuple with values above them, filled after LIST or DICT, nested.
+    const FRAMES: &[&[u8]] = &[
+        // [[]]
+        b"\x80\x04]]a.",
+        // ([], 1): a list with a value above it, in a tuple
+        b"\x80\x04]K\x01\x86.",
+        // ([], 1, [2])
+        b"\x80\x04]K\x01]K\x02a\x87.",
+        // ([1], [], 2)
+        b"\x80\x04(]K\x01a]K\x02t.",
+        // [1, 2, 3]: LIST, then APPENDS
+        b"\x80\x04(K\x01K\x02l(K\x03e.",
+        // {'a': 1, 'b': 2}: DICT, then SETITEM
+        b"\x80\x04(\x8c\x01a\x94K\x01d\x8c\x01bK\x02s.",
+        // {(1, 2): 3}: a hashable tuple as a key
+        b"\x80\x04}K\x01K\x02\x86K\x03s.",
+        // {((((1,),),),): {1, 2}}: a nested tuple as a key, a set as a value
+        b"\x80\x04}K\x01\x85\x85\x85\x85\x8f(K\x01K\x02\x90s.",
+        // [[1], [[2]]]: containers closed by the batch that takes them
+        b"\x80\x04](]K\x01a]]K\x02aae.",
+        // frozenset({(1,), 'a'}) in a list
+        b"\x80\x04](K\x01\x85\x8c\x01a\x91a.",
+    ];
+
+    #[test]
+    fn open_containers_among_values_are_built_as_the_vm_builds_them() {
+        for p in FRAMES {
+            let v = fast(p).unwrap_or_else(|e| panic!("fell back: {e}"));
+            assert!(v.same_as(&vm(p)), "{v}");
+        }
+    }
+
     #[test]
     fn a_cycle_is_left_to_the_vm_when_cycles_are_rejected() {
         let opts = DeOptions::new().reject_cycles(true);
@@ -332,6 +365,14 @@ mod tests {
             "8004285d912e",
             // APPEND below a MARK
             "80045d284b01612e",
+            // frozenset([([],)]): a list in a tuple, unhashable
+            "8004285d8591612e",
+            // {([],): 3}: the same as a key
+            "80047d5d854b03732e",
+            // [1] + 2: APPEND to an int (a finished value), the VM's error
+            "80045d4b014b02612e",
+            // {} then APPENDS: the wrong batch for a dict
+            "80047d284b01652e",
         ];
         for p in cases.iter().map(|s| hex(s)) {
             assert!(fast(&p).is_err(), "should fall back");
