@@ -82,6 +82,7 @@ impl Node {
         self.cell.get_mut().take()
     }
 
+    #[inline]
     pub(crate) fn is_cyclic(&self) -> bool {
         self.cyclic.load(Ordering::Relaxed)
     }

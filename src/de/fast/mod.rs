@@ -12,6 +12,7 @@
 //! checked opcode by opcode up to the final `STOP`.
 
 mod access;
+mod build;
 mod deserializer;
 mod inline;
 mod prepass;

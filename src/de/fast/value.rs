@@ -23,320 +23,12 @@
 //! every opcode up front cost a quarter of the instructions of reading a
 //! list of a million floats.
 
+use super::build::Builder;
 use super::prepass::fetched_puts;
 use super::{fallback, Fast, Memo};
 use crate::codec::opcodes::*;
 use crate::error::Result;
-use crate::options::DeOptions;
-use crate::value::{KnownKeys, Shared, Value};
-use crate::vm::walk::pairs;
-
-/// A container still being filled.
-struct Open<T> {
-    items: Vec<T>,
-    /// Containers on the deepest path through it, itself included.
-    depth: usize,
-    /// Its node, when a memo get fetches it again.
-    shared: Option<Shared>,
-}
-
-impl<T> Open<T> {
-    fn new(items: Vec<T>, depth: usize) -> Self {
-        Open { items, depth, shared: None }
-    }
-
-    /// The finished container: `wrap` of its items, held by its shared node
-    /// if it has one.
-    #[inline(never)]
-    fn close(self, wrap: impl FnOnce(Vec<T>) -> Value) -> (Value, usize, bool) {
-        let mut items = self.items;
-        // Filled batch by batch, the vector may have grown to twice its
-        // length: give the slack back (the VM's walk allocates exactly).
-        if items.capacity() - items.len() > items.len() / 8 {
-            items.shrink_to_fit();
-        }
-        (Shared::fill(self.shared, wrap(items)), self.depth, false)
-    }
-}
-
-/// A stack entry: a finished value, or a container still being filled.
-enum Slot {
-    /// `depth`: containers on the deepest path through it (0 for a scalar).
-    Done {
-        value: Value,
-        depth: usize,
-        hashable: bool,
-    },
-    List(Open<Value>),
-    /// Key-value pairs, in the order they came.
-    Dict(Open<(Value, Value)>),
-    Set(Open<Value>),
-}
-
-impl Slot {
-    fn done(value: Value, hashable: bool) -> Slot {
-        Slot::Done { value, depth: 0, hashable }
-    }
-
-    /// The value, its depth, and whether Python could hash it.
-    #[inline(always)]
-    fn finish(self, keys: &mut KnownKeys) -> (Value, usize, bool) {
-        match self {
-            Slot::Done { value, depth, hashable } => (value, depth, hashable),
-            Slot::List(o) => o.close(Value::List),
-            Slot::Dict(o) => o.close(|p| Value::Dict(keys.dict(p))),
-            Slot::Set(o) => o.close(Value::Set),
-        }
-    }
-}
-
-/// Room for `n` more items: exactly `n` in an empty container (most have
-/// one batch; `reserve` would round a few items up to 4, and `close` then
-/// gave the slack back with a `realloc`), as `reserve` after.
-#[inline(always)]
-fn grow<T>(v: &mut Vec<T>, n: usize) {
-    if v.is_empty() {
-        v.reserve_exact(n);
-    } else {
-        v.reserve(n);
-    }
-}
-
-/// Finish a slot that is about to become an item: its value and depth, if
-/// it may be one (a key or set item must be hashable).
-#[inline(always)]
-fn item(slot: Slot, must_hash: bool, keys: &mut KnownKeys) -> Result<(Value, usize)> {
-    let (v, d, hashable) = slot.finish(keys);
-    if must_hash && !hashable {
-        // CPython's "unhashable type": the VM reports it.
-        return Err(fallback());
-    }
-    Ok((v, d))
-}
-
-/// Which items of a batch must be hashable.
-#[derive(Clone, Copy, PartialEq)]
-enum Keys {
-    None,
-    All,
-    EveryOther,
-}
-
-struct Builder {
-    stack: Vec<Slot>,
-    /// Stack heights at each open MARK.
-    marks: Vec<usize>,
-    /// What a memo put would store: the value just pushed, if it is a scalar
-    /// the memo can hand out again (else `Container` or `Unset`).
-    last: Memo,
-    /// By memo put, in order: whether a memo get fetches what it stored;
-    /// `None` while building on the assumption that none is.
-    fetched: Option<Vec<bool>>,
-    /// Set when that assumption failed: a get of a str, bytes or container
-    /// (the value must be built again, knowing the fetched puts).
-    restart: bool,
-    /// Memo puts met so far.
-    puts: usize,
-    /// The shared nodes made so far (`Memo::Shared` indexes them), and
-    /// whether Python could hash what they hold.
-    shared: Vec<(Shared, bool)>,
-    /// Containers may nest this deep; deeper input goes to the VM, which
-    /// decides at the limit itself.
-    max_depth: usize,
-    /// Values pushed: each is one the VM would push too.
-    pushes: usize,
-    /// A rough count of the bytes built, against a quarter of `max_alloc`
-    /// (the VM counts its own table of values against all of it).
-    built: usize,
-    max_built: usize,
-    /// The keys of the last dict checked (see [`KnownKeys`]).
-    known: KnownKeys,
-}
-
-impl Builder {
-    fn fence(&self) -> usize {
-        self.marks.last().copied().unwrap_or(0)
-    }
-
-    /// Whether every item from `at` up is a finished, hashable value.
-    fn all_hashable(&self, at: usize) -> Result<bool> {
-        let items = self.stack.get(at..).ok_or_else(fallback)?;
-        Ok(items.iter().all(|s| matches!(s, Slot::Done { hashable: true, .. })))
-    }
-
-    #[inline(always)]
-    fn push(&mut self, slot: Slot, last: Memo) -> Result<()> {
-        self.pushes += 1;
-        self.built += std::mem::size_of::<Value>();
-        if self.built > self.max_built {
-            return Err(fallback());
-        }
-        self.stack.push(slot);
-        self.last = last;
-        Ok(())
-    }
-
-    /// What a memo put of the top of the stack stores: the value itself
-    /// (`last`) unless a memo get fetches it again, in which case it becomes
-    /// (or already is) a shared node, as the VM's walk makes it. An int,
-    /// float, bool or `None` is never shared (CPython does not memoize them:
-    /// the VM copies them).
-    fn memo_entry(&mut self) -> Result<Memo> {
-        let Some(fetched) = &self.fetched else {
-            return Ok(self.last);
-        };
-        let fetched = fetched.get(self.puts).copied().ok_or_else(fallback)?;
-        self.puts += 1;
-        if !fetched {
-            return Ok(self.last);
-        }
-        let top = self.stack.last_mut().ok_or_else(fallback)?;
-        let (node, hashable) = match top {
-            Slot::Done { value: Value::Shared(s), hashable, .. } => (s.clone(), *hashable),
-            Slot::Done { value: v @ (Value::Str(_) | Value::Bytes(_)), .. } => {
-                let s = Shared::new(std::mem::take(v));
-                *v = Value::Shared(s.clone());
-                (s, true)
-            }
-            Slot::Done { value: v @ Value::ByteArray(_), .. } => {
-                let s = Shared::new(std::mem::take(v));
-                *v = Value::Shared(s.clone());
-                (s, false)
-            }
-            Slot::Done {
-                value: Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_),
-                ..
-            } => return Ok(self.last),
-            // A tuple or frozenset fetched again may lie on a cycle, which
-            // the VM's walk shares in its own way; a big int is the VM's too.
-            Slot::Done { .. } => return Err(fallback()),
-            Slot::List(o) | Slot::Set(o) => {
-                (o.shared.get_or_insert_with(Shared::empty).clone(), false)
-            }
-            Slot::Dict(o) => (o.shared.get_or_insert_with(Shared::empty).clone(), false),
-        };
-        self.shared.push((node, hashable));
-        Ok(Memo::Shared(self.shared.len() as u32 - 1))
-    }
-
-    /// Pop the items from `at` up (all above the fence), finished.
-    fn pop_items(&mut self, at: usize, keys: Keys) -> Result<(Vec<Value>, usize)> {
-        if at < self.fence() || at > self.stack.len() {
-            return Err(fallback());
-        }
-        let mut depth = 0;
-        let mut items = Vec::with_capacity(self.stack.len() - at);
-        for (i, slot) in self.stack.drain(at..).enumerate() {
-            let key = match keys {
-                Keys::None => false,
-                Keys::All => true,
-                Keys::EveryOther => i % 2 == 0,
-            };
-            let (v, d) = item(slot, key, &mut self.known)?;
-            depth = depth.max(d);
-            items.push(v);
-        }
-        Ok((items, depth))
-    }
-
-    /// A finished tuple or frozenset of `items`.
-    fn immutable(&mut self, value: Value, depth: usize, hashable: bool) -> Result<()> {
-        let depth = self.deeper(depth)?;
-        self.push(Slot::Done { value, depth, hashable }, Memo::Container)
-    }
-
-    /// The depth of a container holding items `depth` deep.
-    fn deeper(&self, depth: usize) -> Result<usize> {
-        let d = depth + 1;
-        if d >= self.max_depth {
-            return Err(fallback());
-        }
-        Ok(d)
-    }
-
-    /// Move the items from `start` up into the open container just below
-    /// them (APPEND, APPENDS, SETITEM, SETITEMS, ADDITEMS), with no
-    /// intermediate vector.
-    fn fill(&mut self, start: usize, op: u8) -> Result<()> {
-        let target = start.checked_sub(1).ok_or_else(fallback)?;
-        if target < self.fence() || start > self.stack.len() {
-            return Err(fallback());
-        }
-        // Take the container out so the items can be drained beside it.
-        let mut container =
-            std::mem::replace(&mut self.stack[target], Slot::done(Value::None, true));
-        let mut depth = 0;
-        let mut items = self.stack.drain(start..);
-        let ok = match (&mut container, op) {
-            (Slot::List(Open { items: v, .. }), APPEND | APPENDS) => {
-                grow(v, items.len());
-                items.try_for_each(|s| {
-                    let (x, d) = item(s, false, &mut self.known)?;
-                    depth = depth.max(d);
-                    v.push(x);
-                    Ok(())
-                })
-            }
-            (Slot::Set(Open { items: v, .. }), ADDITEMS) => {
-                grow(v, items.len());
-                items.try_for_each(|s| {
-                    let (x, d) = item(s, true, &mut self.known)?;
-                    depth = depth.max(d);
-                    v.push(x);
-                    Ok(())
-                })
-            }
-            (Slot::Dict(Open { items: v, .. }), SETITEM | SETITEMS) if items.len() % 2 == 0 => {
-                grow(v, items.len() / 2);
-                let mut r = Ok(());
-                while let (Some(k), Some(x)) = (items.next(), items.next()) {
-                    match (item(k, true, &mut self.known), item(x, false, &mut self.known)) {
-                        (Ok((k, dk)), Ok((x, dx))) => {
-                            depth = depth.max(dk).max(dx);
-                            v.push((k, x));
-                        }
-                        _ => {
-                            r = Err(fallback());
-                            break;
-                        }
-                    }
-                }
-                r
-            }
-            _ => Err(fallback()),
-        };
-        drop(items);
-        ok?;
-        let d = self.deeper(depth)?;
-        match &mut container {
-            Slot::List(o) | Slot::Set(o) => o.depth = o.depth.max(d),
-            Slot::Dict(o) => o.depth = o.depth.max(d),
-            Slot::Done { .. } => {}
-        }
-        self.stack[target] = container;
-        self.last = Memo::Unset;
-        Ok(())
-    }
-}
-
-impl Builder {
-    fn new(opts: &DeOptions, fetched: Option<Vec<bool>>) -> Self {
-        Builder {
-            stack: Vec::new(),
-            marks: Vec::new(),
-            last: Memo::Unset,
-            fetched,
-            restart: false,
-            puts: 0,
-            shared: Vec::new(),
-            max_depth: opts.max_depth,
-            pushes: 0,
-            built: 0,
-            max_built: opts.max_alloc / 4,
-            known: KnownKeys::default(),
-        }
-    }
-}
+use crate::value::Value;
 
 impl Fast<'_, '_, '_> {
     /// Read the whole pickle (from the current position to its `STOP`) as a
@@ -363,22 +55,18 @@ impl Fast<'_, '_, '_> {
             let op = self.byte()?;
             match op {
                 STOP => {
-                    if b.stack.len() != 1 || !b.marks.is_empty() {
-                        return Err(fallback());
-                    }
                     self.pos = at;
                     self.values += b.pushes;
-                    let (value, _, _) = b.stack.pop().ok_or_else(fallback)?.finish(&mut b.known);
-                    return Ok(value);
+                    return b.finish();
                 }
                 PROTO | FRAME => {
                     self.pos = at;
                     self.skip_meta()?;
                 }
-                NONE => b.push(Slot::done(Value::None, true), Memo::None)?,
+                NONE => b.scalar(Value::None, Memo::None)?,
                 NEWTRUE | NEWFALSE => {
                     let v = op == NEWTRUE;
-                    b.push(Slot::done(Value::Bool(v), true), Memo::Bool(v))?
+                    b.scalar(Value::Bool(v), Memo::Bool(v))?
                 }
                 BININT1 | BININT2 | BININT => {
                     let v = match op {
@@ -386,7 +74,7 @@ impl Fast<'_, '_, '_> {
                         BININT2 => u16::from_le_bytes(self.fixed()?) as i64,
                         _ => i32::from_le_bytes(self.fixed()?) as i64,
                     };
-                    b.push(Slot::done(Value::Int(v), true), Memo::Int(v))?
+                    b.scalar(Value::Int(v), Memo::Int(v))?
                 }
                 LONG1 | LONG4 => {
                     let n = if op == LONG1 {
@@ -396,22 +84,22 @@ impl Fast<'_, '_, '_> {
                     };
                     let digits = self.take(n)?;
                     if let Some(v) = long_i64(digits) {
-                        b.push(Slot::done(Value::Int(v), true), Memo::Int(v))?;
+                        b.scalar(Value::Int(v), Memo::Int(v))?;
                         continue;
                     }
                     let big = num_bigint::BigInt::from_signed_bytes_le(digits);
                     match i64::try_from(&big) {
-                        Ok(v) => b.push(Slot::done(Value::Int(v), true), Memo::Int(v))?,
+                        Ok(v) => b.scalar(Value::Int(v), Memo::Int(v))?,
                         Err(_) => {
                             self.charge(big.bits() / 8)?;
                             b.built += n;
-                            b.push(Slot::done(Value::BigInt(big), true), Memo::Unset)?
+                            b.scalar(Value::BigInt(big), Memo::Unset)?
                         }
                     }
                 }
                 BINFLOAT => {
                     let v = f64::from_be_bytes(self.fixed()?);
-                    b.push(Slot::done(Value::Float(v), true), Memo::Float(v))?
+                    b.scalar(Value::Float(v), Memo::Float(v))?
                 }
                 SHORT_BINUNICODE | BINUNICODE | BINUNICODE8 => {
                     let n = self.len_for(op)?;
@@ -419,7 +107,7 @@ impl Fast<'_, '_, '_> {
                     self.take(n)?;
                     let m = Memo::Str(start as u32, n as u32);
                     let v = self.fetch(b, m)?;
-                    b.push(Slot::done(v, true), m)?
+                    b.scalar(v, m)?
                 }
                 SHORT_BINBYTES | BINBYTES | BINBYTES8 => {
                     let n = self.len_for(op)?;
@@ -427,7 +115,7 @@ impl Fast<'_, '_, '_> {
                     self.take(n)?;
                     let m = Memo::Bytes(start as u32, n as u32);
                     let v = self.fetch(b, m)?;
-                    b.push(Slot::done(v, true), m)?
+                    b.scalar(v, m)?
                 }
                 BYTEARRAY8 => {
                     let n = self.len_for(BINBYTES8)?;
@@ -435,57 +123,26 @@ impl Fast<'_, '_, '_> {
                     self.take(n)?;
                     b.built += n;
                     let v = self.payload(start as u32, n as u32)?.to_vec();
-                    b.push(Slot::done(Value::ByteArray(v), false), Memo::Container)?
+                    b.scalar(Value::ByteArray(v), Memo::Container)?
                 }
-                EMPTY_LIST => {
-                    b.push(Slot::List(Open::new(Vec::new(), b.deeper(0)?)), Memo::Container)?
-                }
-                EMPTY_DICT => {
-                    b.push(Slot::Dict(Open::new(Vec::new(), b.deeper(0)?)), Memo::Container)?
-                }
-                EMPTY_SET => {
-                    b.push(Slot::Set(Open::new(Vec::new(), b.deeper(0)?)), Memo::Container)?
-                }
-                EMPTY_TUPLE => b.immutable(Value::Tuple(Vec::new()), 0, true)?,
+                EMPTY_LIST | EMPTY_DICT | EMPTY_SET => b.open(op)?,
+                EMPTY_TUPLE => b.empty_tuple()?,
                 MARK => {
-                    b.marks.push(b.stack.len());
+                    b.marks.push(b.height());
                     b.last = Memo::Unset;
                 }
                 TUPLE1 | TUPLE2 | TUPLE3 => {
                     let n = (op - TUPLE1 + 1) as usize;
-                    let at = b.stack.len().checked_sub(n).ok_or_else(fallback)?;
-                    let hashable = b.all_hashable(at)?;
-                    let (items, depth) = b.pop_items(at, Keys::None)?;
-                    b.immutable(Value::Tuple(items), depth, hashable)?
+                    let at = b.height().checked_sub(n).ok_or_else(fallback)?;
+                    b.build(at, op)?
                 }
                 TUPLE | LIST | FROZENSET | DICT => {
                     let start = b.marks.pop().ok_or_else(fallback)?;
-                    let hashable = b.all_hashable(start)?;
-                    let keys = match op {
-                        FROZENSET => Keys::All,
-                        DICT => Keys::EveryOther,
-                        _ => Keys::None,
-                    };
-                    if op == DICT && b.stack.len().saturating_sub(start) % 2 != 0 {
-                        return Err(fallback());
-                    }
-                    let (items, depth) = b.pop_items(start, keys)?;
-                    match op {
-                        TUPLE => b.immutable(Value::Tuple(items), depth, hashable)?,
-                        FROZENSET => b.immutable(Value::FrozenSet(items), depth, true)?,
-                        LIST => {
-                            let d = b.deeper(depth)?;
-                            b.push(Slot::List(Open::new(items, d)), Memo::Container)?
-                        }
-                        _ => {
-                            let d = b.deeper(depth)?;
-                            b.push(Slot::Dict(Open::new(pairs(items), d)), Memo::Container)?
-                        }
-                    }
+                    b.build(start, op)?
                 }
                 APPEND | SETITEM => {
                     let n = if op == APPEND { 1 } else { 2 };
-                    let start = b.stack.len().checked_sub(n).ok_or_else(fallback)?;
+                    let start = b.height().checked_sub(n).ok_or_else(fallback)?;
                     if start < b.fence() {
                         return Err(fallback());
                     }
@@ -502,7 +159,7 @@ impl Fast<'_, '_, '_> {
                         _ => u32::from_le_bytes(self.fixed()?) as usize,
                     };
                     if matches!(b.last, Memo::Unset)
-                        || b.stack.len() <= b.fence()
+                        || b.height() <= b.fence()
                         || idx >= self.opts.max_memo
                     {
                         return Err(fallback());
@@ -552,12 +209,11 @@ impl Fast<'_, '_, '_> {
                         // is fetched: the VM checks the depth where it meets
                         // a shared node again, without walking into it.
                         let (value, depth) = (Value::Shared(node.clone()), usize::from(!hashable));
-                        let hashable = *hashable;
-                        b.push(Slot::Done { value, depth, hashable }, m)?;
+                        b.push(value, depth, m)?;
                         continue;
                     }
                     let v = self.fetch(b, m)?;
-                    b.push(Slot::done(v, true), m)?
+                    b.scalar(v, m)?
                 }
                 _ => return Err(fallback()),
             }
@@ -652,6 +308,39 @@ mod tests {
         }
     }
 
+    /// Open containers among finished values (see `build.rs`): taken by a
+    /// tuple with values above them, filled after LIST or DICT, nested.
+    const FRAMES: &[&[u8]] = &[
+        // [[]]
+        b"\x80\x04]]a.",
+        // ([], 1): a list with a value above it, in a tuple
+        b"\x80\x04]K\x01\x86.",
+        // ([], 1, [2])
+        b"\x80\x04]K\x01]K\x02a\x87.",
+        // ([1], [], 2)
+        b"\x80\x04(]K\x01a]K\x02t.",
+        // [1, 2, 3]: LIST, then APPENDS
+        b"\x80\x04(K\x01K\x02l(K\x03e.",
+        // {'a': 1, 'b': 2}: DICT, then SETITEM
+        b"\x80\x04(\x8c\x01a\x94K\x01d\x8c\x01bK\x02s.",
+        // {(1, 2): 3}: a hashable tuple as a key
+        b"\x80\x04}K\x01K\x02\x86K\x03s.",
+        // {((((1,),),),): {1, 2}}: a nested tuple as a key, a set as a value
+        b"\x80\x04}K\x01\x85\x85\x85\x85\x8f(K\x01K\x02\x90s.",
+        // [[1], [[2]]]: containers closed by the batch that takes them
+        b"\x80\x04](]K\x01a]]K\x02aae.",
+        // frozenset({(1,), 'a'}) in a list
+        b"\x80\x04](K\x01\x85\x8c\x01a\x91a.",
+    ];
+
+    #[test]
+    fn open_containers_among_values_are_built_as_the_vm_builds_them() {
+        for p in FRAMES {
+            let v = fast(p).unwrap_or_else(|e| panic!("fell back: {e}"));
+            assert!(v.same_as(&vm(p)), "{v}");
+        }
+    }
+
     #[test]
     fn a_cycle_is_left_to_the_vm_when_cycles_are_rejected() {
         let opts = DeOptions::new().reject_cycles(true);
@@ -676,6 +365,14 @@ mod tests {
             "8004285d912e",
             // APPEND below a MARK
             "80045d284b01612e",
+            // frozenset([([],)]): a list in a tuple, unhashable
+            "8004285d8591612e",
+            // {([],): 3}: the same as a key
+            "80047d5d854b03732e",
+            // [1] + 2: APPEND to an int (a finished value), the VM's error
+            "80045d4b014b02612e",
+            // {} then APPENDS: the wrong batch for a dict
+            "80047d284b01652e",
         ];
         for p in cases.iter().map(|s| hex(s)) {
             assert!(fast(&p).is_err(), "should fall back");
