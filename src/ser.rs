@@ -731,12 +731,13 @@ impl<W: io::Write> Serializer<W> {
     }
 }
 
-/// Whether a str of 2 bytes or more is one char of U+0080..=U+00FF (2 bytes
-/// of UTF-8 starting with 0xC2 or 0xC3): the only such strs that are
-/// CPython singletons.
+/// Whether a str of 2 to 255 bytes is never a CPython singleton (those are
+/// at most one char below U+0100: of 2 bytes or more, only a 2-byte char of
+/// U+0080..=U+00FF, whose UTF-8 starts with 0xC2 or 0xC3). Strs of 3 bytes
+/// or more, the common case, take one test.
 #[inline(always)]
-fn is_latin1_char(v: &str) -> bool {
-    v.len() == 2 && v.as_bytes()[0] & 0xfe == 0xc2
+fn is_short_plain_str(v: &str) -> bool {
+    (3..=0xff).contains(&v.len()) || (v.len() == 2 && v.as_bytes()[0] & 0xfe != 0xc2)
 }
 
 #[cold]
@@ -811,7 +812,7 @@ impl<'a, W: io::Write> ser::Serializer for &'a mut Serializer<W> {
 
     #[inline]
     fn serialize_str(self, v: &str) -> Result<()> {
-        if self.ctx == Ctx::Plain4 && (2..=0xff).contains(&v.len()) && !is_latin1_char(v) {
+        if is_short_plain_str(v) && self.ctx == Ctx::Plain4 {
             // Not a singleton (those are at most one char, see
             // `Pickler::str`): nothing to look up.
             self.debug_check_ctx();

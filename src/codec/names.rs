@@ -127,6 +127,89 @@ fn probe(slots: &[Slot], home: usize, ptr: usize, len: usize) -> Option<u32> {
     }
 }
 
+/// Slots of [`NameChain`]; the last one is a dummy that matches no name.
+const CHAIN: usize = 16;
+const NONE: u8 = (CHAIN - 1) as u8;
+
+type Link = (usize, u32, u8, u8);
+
+/// In front of [`NameAddrs`]: the names fetched with BINGET, each linked to
+/// the name that came after it last time. A struct's fields come in their
+/// declaration order, so the next name is usually the last one's successor
+/// here, checked with one compare of its address rather than a hash probe.
+/// Only BINGET indices are kept (below 256): the memo index of a name that
+/// a GET fetched never changes for the rest of the pickle.
+#[derive(Debug)]
+pub(crate) struct NameChain {
+    /// The address, length, memo index of a name, and the slot of the name
+    /// that came after it (`NONE`: not known).
+    slots: [Link; CHAIN],
+    /// The slot predicted for the next name.
+    at: u8,
+    /// The last name's slot (`NONE` if it has none).
+    prev: u8,
+    /// The slot to fill next, round robin.
+    fill: u8,
+}
+
+impl Default for NameChain {
+    fn default() -> Self {
+        NameChain { slots: [(0, 0, 0, NONE); CHAIN], at: NONE, prev: NONE, fill: 0 }
+    }
+}
+
+impl NameChain {
+    /// The BINGET index of `s` if it is the predicted name.
+    #[inline(always)]
+    pub(crate) fn predicted(&mut self, s: &str) -> Option<u8> {
+        let at = usize::from(self.at) & (CHAIN - 1);
+        let (ptr, len, idx, next) = self.slots[at];
+        // (No name is at address 0, the dummy slot's.)
+        if ptr == s.as_ptr() as usize && len as usize == s.len() {
+            self.prev = at as u8;
+            self.at = next;
+            return Some(idx);
+        }
+        None
+    }
+
+    /// A name that was not predicted was fetched with BINGET `idx`: link
+    /// it after the last name, and predict its successor.
+    #[inline(never)]
+    pub(crate) fn learn(&mut self, s: &str, idx: u8) {
+        let Ok(len) = u32::try_from(s.len()) else {
+            return self.forget();
+        };
+        let ptr = s.as_ptr() as usize;
+        let known = self.slots[..usize::from(NONE)].iter().position(|e| e.0 == ptr && e.1 == len);
+        let slot = match known {
+            Some(i) => {
+                debug_assert_eq!(self.slots[i].2, idx);
+                i
+            }
+            None => {
+                // The slot's old name is forgotten: links to it now miss.
+                let i = usize::from(self.fill);
+                self.fill = (self.fill + 1) % NONE;
+                self.slots[i] = (ptr, len, idx, NONE);
+                i
+            }
+        };
+        if self.prev != NONE {
+            self.slots[usize::from(self.prev)].3 = slot as u8;
+        }
+        self.prev = slot as u8;
+        self.at = self.slots[slot].3;
+    }
+
+    /// A name that has no BINGET index came: nothing to link, or predict.
+    #[inline(always)]
+    pub(crate) fn forget(&mut self) {
+        self.prev = NONE;
+        self.at = NONE;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +231,39 @@ mod tests {
         assert_eq!(t.get(&names[7]), Some(1000));
         // A prefix at the same address is another name.
         assert_eq!(t.get(&names[7][..3]), None);
+    }
+
+    #[test]
+    fn the_chain_predicts_names_in_the_order_they_came() {
+        let names: Vec<String> = (0..40).map(|i| format!("field_{i}")).collect();
+        let mut c = NameChain::default();
+        // A cycle of 7 names: learned once, then every one predicted.
+        for round in 0..3 {
+            for (i, n) in names[..7].iter().enumerate() {
+                match c.predicted(n) {
+                    Some(idx) => {
+                        assert!(round > 0);
+                        assert_eq!(idx, i as u8);
+                    }
+                    None => {
+                        assert!(round < 2, "{n} missed in round {round}");
+                        c.learn(n, i as u8);
+                    }
+                }
+            }
+        }
+        // The same content at another address is another name.
+        assert_eq!(c.predicted(&names[0].clone()), None);
+        // More names than slots: whatever is predicted is right.
+        for round in 0..3 {
+            for (i, n) in names.iter().enumerate() {
+                match c.predicted(n) {
+                    Some(idx) => assert_eq!(idx, i as u8, "round {round}"),
+                    None => c.learn(n, i as u8),
+                }
+            }
+        }
+        c.forget();
+        assert_eq!(c.predicted(&names[0]), None);
     }
 }

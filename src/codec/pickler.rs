@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 
 use super::emit::{Batch, BatchKind, Emitter, Plan, Planning, Spot};
-use super::names::NameAddrs;
+use super::names::{NameAddrs, NameChain};
 use super::opcodes::*;
 use super::py2_renames;
 use crate::error::{Error, Result};
@@ -114,6 +114,8 @@ struct Keys {
     /// memo index (or `PENDING | id` while it has none). Most lookups are
     /// one probe.
     addrs: NameAddrs,
+    /// In front of `addrs`: the next name predicted from the last one.
+    chain: NameChain,
     /// Shared bytes: index = the byte of a 1-byte object (below protocol 3), 256 = `b''`.
     bytes: Option<Box<[u32; 257]>>,
     /// The `'latin1'` constant.
@@ -144,6 +146,7 @@ impl Default for Keys {
             name_memo: Vec::new(),
             name_count: 0,
             addrs: NameAddrs::default(),
+            chain: NameChain::default(),
             bytes: None,
             latin1: None,
             builtins: [None; Builtin::ALL.len()],
@@ -307,15 +310,33 @@ impl Pickler {
     /// comes again (see [`Pickler::promote`]), then fetched.
     #[inline(always)]
     pub(crate) fn name(&mut self, s: &'static str) -> Result<()> {
-        // serde hands out the same `&'static str` for a field every time:
-        // usually one probe of the table keyed by the address.
+        // serde hands out the same `&'static str` for a field every time,
+        // and a struct's fields in the same order: usually the name the
+        // chain predicts, else one probe of the table keyed by the address.
+        if let Some(idx) = self.keys.chain.predicted(s) {
+            self.em.binget(u32::from(idx));
+            return Ok(());
+        }
         match self.keys.addrs.get(s) {
             // The common case, one test: a BINGET index is below `PENDING`
             // and `NO` too.
             Some(idx) if idx < self.em.binget_below() => {
                 self.em.binget(idx);
+                // (Below 256: BINGET's argument is one byte.)
+                self.keys.chain.learn(s, idx as u8);
                 Ok(())
             }
+            found => {
+                self.keys.chain.forget();
+                self.name_unpredicted(s, found)
+            }
+        }
+    }
+
+    /// A name with no BINGET index (yet): `found` is what `addrs` holds.
+    #[inline(never)]
+    fn name_unpredicted(&mut self, s: &'static str, found: Option<u32>) -> Result<()> {
+        match found {
             Some(idx) if idx & PENDING == 0 => {
                 // A name is memoized only when a GET fetches it (`promote`).
                 self.em.get_again(idx);

@@ -282,15 +282,17 @@ impl<'a, W: io::Write> Compound<'a, W> {
                 }
                 ser.maybe_flush();
             }
-            _ => return self.other_element(value),
+            _ => return Self::other_element(ser, value),
         }
         // One call site: the inliner then takes the item's code in whole.
         value.serialize(&mut *ser)
     }
 
+    /// Takes the serializer, not `&mut self`: a `Compound` whose address
+    /// never leaves the inlined item code stays in registers (an escaped one
+    /// is reloaded from the stack at every item).
     #[inline(never)]
-    fn other_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        let ser = &mut *self.ser;
+    fn other_element<T: ?Sized + Serialize>(ser: &mut Serializer<W>, value: &T) -> Result<()> {
         let Some(open) = ser.kinds.last_mut() else {
             return Err(malformed("sequence item"));
         };
@@ -344,12 +346,11 @@ impl<'a, W: io::Write> Compound<'a, W> {
             }
             return in_key_mode(ser, key);
         }
-        self.other_key(key)
+        Self::other_key(self.ser, key)
     }
 
     #[inline(never)]
-    fn other_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        let ser = &mut *self.ser;
+    fn other_key<T: ?Sized + Serialize>(ser: &mut Serializer<W>, key: &T) -> Result<()> {
         let interned = match ser.kinds.last() {
             Some(Open { kind: Kind::Dict { interned }, .. }) => *interned,
             _ => return Err(malformed("map key")),
@@ -378,12 +379,15 @@ impl<'a, W: io::Write> Compound<'a, W> {
             ser.pk.name(name)?;
             return value.serialize(&mut *ser);
         }
-        self.other_field(name, value)
+        Self::other_field(self.ser, name, value)
     }
 
     #[inline(never)]
-    fn other_field<T: ?Sized + Serialize>(&mut self, name: &'static str, value: &T) -> Result<()> {
-        let ser = &mut *self.ser;
+    fn other_field<T: ?Sized + Serialize>(
+        ser: &mut Serializer<W>,
+        name: &'static str,
+        value: &T,
+    ) -> Result<()> {
         // Off the stack while the field is written: the object writer needs
         // the serializer (and what the value opens is closed before it
         // returns, so the stack is as it was then).
