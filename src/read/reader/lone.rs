@@ -90,7 +90,7 @@ impl<R: io::Read> IoRead<R> {
         self.buf.copy_within(start + early..self.end, start);
         self.end -= early;
         let lone = |payload, rest| LoneBytes { payload, len, header, rest };
-        if let Err(e) = super::grow::read_until(&mut self.inner, &mut payload, len) {
+        if let Err(e) = super::grow::read_payload(&mut self.inner, &mut payload, len) {
             self.pending = Some(e);
             self.put_back(lone(payload, header));
             return None;
