@@ -15,13 +15,37 @@ use serde::de::{self, Visitor};
 
 use crate::error::{Error, Result};
 use crate::options::DeOptions;
+use crate::read::{LoneBytes, Read, LARGE};
+
+/// The lone large `bytes` pickle at `read`'s position, made into `T` and
+/// consumed, if `whole(read, &lone)` says it may be (`from_reader` asks that
+/// nothing follows it) and `T` takes owned bytes; `None` leaves `read` as it
+/// was, for the usual paths.
+pub(super) fn take<'de, S: Read<'de>, T: de::Deserialize<'de>>(
+    read: &mut S,
+    opts: &DeOptions,
+    whole: impl FnOnce(&mut S, &LoneBytes) -> bool,
+) -> Option<Result<T>> {
+    let mut lone = read.lone_bytes(LARGE, opts.max_alloc, opts.max_memo > 0)?;
+    if whole(read, &lone) {
+        match offer(std::mem::take(&mut lone.payload), opts) {
+            Ok(made) => {
+                read.lone_bytes_done(&lone);
+                return Some(made);
+            }
+            Err(payload) => lone.payload = payload,
+        }
+    }
+    read.put_back(lone);
+    None
+}
 
 /// Offer an owned payload, the whole pickle's value, to `T`: what `T` made
 /// of it, or the payload back if `T` asks for something other than bytes.
 /// (Handed over and refused by the visitor, the visitor's error is what
 /// the VM's walk would report too: it gives the same visitor the same
 /// bytes, and returns its error as is.)
-pub(super) fn offer<'de, T: de::Deserialize<'de>>(
+fn offer<'de, T: de::Deserialize<'de>>(
     payload: Vec<u8>,
     opts: &DeOptions,
 ) -> std::result::Result<Result<T>, Vec<u8>> {

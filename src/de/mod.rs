@@ -101,18 +101,8 @@ impl<'de, R: Read<'de>> Deserializer<R> {
         if self.opts.fast_path {
             // A lone large `bytes` from a reader: its payload read into a
             // vector of its own, which the value takes (see `lone_bytes`).
-            let (limit, memo) = (self.opts.max_alloc, self.opts.max_memo > 0);
-            if let Some(mut lone) = self.read.lone_bytes(crate::read::LARGE, limit, memo) {
-                match lone_bytes::offer(std::mem::take(&mut lone.payload), &self.opts) {
-                    Ok(made) => {
-                        self.read.lone_bytes_done(&lone);
-                        return made.map(Some);
-                    }
-                    Err(payload) => {
-                        lone.payload = payload;
-                        self.read.put_back(lone);
-                    }
-                }
+            if let Some(made) = lone_bytes::take(&mut self.read, &self.opts, |_, _| true) {
+                return made.map(Some);
             }
             let read = match self.read.next_pickle(self.opts.max_alloc) {
                 Some(Pickle::Lent(input)) => fast::Fast::new(input, &self.opts).run_prefix(),
@@ -239,15 +229,8 @@ pub fn from_reader_with<R: io::Read, T: DeserializeOwned>(
     // start with: what telling a lone `bytes` needs.
     let mut io = IoRead::with_buffer(reader, 2 + 9);
     if opts.fast_path {
-        let (limit, memo) = (opts.max_alloc, opts.max_memo > 0);
-        if let Some(mut lone) = io.lone_bytes(crate::read::LARGE, limit, memo) {
-            if io.ends_after(&lone) {
-                match lone_bytes::offer(std::mem::take(&mut lone.payload), opts) {
-                    Ok(made) => return made,
-                    Err(payload) => lone.payload = payload,
-                }
-            }
-            io.put_back(lone);
+        if let Some(made) = lone_bytes::take(&mut io, opts, |io, lone| io.ends_after(lone)) {
+            return made;
         }
     }
     let buf = io.into_all(opts.max_alloc)?;

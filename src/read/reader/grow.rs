@@ -17,6 +17,7 @@
 //! input, whose length nothing announces, doubles, as its last step's
 //! slack is reserved, if briefly, and shows in peak heap.
 
+use std::collections::TryReserveError;
 use std::io::{self, Read};
 
 use crate::error::{Error, Result};
@@ -46,7 +47,7 @@ fn read_until<R: Read>(
 ) -> io::Result<()> {
     while buf.len() < total {
         let step = (total - buf.len()).min(buf.len().saturating_mul(growth).max(MIN_STEP));
-        buf.try_reserve_exact(step).map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
+        buf.try_reserve_exact(step).map_err(io::Error::other)?;
         // `read_to_end` on a `Take` of exactly the reserved room reads into
         // the spare capacity without zeroing it, retries short reads and
         // `Interrupted`, and never grows the buffer past the reservation.
@@ -62,7 +63,10 @@ fn read_until<R: Read>(
 pub(super) fn read_all<R: Read>(mut buf: Vec<u8>, reader: &mut R, limit: usize) -> Result<Vec<u8>> {
     // One byte past the limit tells "exactly at the limit" from "over it".
     match read_until(reader, &mut buf, limit.saturating_add(1), 1) {
-        Err(e) if e.kind() == io::ErrorKind::OutOfMemory => return Err(too_large(limit)),
+        // No room for the next step (not an error of the reader's).
+        Err(e) if e.get_ref().is_some_and(|e| e.is::<TryReserveError>()) => {
+            return Err(too_large(limit))
+        }
         Err(e) => return Err(e.into()),
         Ok(()) => {}
     }
