@@ -703,8 +703,10 @@
 //!   C-contiguous, Fortran-contiguous (`is_fortran`, order `'F'`) or strided,
 //!   byte for byte; `NdArray` converts to and from `Array` without copying.
 
-// `deny`, not `forbid`: the one exception is `value/cycles.rs`, which
-// frees unreachable cycles of shared nodes (see its module docs).
+// `deny`, not `forbid`: the two exceptions are `value/cycles.rs`, which
+// frees unreachable cycles of shared nodes, and `codec/utf8.rs`, which
+// skips the UTF-8 check of bytes it has just seen are ASCII (see their
+// module docs).
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -14,3 +14,4 @@ pub(crate) mod pickler;
 pub mod py2_renames;
 pub(crate) mod repr;
 pub(crate) mod stream;
+pub(crate) mod utf8;

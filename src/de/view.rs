@@ -197,7 +197,7 @@ fn leaf<'de, N: View<'de>, V: Visitor<'de>>(n: &N, visitor: V) -> Result<V::Valu
 }
 
 pub(crate) fn utf8(b: &[u8]) -> Result<&str> {
-    std::str::from_utf8(b).map_err(|_| crate::vm::walk::surrogate_error())
+    crate::codec::utf8::str_from(b).ok_or_else(crate::vm::walk::surrogate_error)
 }
 
 fn visit_big<'de, V: Visitor<'de>>(b: &BigInt, visitor: V) -> Result<V::Value> {

@@ -273,6 +273,9 @@ pub(crate) fn decode_raw_unicode_escape(text: &[u8], out: &mut Vec<u8>) -> Resul
 pub(crate) fn check_utf8(bytes: &[u8]) -> Result<Text> {
     let mut rest = bytes;
     let mut text = Text::Utf8;
+    if crate::codec::utf8::str_from(bytes).is_some() {
+        return Ok(text);
+    }
     loop {
         match std::str::from_utf8(rest) {
             Ok(_) => return Ok(text),

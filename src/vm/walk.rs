@@ -485,7 +485,7 @@ fn finish(frame: Frame<'_>) -> Value {
 }
 
 pub(crate) fn utf8(bytes: &[u8]) -> Result<&str> {
-    std::str::from_utf8(bytes).map_err(|_| surrogate_error())
+    crate::codec::utf8::str_from(bytes).ok_or_else(surrogate_error)
 }
 
 /// Memo references expanded beyond [`DeOptions::max_expansion`].

@@ -24,6 +24,7 @@ use access::{Batched, Fixed, Marked};
 
 use crate::codec::memo::Memo as MemoTable;
 use crate::codec::opcodes::*;
+use crate::codec::utf8::str_from;
 use crate::error::{Error, ErrorCode, Result};
 use crate::options::DeOptions;
 use crate::vm::arena::{CHECK_EVERY, FOOTPRINT_PER_VALUE};
@@ -340,19 +341,19 @@ impl<'i, 'de, 'o> Fast<'i, 'de, 'o> {
     fn text(&mut self, s: u32, n: u32) -> Memo {
         let range = s as usize..(s + n) as usize;
         let k = match self.lend {
-            Some(input) => match std::str::from_utf8(&input[range]) {
-                Ok(t) => {
+            Some(input) => match str_from(&input[range]) {
+                Some(t) => {
                     self.texts.lent.push(t);
                     self.texts.lent.len()
                 }
-                Err(_) => return Memo::Str(s, n),
+                None => return Memo::Str(s, n),
             },
-            None => match std::str::from_utf8(&self.input[range]) {
-                Ok(t) => {
+            None => match str_from(&self.input[range]) {
+                Some(t) => {
                     self.texts.copied.push(t);
                     self.texts.copied.len()
                 }
-                Err(_) => return Memo::Str(s, n),
+                None => return Memo::Str(s, n),
             },
         };
         match u32::try_from(k - 1) {
@@ -638,7 +639,7 @@ enum Payload<'i, 'de> {
 /// from `surrogatepass`, bad bytes) is left to the VM.
 #[inline]
 fn utf8(b: &[u8]) -> Result<&str> {
-    std::str::from_utf8(b).map_err(|_| fallback())
+    str_from(b).ok_or_else(fallback)
 }
 
 #[derive(Clone, Copy)]

@@ -230,7 +230,8 @@ impl Fast<'_, '_, '_> {
             Memo::Float(v) => Value::Float(v),
             Memo::Str(s, n) => {
                 b.built += n as usize;
-                let text = std::str::from_utf8(self.payload(s, n)?).map_err(|_| fallback())?;
+                let text =
+                    crate::codec::utf8::str_from(self.payload(s, n)?).ok_or_else(fallback)?;
                 Value::Str(text.to_owned())
             }
             Memo::Bytes(s, n) => {
